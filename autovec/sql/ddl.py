@@ -1,0 +1,853 @@
+"""CREATE / ALTER / DROP / TRUNCATE for databases, tables, indexes and views.
+
+A table is a SQLite table plus its definition in the catalog; both change in one
+transaction. ALTER TABLE rebuilds the SQLite table when the change is more than SQLite
+can do in place (SQLite's documented 12-step procedure), keeping rowids, so every
+conversion goes through the same MySQL rules as INSERT.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import TYPE_CHECKING, Any
+
+from sqlglot import exp
+
+from autovec import errors
+from autovec.sql.internal_functions import type_key
+from autovec.sql.parser import Special, mysql_quote, parse, quote_identifier
+from autovec.sql.result import Result
+from autovec.sql.schema import CheckDef, ColumnDef, IndexDef, TableSchema, sqlite_index_name, unique_index_name
+from autovec.sql.types import SqlType, from_sqlglot, to_storage
+from autovec.storage import catalog as storage_catalog
+from autovec.vector import MAX_DIMENSIONS
+
+if TYPE_CHECKING:
+    from autovec.sql.session import Session
+
+VECTOR_INDEX_FUNCTIONS = {"VEC_COSINE_DISTANCE": "COSINE", "VEC_L2_DISTANCE": "L2"}
+
+
+def execute_ddl(session: Session, tree: exp.Expression, bindings: Any) -> Result:
+    if session.conn.in_transaction:
+        session.commit()  # MySQL: DDL commits the open transaction first
+    if isinstance(tree, exp.Create):
+        kind = (tree.args.get("kind") or "").upper()
+        if kind in ("DATABASE", "SCHEMA"):
+            return _create_database(session, tree)
+        if kind == "TABLE":
+            return _run(session, lambda: _create_table(session, tree))
+        if kind == "INDEX":
+            return _run(session, lambda: _create_index(session, tree))
+        if kind == "VIEW":
+            return _run(session, lambda: _create_view(session, tree))
+    if isinstance(tree, exp.Drop):
+        kind = (tree.args.get("kind") or "").upper()
+        if kind in ("DATABASE", "SCHEMA"):
+            return _drop_database(session, tree)
+        if kind == "TABLE":
+            return _run(session, lambda: _drop_tables(session, tree))
+        if kind == "INDEX":
+            return _run(session, lambda: _drop_index_statement(session, tree))
+        if kind == "VIEW":
+            return _run(session, lambda: _drop_view(session, tree))
+    if isinstance(tree, exp.Alter):
+        return _run(session, lambda: _alter_table(session, tree))
+    if isinstance(tree, exp.TruncateTable):
+        return _run(session, lambda: _truncate(session, tree))
+    raise errors.unsupported(f"Unsupported DDL: {tree.sql(dialect='mysql')[:80]}")
+
+
+def execute_special(session: Session, found: Special) -> Result:
+    if session.conn.in_transaction:
+        session.commit()
+    if found.kind == "rename_table":
+        return _run(session, lambda: _rename_tables(session, found.args[0]))
+    if found.kind == "tiflash_replica":
+        database, name = _split_name(session, found.args[0])
+        count = int(found.args[1])
+
+        def set_replica() -> Result:
+            schema = copy.deepcopy(session.table(database, name))
+            schema.tiflash_replica = count
+            _save(session, database, schema)
+            return Result(rowcount=0)
+
+        return _run(session, set_replica)
+    if found.kind == "compact":
+        database, name = _split_name(session, found.args[0])
+        session.table(database, name)
+        return Result(rowcount=0)
+    raise errors.unsupported(found.kind)
+
+
+def _run(session: Session, action: Any) -> Result:
+    try:
+        with session.write_statement():
+            result: Result = action()
+    finally:
+        session.store.invalidate_catalogs()
+    return result
+
+
+def _split_name(session: Session, text: str) -> tuple[str, str]:
+    parts = [p.strip("`") for p in text.split(".")]
+    if len(parts) == 2:
+        return parts[0].lower(), parts[1]
+    return session.require_database(), parts[0]
+
+
+def _save(session: Session, database: str, schema: TableSchema) -> None:
+    storage_catalog.save_table(session.conn, database, schema.name, schema.to_dict())
+
+
+# -- databases -------------------------------------------------------------------------------
+
+
+def _create_database(session: Session, tree: exp.Create) -> Result:
+    name = tree.this.name
+    datadir = session.store.datadir
+    if not datadir.valid_name(name):
+        raise errors.OperationalError(f"Incorrect database name '{name}'", 1102, "42000")
+    if datadir.exists(name):
+        if tree.args.get("exists"):
+            session.warnings.append(("Note", errors.ER_DB_CREATE_EXISTS, f"Can't create database '{name}'; database exists"))
+            return Result(rowcount=0)
+        raise errors.DatabaseError(f"Can't create database '{name}'; database exists", errors.ER_DB_CREATE_EXISTS, "HY000")
+    datadir.create(name)
+    session.attach(name)
+    return Result(rowcount=1)
+
+
+def _drop_database(session: Session, tree: exp.Drop) -> Result:
+    name = tree.this.name.lower()
+    datadir = session.store.datadir
+    if not datadir.exists(name):
+        if tree.args.get("exists"):
+            session.warnings.append(("Note", errors.ER_DB_DROP_EXISTS, f"Can't drop database '{name}'; database doesn't exist"))
+            return Result(rowcount=0)
+        raise errors.DatabaseError(f"Can't drop database '{name}'; database doesn't exist", errors.ER_DB_DROP_EXISTS, "HY000")
+    count = len(session.catalog(name))
+    if name in session.store.attached(session.conn):
+        session.store.detach(session.conn, name)
+    datadir.drop(name)
+    session.store.invalidate_catalogs()
+    if session.database == name:
+        session.database = None
+    return Result(rowcount=count)
+
+
+# -- CREATE TABLE -------------------------------------------------------------------------------
+
+
+def _literal_default(node: exp.Expression) -> str:
+    return node.sql(dialect="mysql")
+
+
+def column_from_sqlglot(node: exp.ColumnDef) -> tuple[ColumnDef, list[IndexDef], list[CheckDef]]:
+    """One parsed column definition → the column, plus indexes/checks declared inline."""
+    if node.args.get("kind") is None:
+        raise errors.syntax_error(f"You have an error in your SQL syntax near '{node.name}': column type expected")
+    sql_type = from_sqlglot(node.args["kind"])
+    column = ColumnDef(node.name, sql_type)
+    indexes: list[IndexDef] = []
+    checks: list[CheckDef] = []
+    for constraint in node.args.get("constraints") or []:
+        kind = constraint.args.get("kind")
+        if isinstance(kind, exp.NotNullColumnConstraint):
+            column.nullable = bool(kind.args.get("allow_null"))
+        elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
+            column.nullable = False
+            indexes.append(IndexDef("PRIMARY", "PRIMARY", [column.name]))
+        elif isinstance(kind, exp.AutoIncrementColumnConstraint):
+            column.auto_increment = True
+        elif isinstance(kind, exp.DefaultColumnConstraint):
+            column.default = _literal_default(kind.this)
+        elif isinstance(kind, exp.UniqueColumnConstraint):
+            indexes.append(IndexDef(column.name, "UNIQUE", [column.name]))
+        elif isinstance(kind, exp.CommentColumnConstraint):
+            column.comment = kind.this.name
+        elif isinstance(kind, exp.ComputedColumnConstraint):
+            column.generated = kind.this.sql(dialect="mysql")
+            column.generated_stored = bool(kind.args.get("persisted"))
+        elif isinstance(kind, exp.OnUpdateColumnConstraint):
+            column.on_update = kind.this.sql(dialect="mysql")
+        elif isinstance(kind, exp.CheckColumnConstraint):
+            checks.append(CheckDef("", kind.this.sql(dialect="mysql")))
+        elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint):
+            column.auto_increment = True
+    if sql_type.is_vector and column.comment and re.match(r"^\s*hnsw\s*\(\s*distance\s*=\s*(cosine|l2)\s*\)", column.comment, re.I):
+        metric = re.findall(r"cosine|l2", column.comment, re.I)[0].upper()
+        indexes.append(IndexDef("", "VECTOR", [column.name], metric, comment=None))
+    return column, indexes, checks
+
+
+def _index_from_constraint(node: exp.Expression) -> IndexDef | None:
+    if isinstance(node, exp.PrimaryKey):
+        return IndexDef("PRIMARY", "PRIMARY", [_ident_name(e) for e in node.expressions])
+    if isinstance(node, exp.UniqueColumnConstraint):
+        schema = node.this
+        if isinstance(schema, exp.Schema):
+            name = schema.this.name if schema.this else ""
+            return IndexDef(name, "UNIQUE", [_ident_name(e) for e in schema.expressions])
+        return None
+    if isinstance(node, exp.IndexColumnConstraint):
+        kind = (node.args.get("kind") or "").upper()
+        name = node.this.name if node.this else ""
+        expressions = node.expressions
+        if kind == "FULLTEXT":
+            parser = "STANDARD"
+            for option in node.args.get("options") or []:
+                if option.args.get("parser") is not None:
+                    parser = option.args["parser"].name.upper()
+            return IndexDef(name, "FULLTEXT", [_ident_name(e) for e in expressions], options={"parser": parser})
+        if kind == "UNIQUE":
+            return IndexDef(name, "UNIQUE", [_ident_name(e) for e in expressions])
+        if expressions and isinstance(expressions[0], exp.Paren):
+            return _vector_index(name, expressions[0])
+        return IndexDef(name, "INDEX", [_ident_name(e) for e in expressions])
+    return None
+
+
+def _vector_index(name: str, expression: exp.Expression) -> IndexDef:
+    inner = expression.this if isinstance(expression, exp.Paren) else expression
+    func = str(inner.this).upper() if isinstance(inner, exp.Anonymous) else ""
+    metric = VECTOR_INDEX_FUNCTIONS.get(func)
+    if metric is None or len(inner.expressions) != 1 or not isinstance(inner.expressions[0], exp.Column):
+        raise errors.DatabaseError(
+            "Unsupported add vector index: only support VEC_COSINE_DISTANCE and VEC_L2_DISTANCE on a vector column",
+            errors.ER_UNSUPPORTED_DDL,
+        )
+    return IndexDef(name, "VECTOR", [inner.expressions[0].name], metric)
+
+
+def _ident_name(node: exp.Expression) -> str:
+    if isinstance(node, exp.Ordered):
+        node = node.this
+    return node.name
+
+
+def schema_from_create(name: str, definitions: list[exp.Expression], properties: exp.Properties | None) -> TableSchema:
+    columns: list[ColumnDef] = []
+    indexes: list[IndexDef] = []
+    checks: list[CheckDef] = []
+    for node in definitions:
+        if isinstance(node, exp.ColumnDef) and node.args.get("kind") is None and node.name.upper() == "VECTOR":
+            # `VECTOR INDEX idx ((VEC_COSINE_DISTANCE(v)))` reads as a column named VECTOR.
+            for constraint in node.args.get("constraints") or []:
+                inner = constraint.args.get("kind")
+                if isinstance(inner, exp.IndexColumnConstraint):
+                    index = _vector_index(inner.this.name if inner.this else "", inner.expressions[0])
+                    indexes.append(index)
+            continue
+        if isinstance(node, exp.ColumnDef):
+            column, inline_indexes, inline_checks = column_from_sqlglot(node)
+            if any(c.name.lower() == column.name.lower() for c in columns):
+                raise errors.OperationalError(f"Duplicate column name '{column.name}'", errors.ER_DUP_FIELDNAME, "42S21")
+            columns.append(column)
+            indexes.extend(inline_indexes)
+            checks.extend(inline_checks)
+        elif isinstance(node, exp.Constraint):
+            for inner in node.expressions:
+                if isinstance(inner, exp.CheckColumnConstraint):
+                    checks.append(CheckDef(node.this.name, inner.this.sql(dialect="mysql")))
+                else:
+                    index = _index_from_constraint(inner)
+                    if index is not None:
+                        if index.kind != "PRIMARY":
+                            index.name = index.name or node.this.name
+                        indexes.append(index)
+        elif isinstance(node, exp.CheckColumnConstraint):
+            checks.append(CheckDef("", node.this.sql(dialect="mysql")))
+        elif isinstance(node, exp.ForeignKey):
+            continue  # TiDB parses and ignores foreign keys in older versions; so do we
+        else:
+            index = _index_from_constraint(node)
+            if index is None:
+                raise errors.unsupported(f"Unsupported table element: {node.sql(dialect='mysql')}")
+            indexes.append(index)
+    schema = TableSchema(name, columns, [], [])
+    for index in indexes:
+        add_index(schema, index)
+    for check in checks:
+        check.name = check.name or f"{name}_chk_{len(schema.checks) + 1}"
+        schema.checks.append(check)
+    for prop in (properties.expressions if properties else []):
+        if isinstance(prop, exp.SchemaCommentProperty):
+            schema.comment = prop.this.name
+        elif isinstance(prop, exp.AutoIncrementProperty):
+            schema.auto_increment_start = int(prop.this.name)
+    validate(schema)
+    return schema
+
+
+def add_index(schema: TableSchema, index: IndexDef) -> None:
+    """Add an index to a schema, naming it and checking it like TiDB."""
+    for name in index.columns:
+        column = schema.column(name)
+        if column is None:
+            raise errors.OperationalError(f"Key column '{name}' doesn't exist in table", 1072, "42000")
+        if column.type.is_vector and index.kind != "VECTOR":
+            raise errors.DatabaseError("only VECTOR INDEX can be added to vector column", errors.ER_UNSUPPORTED_DDL)
+    index.columns = [schema.column(c).name for c in index.columns]  # type: ignore[union-attr]
+    if index.kind == "PRIMARY":
+        if schema.primary_key is not None:
+            raise errors.OperationalError("Multiple primary key defined", 1068, "42000")
+        for name in index.columns:
+            schema.column(name).nullable = False  # type: ignore[union-attr]
+        schema.indexes.insert(0, index)
+        return
+    if index.kind == "VECTOR":
+        column = schema.column(index.columns[0])
+        assert column is not None
+        if not column.type.is_vector:
+            raise errors.DatabaseError(
+                f"Unsupported add vector index: only support vector type, but this is type: {column.type.sql()}",
+                errors.ER_UNSUPPORTED_DDL,
+            )
+        if column.type.dimensions is None:
+            raise errors.DatabaseError(
+                "Unsupported add vector index: add vector index can only be defined on fixed-dimension vector columns",
+                errors.ER_UNSUPPORTED_DDL,
+            )
+        for existing in schema.indexes:
+            if existing.kind == "VECTOR" and existing.columns == index.columns and existing.metric == index.metric:
+                raise errors.OperationalError(
+                    f"vector index {index.name or 'vector_index'} function vec_{index.metric.lower()}_distance already exist on column {column.name}",  # type: ignore[union-attr]
+                    errors.ER_DUP_KEYNAME,
+                    "42000",
+                )
+        index.name = index.name or unique_index_name(schema.indexes, "vector_index")
+    else:
+        index.name = index.name or unique_index_name(schema.indexes, index.columns[0])
+    if schema.index(index.name) is not None:
+        raise errors.OperationalError(f"Duplicate key name '{index.name}'", errors.ER_DUP_KEYNAME, "42000")
+    schema.indexes.append(index)
+
+
+def validate(schema: TableSchema) -> None:
+    if not schema.columns:
+        raise errors.OperationalError("A table must have at least 1 column", 1113, "42000")
+    autos = [c for c in schema.columns if c.auto_increment]
+    if len(autos) > 1:
+        raise errors.OperationalError(
+            "Incorrect table definition; there can be only one auto column and it must be defined as a key", 1075, "42000"
+        )
+    for column in schema.columns:
+        t = column.type
+        if t.is_vector:
+            if t.length is not None and t.length > MAX_DIMENSIONS:
+                raise errors.DatabaseError(f"vector cannot have more than {MAX_DIMENSIONS} dimensions", errors.ER_UNKNOWN_ERROR)
+            if column.default is not None and not column.default.startswith("("):
+                raise errors.DatabaseError(
+                    f"VECTOR column '{column.name}' can't have a literal default. Use expression default instead: ((VEC_FROM_TEXT('...')))",
+                    errors.ER_UNKNOWN_ERROR,
+                )
+        if column.default is not None and not column.default.startswith("(") and column.default.upper() not in ("NULL", "CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP()", "NOW()"):
+            literal = parse(f"SELECT {column.default}")[0].expressions[0]
+            if isinstance(literal, exp.Literal | exp.Neg | exp.Boolean):
+                value: Any = literal.this if isinstance(literal, exp.Literal) and literal.is_string else literal.sql()
+                if isinstance(literal, exp.Boolean):
+                    value = int(literal.this)
+                try:
+                    to_storage(value, t, column.name)
+                except errors.Error:
+                    raise errors.OperationalError(f"Invalid default value for '{column.name}'", 1067, "42000") from None
+        if column.auto_increment and not t.is_integer:
+            raise errors.OperationalError(f"Incorrect column specifier for column '{column.name}'", 1063, "42000")
+
+
+def _sqlite_default(session: Session, column: ColumnDef) -> str | None:
+    if column.default is None or column.default.upper() == "NULL":
+        return None
+    text = column.default
+    if text.upper() in ("CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP()", "NOW()", "LOCALTIMESTAMP"):
+        fsp = column.type.length or 0
+        if fsp:
+            return f"(strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime'))"
+        return "(datetime('now', 'localtime'))"
+    node = parse(f"SELECT {text}")[0].expressions[0]
+    if isinstance(node, exp.Literal | exp.Neg | exp.Boolean | exp.Null):
+        value: Any = node.this if isinstance(node, exp.Literal) and node.is_string else node.sql()
+        if isinstance(node, exp.Boolean):
+            value = int(node.this)
+        stored = to_storage(value, column.type, column.name)
+        return _sqlite_literal(stored)
+    wrapped = exp.select(node)
+    session.translator.substitute_session_values(wrapped)
+    from autovec.sql import mysql_functions
+
+    mysql_functions.rewrite(wrapped)
+    expression = wrapped.expressions[0]
+    return "(" + _store_sql(expression.sql(dialect="sqlite"), column) + ")"
+
+
+def _store_sql(expression_sql: str, column: ColumnDef) -> str:
+    key = type_key(column.type).replace("'", "''")
+    name = column.name.replace("'", "''")
+    return f"__av_store({expression_sql}, '{key}', '{name}', 1)"
+
+
+def _sqlite_literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bytes):
+        return f"X'{value.hex()}'"
+    if isinstance(value, int | float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def sqlite_create_table(session: Session, database: str, schema: TableSchema, name: str | None = None) -> list[str]:
+    """The SQLite statements that create the table and its ordinary indexes."""
+    table_name = name or schema.name
+    rowid_column = schema.rowid_column
+    parts = []
+    for column in schema.columns:
+        if column is rowid_column:
+            decl = f"{quote_identifier(column.name)} INTEGER PRIMARY KEY"
+            if column.auto_increment:
+                decl += " AUTOINCREMENT"
+            parts.append(decl + " NOT NULL")
+            continue
+        decl = f"{quote_identifier(column.name)} {column.type.sqlite_decl()}"
+        if not column.nullable and column.generated is None:
+            decl += " NOT NULL"
+        default = _sqlite_default(session, column)
+        if default is not None:
+            decl += f" DEFAULT {default}"
+        parts.append(decl)
+    pk = schema.primary_key
+    if pk is not None and rowid_column is None:
+        parts.append("PRIMARY KEY (" + ", ".join(quote_identifier(c) for c in pk.columns) + ")")
+    for check in schema.checks:
+        tree = parse(f"SELECT {check.expression}")[0]
+        session.translator.substitute_session_values(tree)
+        from autovec.sql import mysql_functions
+
+        mysql_functions.rewrite(tree)
+        parts.append(f"CONSTRAINT {quote_identifier(check.name)} CHECK ({tree.expressions[0].sql(dialect='sqlite')})")
+    statements = [f"CREATE TABLE {quote_identifier(database)}.{quote_identifier(table_name)} (\n  " + ",\n  ".join(parts) + "\n)"]
+    statements.extend(sqlite_index_statements(database, schema, table_name))
+    return statements
+
+
+def sqlite_index_statements(database: str, schema: TableSchema, table_name: str | None = None) -> list[str]:
+    table_name = table_name or schema.name
+    statements = []
+    for index in schema.indexes:
+        if index.kind not in ("UNIQUE", "INDEX"):
+            continue
+        unique = "UNIQUE " if index.kind == "UNIQUE" else ""
+        statements.append(
+            f"CREATE {unique}INDEX {quote_identifier(database)}.{quote_identifier(sqlite_index_name(table_name, index.name))} "
+            f"ON {quote_identifier(table_name)} (" + ", ".join(quote_identifier(c) for c in index.columns) + ")"
+        )
+    return statements
+
+
+def _table_exists(session: Session, database: str, name: str) -> bool:
+    if name.lower() in session.catalog(database):
+        return True
+    row = session.conn.execute(
+        f"SELECT 1 FROM {quote_identifier(database)}.sqlite_master WHERE type IN ('table', 'view') AND name = ? COLLATE NOCASE",
+        (name,),
+    ).fetchone()
+    return row is not None
+
+
+def _create_table(session: Session, tree: exp.Create) -> Result:
+    target = tree.this
+    table = target.this if isinstance(target, exp.Schema) else target
+    database = (table.db or session.require_database()).lower()
+    session.attach(database)
+    name = table.name
+    if _table_exists(session, database, name):
+        if tree.args.get("exists"):
+            session.warnings.append(("Note", errors.ER_TABLE_EXISTS_ERROR, f"Table '{database}.{name}' already exists"))
+            return Result(rowcount=0)
+        raise errors.OperationalError(f"Table '{database}.{name}' already exists", errors.ER_TABLE_EXISTS_ERROR, "42S01")
+    like = next((p for p in (tree.args.get("properties").expressions if tree.args.get("properties") else []) if isinstance(p, exp.LikeProperty)), None)
+    if like is not None:
+        source = like.this
+        schema = copy.deepcopy(session.table(source.db or database, source.name))
+        schema.name = name
+        schema.tiflash_replica = 0
+    elif isinstance(target, exp.Schema):
+        schema = schema_from_create(name, list(target.expressions), tree.args.get("properties"))
+    elif tree.args.get("expression") is not None:
+        return _create_table_as_select(session, database, name, tree.args["expression"])
+    else:
+        raise errors.syntax_error("You have an error in your SQL syntax: CREATE TABLE needs column definitions")
+    if tree.args.get("temporary") or (tree.args.get("kind") or "").upper() != "TABLE":
+        pass
+    if any(i.kind == "VECTOR" for i in schema.indexes):
+        schema.tiflash_replica = max(schema.tiflash_replica, 1)  # TiDB sets it with an inline vector index
+    create_table_from_schema(session, database, schema)
+    return Result(rowcount=0)
+
+
+def create_table_from_schema(session: Session, database: str, schema: TableSchema) -> None:
+    for statement in sqlite_create_table(session, database, schema):
+        session.conn.execute(statement)
+    if schema.auto_increment_start and schema.rowid_column is not None and schema.rowid_column.auto_increment:
+        session.conn.execute(
+            f"INSERT INTO {quote_identifier(database)}.sqlite_sequence(name, seq) VALUES (?, ?)",
+            (schema.name, schema.auto_increment_start - 1),
+        )
+    _save(session, database, schema)
+
+
+def _create_table_as_select(session: Session, database: str, name: str, select: exp.Expression) -> Result:
+    from autovec.sql.query import execute_select
+
+    probe = execute_select(session, exp.select("*").from_(exp.Subquery(this=select.copy(), alias=exp.TableAlias(this=exp.to_identifier("__av_src")))).limit(0), None)
+    assert probe.columns is not None
+    columns = [ColumnDef(c.name, c.type if c.type.name != "varchar" or c.type.length else SqlType("text")) for c in probe.columns]
+    schema = TableSchema(name, columns)
+    create_table_from_schema(session, database, schema)
+    insert = exp.insert(select.copy(), exp.to_table(f"{mysql_quote(database)}.{mysql_quote(name)}", dialect="mysql"))
+    from autovec.sql.dml import execute_insert
+
+    result = execute_insert(session, insert, None)
+    return Result(rowcount=result.rowcount)
+
+
+# -- DROP / TRUNCATE / RENAME -------------------------------------------------------------------
+
+
+def _drop_tables(session: Session, tree: exp.Drop) -> Result:
+    for table in tree.args.get("tables") or [tree.this]:
+        database = (table.db or session.require_database()).lower()
+        session.attach(database)
+        schema = session.catalog(database).get(table.name.lower())
+        if schema is None:
+            if tree.args.get("exists"):
+                session.warnings.append(("Note", errors.ER_BAD_TABLE_ERROR, f"Unknown table '{database}.{table.name}'"))
+                continue
+            raise errors.OperationalError(f"Unknown table '{database}.{table.name}'", errors.ER_BAD_TABLE_ERROR, "42S02")
+        session.conn.execute(f"DROP TABLE {quote_identifier(database)}.{quote_identifier(schema.name)}")
+        storage_catalog.delete_table(session.conn, database, schema.name)
+        session.store.vectors.forget_table(database, schema.name.lower())
+    return Result(rowcount=0)
+
+
+def _truncate(session: Session, tree: exp.TruncateTable) -> Result:
+    for table in tree.expressions:
+        database = (table.db or session.require_database()).lower()
+        schema = session.table(database, table.name)
+        session.conn.execute(f"DELETE FROM {quote_identifier(database)}.{quote_identifier(schema.name)}")
+        if schema.rowid_column is not None and schema.rowid_column.auto_increment:
+            session.conn.execute(f"DELETE FROM {quote_identifier(database)}.sqlite_sequence WHERE name = ?", (schema.name,))
+        session.store.vectors.forget_table(database, schema.name.lower())
+    return Result(rowcount=0)
+
+
+def _rename_tables(session: Session, text: str) -> Result:
+    for pair in re.split(r"\s*,\s*", text):
+        match = re.match(r"^([`\w.]+)\s+TO\s+([`\w.]+)$", pair.strip(), re.I)
+        if not match:
+            raise errors.syntax_error(f"You have an error in your SQL syntax near '{pair}'")
+        old_db, old = _split_name(session, match.group(1))
+        new_db, new = _split_name(session, match.group(2))
+        rename_table(session, old_db, old, new_db, new)
+    return Result(rowcount=0)
+
+
+def rename_table(session: Session, database: str, old: str, new_database: str, new: str) -> None:
+    if new_database != database:
+        raise errors.unsupported("RENAME TABLE across databases is not supported")
+    schema = copy.deepcopy(session.table(database, old))
+    if _table_exists(session, database, new) and new.lower() != old.lower():
+        raise errors.OperationalError(f"Table '{new}' already exists", errors.ER_TABLE_EXISTS_ERROR, "42S01")
+    for index in schema.indexes:
+        if index.kind in ("UNIQUE", "INDEX"):
+            session.conn.execute(f"DROP INDEX {quote_identifier(database)}.{quote_identifier(sqlite_index_name(schema.name, index.name))}")
+    session.conn.execute(f"ALTER TABLE {quote_identifier(database)}.{quote_identifier(schema.name)} RENAME TO {quote_identifier(new)}")
+    storage_catalog.delete_table(session.conn, database, schema.name)
+    session.store.vectors.forget_table(database, schema.name.lower())
+    schema.name = new
+    for statement in sqlite_index_statements(database, schema):
+        session.conn.execute(statement)
+    _save(session, database, schema)
+
+
+# -- indexes and views ---------------------------------------------------------------------------
+
+
+def _create_index(session: Session, tree: exp.Create) -> Result:
+    index_node = tree.this
+    table = index_node.args["table"]
+    database = (table.db or session.require_database()).lower()
+    schema = copy.deepcopy(session.table(database, table.name))
+    columns = [_ident_name(c) for c in index_node.args["params"].args.get("columns") or []]
+    kind = "UNIQUE" if tree.args.get("unique") else "INDEX"
+    index = IndexDef(index_node.name, kind, columns)
+    if tree.args.get("exists") and schema.index(index.name) is not None:
+        return Result(rowcount=0)
+    add_index(schema, index)
+    apply_schema_change(session, database, session.table(database, table.name), schema)
+    return Result(rowcount=0)
+
+
+def _drop_index_statement(session: Session, tree: exp.Drop) -> Result:
+    index_name = tree.this.name
+    cluster = tree.args.get("cluster") or tree.args.get("expressions")
+    table_node = None
+    for key in ("cluster", "on"):
+        if tree.args.get(key) is not None:
+            table_node = tree.args[key]
+    if table_node is None:
+        raise errors.syntax_error("DROP INDEX needs ON <table>")
+    del cluster
+    table = table_node.this if isinstance(table_node, exp.Cluster) else table_node
+    database = (table.db or session.require_database()).lower()
+    old = session.table(database, table.name)
+    schema = copy.deepcopy(old)
+    drop_index(schema, index_name, bool(tree.args.get("exists")))
+    apply_schema_change(session, database, old, schema)
+    return Result(rowcount=0)
+
+
+def drop_index(schema: TableSchema, name: str, if_exists: bool = False) -> None:
+    index = schema.index(name) if name.upper() != "PRIMARY" else schema.primary_key
+    if index is None:
+        if if_exists:
+            return
+        raise errors.OperationalError(
+            f"Can't DROP '{name}'; check that column/key exists", errors.ER_CANT_DROP_FIELD_OR_KEY, "42000"
+        )
+    schema.indexes.remove(index)
+
+
+def _create_view(session: Session, tree: exp.Create) -> Result:
+    table = tree.this
+    database = (table.db or session.require_database()).lower()
+    select = tree.args["expression"].copy()
+    session.translator.prepare(select)
+    replace = bool(tree.args.get("replace"))
+    if replace:
+        session.conn.execute(f"DROP VIEW IF EXISTS {quote_identifier(database)}.{quote_identifier(table.name)}")
+    elif _table_exists(session, database, table.name):
+        raise errors.OperationalError(f"Table '{table.name}' already exists", errors.ER_TABLE_EXISTS_ERROR, "42S01")
+    session.conn.execute(
+        f"CREATE VIEW {quote_identifier(database)}.{quote_identifier(table.name)} AS {select.sql(dialect='sqlite')}"
+    )
+    return Result(rowcount=0)
+
+
+def _drop_view(session: Session, tree: exp.Drop) -> Result:
+    for table in tree.args.get("tables") or [tree.this]:
+        database = (table.db or session.require_database()).lower()
+        exists_clause = "IF EXISTS " if tree.args.get("exists") else ""
+        session.conn.execute(f"DROP VIEW {exists_clause}{quote_identifier(database)}.{quote_identifier(table.name)}")
+    return Result(rowcount=0)
+
+
+# -- ALTER TABLE -----------------------------------------------------------------------------------
+
+
+def _alter_table(session: Session, tree: exp.Alter) -> Result:
+    table = tree.this
+    database = (table.db or session.require_database()).lower()
+    old = session.table(database, table.name)
+    schema = copy.deepcopy(old)
+    renames: dict[str, str] = {}
+    new_name: str | None = None
+    conversions: dict[str, str] = {}
+    actions = tree.args.get("actions") or []
+    for action in actions:
+        if isinstance(action, exp.ColumnDef):  # ADD COLUMN
+            column, indexes, checks = column_from_sqlglot(action)
+            if schema.column(column.name) is not None:
+                raise errors.OperationalError(f"Duplicate column name '{column.name}'", errors.ER_DUP_FIELDNAME, "42S21")
+            position = action.args.get("position")
+            _insert_column(schema, column, position)
+            for index in indexes:
+                add_index(schema, index)
+            for check in checks:
+                check.name = f"{schema.name}_chk_{len(schema.checks) + 1}"
+                schema.checks.append(check)
+        elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
+            name = action.this.name
+            column = schema.column(name)
+            if column is None:
+                if action.args.get("exists"):
+                    continue
+                raise errors.OperationalError(f"Can't DROP '{name}'; check that column/key exists", errors.ER_CANT_DROP_FIELD_OR_KEY, "42000")
+            if any(i.kind == "VECTOR" and column.name in i.columns for i in schema.indexes):
+                raise errors.DatabaseError(f"can't drop column {column.name} with Vector Key covered now", errors.ER_UNSUPPORTED_DDL)
+            schema.columns.remove(column)
+            for index in list(schema.indexes):
+                if column.name in index.columns:
+                    index.columns.remove(column.name)
+                    if not index.columns:
+                        schema.indexes.remove(index)
+        elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() in ("INDEX", "KEY"):
+            drop_index(schema, action.this.name, bool(action.args.get("exists")))
+        elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "PRIMARY KEY":
+            drop_index(schema, "PRIMARY")
+        elif isinstance(action, exp.ModifyColumn) or isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None:
+            _modify_column(schema, action, renames, conversions)
+        elif isinstance(action, exp.AlterColumn):
+            column = schema.column(action.this.name)
+            if column is None:
+                raise errors.unknown_column(action.this.name, schema.name)
+            if action.args.get("drop"):
+                column.default = None
+            elif action.args.get("default") is not None:
+                column.default = action.args["default"].sql(dialect="mysql")
+        elif isinstance(action, exp.RenameColumn):
+            column = schema.column(action.this.name)
+            if column is None:
+                raise errors.unknown_column(action.this.name, schema.name)
+            new = action.args["to"].name
+            if schema.column(new) is not None:
+                raise errors.OperationalError(f"Duplicate column name '{new}'", errors.ER_DUP_FIELDNAME, "42S21")
+            renames[column.name] = new
+            for index in schema.indexes:
+                index.columns = [new if c == column.name else c for c in index.columns]
+            column.name = new
+        elif isinstance(action, exp.AlterRename):
+            new_name = action.this.name
+        elif isinstance(action, exp.AddConstraint):
+            for inner in action.expressions:
+                index = _index_from_constraint(inner)
+                if index is None and isinstance(inner, exp.Constraint):
+                    for sub in inner.expressions:
+                        if isinstance(sub, exp.CheckColumnConstraint):
+                            schema.checks.append(CheckDef(inner.this.name, sub.this.sql(dialect="mysql")))
+                        else:
+                            sub_index = _index_from_constraint(sub)
+                            if sub_index is not None:
+                                sub_index.name = sub_index.name or inner.this.name
+                                add_index(schema, sub_index)
+                    continue
+                if index is None:
+                    raise errors.unsupported(f"Unsupported ALTER TABLE clause: {inner.sql(dialect='mysql')}")
+                add_index(schema, index)
+        elif isinstance(action, exp.AlterSet):
+            continue
+        else:
+            raise errors.unsupported(f"Unsupported ALTER TABLE clause: {action.sql(dialect='mysql')}")
+    validate(schema)
+    apply_schema_change(session, database, old, schema, renames, conversions)
+    if new_name is not None and new_name.lower() != schema.name.lower():
+        rename_table(session, database, schema.name, database, new_name)
+    return Result(rowcount=0)
+
+
+def _insert_column(schema: TableSchema, column: ColumnDef, position: exp.Expression | None) -> None:
+    if position is None:
+        schema.columns.append(column)
+        return
+    text = position.sql(dialect="mysql").upper()
+    if text.startswith("FIRST"):
+        schema.columns.insert(0, column)
+        return
+    after = position.this.name if hasattr(position, "this") and position.this is not None else None
+    target = schema.column(after) if after else None
+    if target is None:
+        raise errors.unknown_column(after or "?", schema.name)
+    schema.columns.insert(schema.columns.index(target) + 1, column)
+
+
+def _modify_column(schema: TableSchema, action: exp.Expression, renames: dict[str, str], conversions: dict[str, str]) -> None:
+    definition = action.this if isinstance(action, exp.ModifyColumn) else None
+    if definition is None:
+        raise errors.unsupported("Unsupported ALTER COLUMN form")
+    old_name = action.args.get("expression").name if action.args.get("expression") is not None else definition.name
+    old_column = schema.column(old_name)
+    if old_column is None:
+        raise errors.unknown_column(old_name, schema.name)
+    new_column, indexes, _checks = column_from_sqlglot(definition)
+    if any(i.kind == "VECTOR" and old_column.name in i.columns for i in schema.indexes):
+        raise errors.DatabaseError("Unsupported modify column: vector indexes on the column", errors.ER_UNSUPPORTED_DDL)
+    if old_column.type.is_vector != new_column.type.is_vector:
+        raise errors.DatabaseError(
+            f"Unsupported modify column: cannot convert {old_column.type.sql()} to {new_column.type.sql()}",
+            errors.ER_UNSUPPORTED_DDL,
+        )
+    position = schema.columns.index(old_column)
+    schema.columns[position] = new_column
+    if new_column.name != old_column.name:
+        renames[old_column.name] = new_column.name
+        for index in schema.indexes:
+            index.columns = [new_column.name if c == old_column.name else c for c in index.columns]
+    if new_column.auto_increment is False and old_column.auto_increment and schema.primary_key and new_column.name in schema.primary_key.columns:
+        new_column.auto_increment = False
+    for index in indexes:
+        add_index(schema, index)
+    conversions[new_column.name] = old_column.name
+
+
+def apply_schema_change(
+    session: Session,
+    database: str,
+    old: TableSchema,
+    new: TableSchema,
+    renames: dict[str, str] | None = None,
+    conversions: dict[str, str] | None = None,
+) -> None:
+    """Make the SQLite table match ``new``: in place when only indexes changed, else rebuild."""
+    renames = renames or {}
+    same_columns = [c.to_dict() for c in old.columns] == [c.to_dict() for c in new.columns] and old.checks == new.checks
+    same_pk = (old.primary_key.columns if old.primary_key else None) == (new.primary_key.columns if new.primary_key else None)
+    if same_columns and same_pk:
+        for index in old.indexes:
+            if index.kind in ("UNIQUE", "INDEX") and not any(i.name == index.name and i.kind == index.kind for i in new.indexes):
+                session.conn.execute(f"DROP INDEX {quote_identifier(database)}.{quote_identifier(sqlite_index_name(old.name, index.name))}")
+        for index in new.indexes:
+            if index.kind in ("UNIQUE", "INDEX") and not any(i.name == index.name and i.kind == index.kind for i in old.indexes):
+                probe = TableSchema(new.name, new.columns, [index])
+                for statement in sqlite_index_statements(database, probe):
+                    session.conn.execute(statement)
+        _save(session, database, new)
+        return
+    _rebuild(session, database, old, new, renames)
+
+
+def _rebuild(session: Session, database: str, old: TableSchema, new: TableSchema, renames: dict[str, str]) -> None:
+    temp_name = f"__av_rebuild_{new.name}"
+    for statement in sqlite_create_table(session, database, new, temp_name)[:1]:
+        session.conn.execute(statement)
+    reverse = {v: k for k, v in renames.items()}
+    targets: list[str] = []
+    sources: list[str] = []
+    for column in new.columns:
+        old_name = reverse.get(column.name, column.name)
+        old_column = old.column(old_name)
+        if old_column is None or column.generated is not None and old_column.generated is None:
+            continue
+        targets.append(quote_identifier(column.name))
+        source = quote_identifier(old_column.name)
+        if old_column.type != column.type:
+            source = _store_sql(source, column)
+        sources.append(source)
+    qdb = quote_identifier(database)
+    session.conn.execute(
+        f"INSERT INTO {qdb}.{quote_identifier(temp_name)} (rowid, {', '.join(targets)}) "
+        f"SELECT rowid, {', '.join(sources)} FROM {qdb}.{quote_identifier(old.name)}"
+        if targets
+        else f"INSERT INTO {qdb}.{quote_identifier(temp_name)} (rowid) SELECT rowid FROM {qdb}.{quote_identifier(old.name)}"
+    )
+    for index in old.indexes:
+        if index.kind in ("UNIQUE", "INDEX"):
+            session.conn.execute(f"DROP INDEX IF EXISTS {qdb}.{quote_identifier(sqlite_index_name(old.name, index.name))}")
+    session.conn.execute(f"DROP TABLE {qdb}.{quote_identifier(old.name)}")
+    session.conn.execute(f"ALTER TABLE {qdb}.{quote_identifier(temp_name)} RENAME TO {quote_identifier(new.name)}")
+    seq = session.conn.execute(f"SELECT seq FROM {qdb}.sqlite_sequence WHERE name = ?", (temp_name,)).fetchone() if _has_sequence(session, database) else None
+    if seq is not None:
+        session.conn.execute(f"UPDATE {qdb}.sqlite_sequence SET name = ? WHERE name = ?", (new.name, temp_name))
+    for statement in sqlite_index_statements(database, new):
+        session.conn.execute(statement)
+    _save(session, database, new)
+    session.store.vectors.forget_table(database, new.name.lower())
+
+
+def _has_sequence(session: Session, database: str) -> bool:
+    row = session.conn.execute(
+        f"SELECT 1 FROM {quote_identifier(database)}.sqlite_master WHERE name = 'sqlite_sequence'"
+    ).fetchone()
+    return row is not None

@@ -1,0 +1,222 @@
+"""INSERT, REPLACE, UPDATE and DELETE with MySQL's conversions and errors.
+
+Every value written to a column passes through ``__av_store`` (see
+``internal_functions``), which applies the column's MySQL type: VARCHAR length, integer
+range, JSON validity, ENUM membership, vector dimensions. The whole statement runs in a
+savepoint (``Session.write_statement``), so a bad value in row 1000 leaves nothing of
+rows 1–999 behind.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlglot import exp
+
+from autovec import errors
+from autovec.sql.internal_functions import type_key
+from autovec.sql.query import name_placeholders
+from autovec.sql.result import Result
+from autovec.sql.schema import ColumnDef, TableSchema
+from autovec.sql.translate import call
+
+if TYPE_CHECKING:
+    from autovec.sql.session import Session
+
+
+def _store(value: exp.Expression, column: ColumnDef, row: int) -> exp.Expression:
+    if isinstance(value, exp.Null):
+        return value
+    wrapped: exp.Expression = call(
+        "__av_store",
+        value,
+        exp.Literal.string(type_key(column.type)),
+        exp.Literal.string(column.name),
+        exp.Literal.number(row),
+    )
+    if column.auto_increment:
+        wrapped = call("__av_autoinc", wrapped)
+    return wrapped
+
+
+def _default_for(column: ColumnDef) -> exp.Expression:
+    if column.default is None:
+        return exp.Null()
+    from autovec.sql.parser import parse
+
+    return parse(f"SELECT {column.default}")[0].expressions[0]
+
+
+def _target(session: Session, table: exp.Table) -> tuple[str, TableSchema]:
+    database = (table.db or session.require_database()).lower()
+    return database, session.table(database, table.name)
+
+
+def _insert_columns(tree: exp.Insert, schema: TableSchema) -> tuple[exp.Table, list[ColumnDef]]:
+    target = tree.this
+    if isinstance(target, exp.Schema):
+        table = target.this
+        names = [c.name for c in target.expressions]
+        columns = []
+        for name in names:
+            column = schema.column(name)
+            if column is None:
+                raise errors.unknown_column(name)
+            if column.generated is not None:
+                raise errors.OperationalError(
+                    f"The value specified for generated column '{column.name}' in table '{schema.name}' is not allowed.",
+                    3105,
+                    "HY000",
+                )
+            columns.append(column)
+        return table, columns
+    return target, [c for c in schema.columns if c.generated is None]
+
+
+def execute_insert(session: Session, tree: exp.Insert, bindings: Any) -> Result:
+    bindings = name_placeholders(tree, bindings)
+    table, columns = _insert_columns(tree, _target(session, tree.this.this if isinstance(tree.this, exp.Schema) else tree.this)[1])
+    database, schema = _target(session, table)
+    source = tree.expression
+    if isinstance(source, exp.Values):
+        rows = source.expressions
+        for number, row in enumerate(rows, start=1):
+            values = row.expressions
+            if len(values) != len(columns):
+                raise errors.OperationalError(
+                    f"Column count doesn't match value count at row {number}", errors.ER_WRONG_VALUE_COUNT_ON_ROW, "21S01"
+                )
+            for value, column in zip(list(values), columns, strict=True):
+                if isinstance(value, exp.Var) and value.name.upper() == "DEFAULT" or isinstance(value, exp.Column) and value.name.upper() == "DEFAULT" and not value.table:
+                    value.replace(_default_for(column))
+                    continue
+                value.replace(_store(value.copy(), column, number))
+    elif isinstance(source, exp.Select | exp.SetOperation | exp.Subquery):
+        names = [f"__c{i}" for i in range(len(columns))]
+        wrapper = exp.select(*[_store(exp.column(n), c, 1) for n, c in zip(names, columns, strict=True)]).from_("__av_source")
+        wrapper.where(exp.true(), copy=False)  # SQLite needs it before ON CONFLICT
+        cte = exp.CTE(this=source.copy(), alias=exp.TableAlias(this=exp.to_identifier("__av_source"), columns=[exp.to_identifier(n) for n in names]))
+        tree.set("expression", wrapper)
+        tree.set("with_", exp.With(expressions=[cte]))
+    else:
+        raise errors.unsupported("Unsupported INSERT source")
+    target_schema = exp.Schema(this=table.copy(), expressions=[exp.to_identifier(c.name, quoted=True) for c in columns])
+    tree.set("this", target_schema)
+    _on_duplicate(tree, schema)
+    if tree.args.get("ignore"):
+        tree.set("alternative", "IGNORE")
+        tree.set("ignore", None)
+    if tree.args.get("replace"):
+        tree.set("alternative", "REPLACE")
+        tree.set("replace", None)
+    session.translator.prepare(tree)
+    sql = session.translator.sql(tree)
+    with session.write_statement():
+        before = session.conn.total_changes()
+        session.conn.execute(sql, bindings)
+        changed = session.conn.total_changes() - before
+        last = session.conn.last_insert_rowid()
+    result = Result(rowcount=changed)
+    if schema.rowid_column is not None and schema.rowid_column.auto_increment and changed:
+        first = last - changed + 1 if isinstance(source, exp.Values) and len(source.expressions) == changed else last
+        session.last_insert_id = first
+        result.lastrowid = first
+    else:
+        result.lastrowid = last or None
+    return result
+
+
+def _on_duplicate(tree: exp.Insert, schema: TableSchema) -> None:
+    conflict = tree.args.get("conflict")
+    if conflict is None:
+        return
+    assignments = conflict.expressions
+    new_assignments = []
+    for assignment in assignments:
+        target = assignment.this
+        column = schema.column(target.name)
+        if column is None:
+            raise errors.unknown_column(target.name)
+        value = assignment.expression.transform(_values_to_excluded)
+        new_assignments.append(exp.EQ(this=exp.column(column.name), expression=_store(value.copy(), column, 1)))
+    tree.set("conflict", exp.OnConflict(action=exp.var("DO UPDATE"), expressions=new_assignments))
+
+
+def _values_to_excluded(node: exp.Expression) -> exp.Expression:
+    """MySQL's ``VALUES(col)`` in ON DUPLICATE KEY UPDATE is SQLite's ``excluded.col``."""
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "VALUES" and len(node.expressions) == 1:
+        return exp.column(node.expressions[0].name, table="excluded")
+    if isinstance(node, exp.Values) and len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Column):
+        return exp.column(node.expressions[0].name, table="excluded")
+    return node
+
+
+def _assignments(tree: exp.Update, schema: TableSchema) -> None:
+    for assignment in tree.expressions:
+        target = assignment.this
+        column = schema.column(target.name)
+        if column is None:
+            raise errors.unknown_column(target.name)
+        if column.generated is not None:
+            raise errors.OperationalError(
+                f"The value specified for generated column '{column.name}' in table '{schema.name}' is not allowed.",
+                3105,
+                "HY000",
+            )
+        value = assignment.expression
+        if isinstance(value, exp.Column) and value.name.upper() == "DEFAULT" and not value.table:
+            assignment.set("expression", _default_for(column))
+        else:
+            assignment.set("expression", _store(value.copy(), column, 1))
+        target.set("table", None)
+
+
+def _limit_by_rowid(tree: exp.Update | exp.Delete, table: exp.Table) -> None:
+    """SQLite lacks UPDATE/DELETE … ORDER BY … LIMIT: select the rowids instead."""
+    order, limit = tree.args.get("order"), tree.args.get("limit")
+    if order is None and limit is None:
+        return
+    alias = table.alias_or_name
+    inner = exp.select(exp.column("rowid", table=alias)).from_(table.copy())
+    if tree.args.get("where") is not None:
+        inner.set("where", tree.args["where"].copy())
+    if order is not None:
+        inner.set("order", order.copy())
+    if limit is not None:
+        inner.set("limit", limit.copy())
+    tree.set("order", None)
+    tree.set("limit", None)
+    tree.set("where", exp.Where(this=exp.In(this=exp.column("rowid"), query=exp.Subquery(this=inner))))
+
+
+def execute_update(session: Session, tree: exp.Update, bindings: Any) -> Result:
+    bindings = name_placeholders(tree, bindings)
+    table = tree.this
+    if not isinstance(table, exp.Table) or tree.args.get("joins"):
+        raise errors.unsupported("multi-table UPDATE is not supported yet; use a subquery in WHERE")
+    _database, schema = _target(session, table)
+    _assignments(tree, schema)
+    _limit_by_rowid(tree, table)
+    session.translator.prepare(tree)
+    sql = session.translator.sql(tree)
+    with session.write_statement():
+        before = session.conn.total_changes()
+        session.conn.execute(sql, bindings)
+        changed = session.conn.total_changes() - before
+    return Result(rowcount=changed)
+
+
+def execute_delete(session: Session, tree: exp.Delete, bindings: Any) -> Result:
+    bindings = name_placeholders(tree, bindings)
+    table = tree.this
+    if not isinstance(table, exp.Table) or tree.args.get("tables"):
+        raise errors.unsupported("multi-table DELETE is not supported yet; use a subquery in WHERE")
+    _target(session, table)
+    _limit_by_rowid(tree, table)
+    session.translator.prepare(tree)
+    sql = session.translator.sql(tree)
+    with session.write_statement():
+        before = session.conn.total_changes()
+        session.conn.execute(sql, bindings)
+        changed = session.conn.total_changes() - before
+    return Result(rowcount=changed)

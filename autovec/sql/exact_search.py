@@ -1,0 +1,267 @@
+"""Exact top-k vector search by one matrix product instead of one SQL call per row.
+
+Applies to the query shape TiDB users write::
+
+    SELECT … FROM t [WHERE …] ORDER BY VEC_<METRIC>_DISTANCE(col, <constant>) [ASC] LIMIT k
+
+The column's vectors are held contiguously in memory (``storage.vector_cache``). The
+numpy ranking only *chooses rows*: the original statement then runs on SQLite restricted
+to those rowids, so the output, its distances and its order are exactly what the plain
+plan would give. Rows this connection changed but has not committed are re-read from
+its own transaction, so a session always sees its own writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sqlglot import exp
+
+from autovec import errors
+from autovec.sql.translate import DISTANCE_FUNCTIONS, Scope, function_name
+from autovec.sql.types import SqlType
+from autovec.storage import catalog as storage_catalog
+from autovec.storage.vector_cache import VectorMatrix
+from autovec.vector import Vector
+
+if TYPE_CHECKING:
+    from autovec.sql.result import Result
+    from autovec.sql.session import Session
+
+MARGIN = 8  # extra candidates so float ties at the k-th place cannot drop a row
+_MARKER = "__av_candidates__"
+
+
+@dataclass
+class TopK:
+    """A recognised ``ORDER BY distance LIMIT k`` over one table's vector column."""
+
+    database: str
+    table: str
+    alias: str
+    column: str
+    dims: int
+    metric: str
+    constant: exp.Expression
+    limit: int
+    offset: int
+
+
+def _int_value(node: exp.Expression | None, bindings: Any) -> int | None:
+    if node is None:
+        return 0
+    expression = node.expression if isinstance(node, exp.Limit | exp.Offset) else node
+    if isinstance(expression, exp.Literal) and not expression.is_string:
+        return int(expression.this)
+    if isinstance(expression, exp.Placeholder) and isinstance(bindings, dict):
+        value = bindings.get(str(expression.this))
+        return int(value) if isinstance(value, int) else None
+    return None
+
+
+def _is_constant(node: exp.Expression) -> bool:
+    return not any(isinstance(n, exp.Column | exp.Subquery | exp.Select) for n in node.walk())
+
+
+def match(session: Session, tree: exp.Expression, scope: Scope, bindings: Any) -> TopK | None:
+    if not isinstance(tree, exp.Select) or tree.args.get("with_"):
+        return None
+    if any(tree.args.get(k) for k in ("joins", "group", "having", "distinct", "windows", "laterals")):
+        return None
+    from_ = tree.args.get("from_")
+    order = tree.args.get("order")
+    if from_ is None or order is None or len(order.expressions) != 1 or tree.args.get("limit") is None:
+        return None
+    table = from_.this
+    if not isinstance(table, exp.Table) or not table.db:
+        return None
+    ordered = order.expressions[0]
+    if ordered.args.get("desc"):
+        return None
+    key = ordered.this
+    if isinstance(key, exp.Column) and not key.table:  # ORDER BY an alias of the select list
+        for projection in tree.expressions:
+            if isinstance(projection, exp.Alias) and projection.alias.lower() == key.name.lower():
+                key = projection.this
+    metric = DISTANCE_FUNCTIONS.get(function_name(key))
+    if metric is None or not isinstance(key, exp.Anonymous) or len(key.expressions) != 2:
+        return None
+    first, second = key.expressions
+    column, constant = (first, second) if isinstance(first, exp.Column) else (second, first)
+    if not isinstance(column, exp.Column) or not _is_constant(constant):
+        return None
+    sql_type = scope.column_type(column)
+    if sql_type is None or not sql_type.is_vector or sql_type.dimensions is None:
+        return None
+    if any(isinstance(n, exp.AggFunc | exp.Window) for p in tree.expressions for n in p.walk()):
+        return None
+    limit, offset = _int_value(tree.args.get("limit"), bindings), _int_value(tree.args.get("offset"), bindings)
+    if limit is None or offset is None:
+        return None
+    database = table.db
+    schema = session.catalog(database).get(table.name.lower())
+    if schema is None:
+        return None
+    column_def = schema.column(column.name)
+    if column_def is None:
+        return None
+    return TopK(database, schema.name.lower(), table.alias_or_name, column_def.name, sql_type.dimensions, metric, constant, limit, offset)
+
+
+def try_execute(
+    session: Session, tree: exp.Expression, scope: Scope, bindings: Any, static_types: list[SqlType | None]
+) -> Result | None:
+    topk = match(session, tree, scope, bindings)
+    if topk is None:
+        return None
+    matrix = current_matrix(session, topk)
+    if matrix is None:
+        return None
+    query_vector = _evaluate_vector(session, topk.constant, bindings)
+    if query_vector is None:
+        return None  # NULL query: every distance is NULL; the plain plan handles it
+    assert isinstance(tree, exp.Select)
+    where = tree.args.get("where")
+    rowids, vectors, nulls = matrix.rowids, matrix.matrix, matrix.null_rowids
+    norms = matrix.norms
+    if where is not None:
+        allowed = _filtered_rowids(session, tree, topk, bindings)
+        keep = np.isin(rowids, allowed, assume_unique=True)
+        rowids, vectors, norms = rowids[keep], vectors[keep], norms[keep]
+        nulls = nulls[np.isin(nulls, allowed, assume_unique=True)]
+    if len(rowids) and query_vector.dims != matrix.dims:
+        raise errors.DataError(f"vectors have different dimensions: {matrix.dims} and {query_vector.dims}", 1105)
+    need = topk.limit + topk.offset
+    distances, null_mask = _distances(topk.metric, vectors, norms, query_vector.to_numpy())
+    if distances is None:
+        return None
+    candidates = np.concatenate([nulls, rowids[null_mask]])[:need]
+    remaining = need + MARGIN - len(candidates)
+    ranked_rowids = rowids[~null_mask]
+    if remaining > 0 and len(distances):
+        if remaining < len(distances):
+            top = np.argpartition(distances, remaining - 1)[:remaining]
+        else:
+            top = np.arange(len(distances))
+        candidates = np.concatenate([candidates, ranked_rowids[top]])
+    result = _run_restricted(session, tree, topk, candidates, bindings, static_types)
+    expected = min(need, len(rowids) + len(nulls)) - topk.offset
+    if result.columns is None or len(result.rows) < expected:
+        return None  # the snapshot differs from the matrix: let the plain plan answer
+    return result
+
+
+def _distances(metric: str, vectors: np.ndarray, norms: np.ndarray, q: np.ndarray) -> tuple[Any, np.ndarray]:
+    """Distances of the rows that have one; the mask marks rows whose distance is NULL."""
+    null_mask = np.zeros(len(vectors), dtype=bool)
+    if metric == "COSINE":
+        q_norm = float(np.linalg.norm(q))
+        if q_norm == 0:
+            return None, null_mask
+        null_mask = norms == 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            similarity = (vectors @ q) / (norms * np.float32(q_norm))
+        distances = 1 - np.clip(similarity[~null_mask], -1, 1)
+    elif metric == "L2":
+        distances = (norms * norms) - 2 * (vectors @ q)  # + |q|² is the same for every row
+    elif metric == "NEGATIVE_INNER_PRODUCT":
+        distances = -(vectors @ q)
+    else:
+        distances = np.concatenate(
+            [np.abs(vectors[i : i + 4096] - q).sum(axis=1) for i in range(0, len(vectors), 4096)]
+        ) if len(vectors) else np.zeros(0, np.float32)
+    return distances, null_mask
+
+
+def _evaluate_vector(session: Session, constant: exp.Expression, bindings: Any) -> Vector | None:
+    if isinstance(constant, exp.Placeholder) and isinstance(bindings, dict):
+        value = bindings.get(str(constant.this))
+    elif isinstance(constant, exp.Literal) and constant.is_string:
+        value = constant.this
+    else:
+        sql = exp.select(constant.copy()).sql(dialect="sqlite")
+        row = session.conn.execute(sql, bindings).fetchone()
+        value = row[0] if row else None
+    if value is None:
+        return None
+    return Vector.coerce(value)
+
+
+def _filtered_rowids(session: Session, tree: exp.Select, topk: TopK, bindings: Any) -> np.ndarray:
+    probe = exp.select(exp.column("rowid", table=topk.alias)).from_(tree.args["from_"].copy())
+    probe.set("where", tree.args["where"].copy())
+    rows = session.conn.execute(probe.sql(dialect="sqlite"), bindings)
+    return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+
+def _run_restricted(
+    session: Session, tree: exp.Select, topk: TopK, candidates: np.ndarray, bindings: Any, static_types: list[SqlType | None]
+) -> Result:
+    restricted = tree.copy()
+    restricted.where(exp.column(_MARKER), copy=False)
+    sql = restricted.sql(dialect="sqlite")
+    ids = ",".join(str(int(r)) for r in np.unique(candidates)) or "NULL"
+    quoted_alias = '"' + topk.alias.replace('"', '""') + '"'
+    sql = sql.replace(_MARKER, f"{quoted_alias}.rowid IN ({ids})", 1)
+    return session.run(sql, bindings, static_types)
+
+
+# -- keeping the matrix current ----------------------------------------------------------------
+
+
+def current_matrix(session: Session, topk: TopK) -> VectorMatrix | None:
+    """The column's matrix as this session must see it, or None to use the plain plan."""
+    key = (topk.database, topk.table, topk.column.lower())
+    cache = session.store.vectors
+    own_rows = session.pending_rows.get((topk.database, topk.table), set()) | session._statement_rows.get(
+        (topk.database, topk.table), set()
+    )
+    own_versions = session.pending_versions.get((topk.database, topk.table), [])
+    savepoint = not session.conn.in_transaction
+    if savepoint:
+        session.conn.execute("BEGIN")  # read the version and the rows from one snapshot
+    try:
+        version = storage_catalog.table_version(session.conn, topk.database, topk.table)
+        if own_versions or own_rows:
+            base = own_versions[0] - 1 if own_versions else version
+            entry = cache.get(key)
+            if entry is None or entry.version != base:
+                return None
+            changed = np.fromiter(own_rows, dtype=np.int64)
+            rowids, blobs = _read_rows(session, topk, changed)
+            return entry.patched(version, changed, rowids, blobs)
+        entry = cache.get(key)
+        if entry is not None and entry.version == version:
+            return entry
+        if entry is not None and entry.version < version:
+            changed_set = cache.changes_between(topk.database, topk.table, entry.version, version)
+            if changed_set is not None:
+                changed = np.fromiter(changed_set, dtype=np.int64)
+                rowids, blobs = _read_rows(session, topk, changed)
+                fresh = entry.patched(version, changed, rowids, blobs)
+                cache.put(key, fresh)
+                return fresh
+        rowids, blobs = _read_rows(session, topk, None)
+        try:
+            fresh = VectorMatrix.build(version, topk.dims, rowids, blobs)
+        except ValueError:
+            return None
+        cache.put(key, fresh)
+        return fresh
+    finally:
+        if savepoint:
+            session.conn.execute("COMMIT")
+
+
+def _read_rows(session: Session, topk: TopK, only: np.ndarray | None) -> tuple[np.ndarray, list[bytes | None]]:
+    column = '"' + topk.column.replace('"', '""') + '"'
+    sql = f'SELECT rowid, {column} FROM "{topk.database}"."{topk.table}"'
+    if only is not None:
+        if not len(only):
+            return np.zeros(0, np.int64), []
+        sql += " WHERE rowid IN (" + ",".join(str(int(r)) for r in only) + ")"
+    rows = session.conn.execute(sql).fetchall()
+    rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    return rowids, [r[1] for r in rows]

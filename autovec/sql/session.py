@@ -1,0 +1,530 @@
+"""A session: one client's connection state, and the statement dispatcher.
+
+``Session.execute(sql, params)`` is the single entry point every upper layer (DB-API,
+SQLAlchemy, the shell, the MySQL server) ends in. It parses the TiDB statement, routes
+it to the module that owns that kind of statement, and makes it all-or-nothing: each
+statement runs inside a SQLite savepoint that is rolled back if any part of it fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import apsw
+import numpy as np
+from sqlglot import exp
+
+from autovec import errors
+from autovec.sql import ddl, dml, internal_functions, mysql_functions, query, show, vector_functions
+from autovec.sql import variables as sysvars
+from autovec.sql.information_schema import InformationSchema
+from autovec.sql.parser import Special, parse, prepare_text, special
+from autovec.sql.result import Result, ResultColumn
+from autovec.sql.schema import TableSchema
+from autovec.sql.translate import Translator
+from autovec.sql.types import SqlType, output_converter, type_of_value
+from autovec.storage import catalog as storage_catalog
+from autovec.storage.engine import Store
+from autovec.vector import Vector, VectorError
+from autovec.version import SERVER_VERSION, TIDB_RELEASE, __version__
+
+DEFAULT_DATABASE = "test"
+_REPLACE_RE = re.compile(r"^\s*REPLACE(\s+INTO)?\b", re.I)
+
+Params = Sequence[Any] | Mapping[str, Any] | None
+
+
+class Session:
+    """One connection's state: current database, variables, transaction, warnings."""
+
+    def __init__(self, store: Store, database: str | None = DEFAULT_DATABASE):
+        self.store = store
+        self.conn = store.connect()
+        self.connection_id = store.new_connection_id()
+        self.translator = Translator(self)
+        self.information_schema = InformationSchema(self)
+        self.database: str | None = None
+        self.variables: dict[str, Any] = {}
+        self.user_variables: dict[str, Any] = {}
+        self.warnings: list[tuple[str, int, str]] = []
+        self.last_insert_id = 0
+        self.last_row_count = -1
+        self.found_rows = 0
+        self.explicit_transaction = False
+        # Rows this connection changed since its last commit, per (database, table), and
+        # the table versions its statements produced: published to shared caches on commit.
+        self.pending_rows: dict[tuple[str, str], set[int]] = {}
+        self.pending_versions: dict[tuple[str, str], list[int]] = {}
+        self._statement_rows: dict[tuple[str, str], set[int]] = {}
+        self.closed = False
+        vector_functions.register(self.conn)
+        mysql_functions.register(self.conn)
+        internal_functions.register(self.conn)
+        self.conn.set_update_hook(self._on_row_change)
+        if not store.datadir.exists(DEFAULT_DATABASE):
+            store.datadir.create(DEFAULT_DATABASE)
+        if database:
+            if not store.datadir.exists(database):
+                raise errors.unknown_database(database)
+            self.use(database)
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def close(self) -> None:
+        if self.closed:
+            return
+        try:
+            if self.conn.in_transaction:
+                self.rollback()
+        finally:
+            self.closed = True
+            self.conn.close()
+
+    # -- databases --------------------------------------------------------------------------
+    def use(self, database: str) -> None:
+        if not self.store.datadir.exists(database):
+            raise errors.unknown_database(database)
+        self.attach(database)
+        self.database = database.lower()
+
+    def require_database(self) -> str:
+        if not self.database:
+            raise errors.OperationalError("No database selected", errors.ER_NO_DB_ERROR, "3D000")
+        return self.database
+
+    def attach(self, database: str) -> None:
+        name = database.lower()
+        if name in self.store.attached(self.conn):
+            return
+        if not self.store.datadir.exists(name):
+            raise errors.unknown_database(database)
+        if self.conn.in_transaction:
+            raise errors.OperationalError(
+                f"database '{name}' is first used inside a transaction; run USE {name} before BEGIN",
+                errors.ER_UNKNOWN_ERROR,
+            )
+        self.store.attach(self.conn, name)
+
+    def catalog(self, database: str) -> dict[str, TableSchema]:
+        """Table definitions of a database (lower-cased names), cached per store."""
+        name = database.lower()
+        self.attach(name)
+        cached = self.store.cached_catalog(self.conn, name)
+        if cached is None:
+            raw = storage_catalog.load_tables(self.conn, name)
+            cached = {key: TableSchema.from_dict(value) for key, value in raw.items()}
+            if not self.conn.in_transaction:
+                self.store.store_catalog(self.conn, name, cached)
+        return cached
+
+    def table(self, database: str | None, name: str) -> TableSchema:
+        db = (database or self.require_database()).lower()
+        schema = self.catalog(db).get(name.lower())
+        if schema is None:
+            raise errors.no_such_table(db, name)
+        return schema
+
+    # -- variables ----------------------------------------------------------------------
+    def get_variable(self, name: str, kind: str | None = None) -> Any:
+        key = name.lower()
+        for prefix in ("global.", "session.", "local."):
+            if key.startswith(prefix):
+                kind, key = prefix[:-1], key[len(prefix) :]
+        settings = self.store.datadir.settings()
+        if key not in sysvars.DEFAULTS and key not in settings:
+            raise errors.OperationalError(f"Unknown system variable '{name}'", errors.ER_UNKNOWN_SYSTEM_VARIABLE, "HY000")
+        if key == "warning_count":
+            return len(self.warnings)
+        value = settings.get(key, sysvars.DEFAULTS.get(key))
+        if (kind or "session").lower() != "global" and key in self.variables:
+            value = self.variables[key]
+        return sysvars.display(key, value)
+
+    def secret_variable(self, name: str) -> Any:
+        """The real value of a global variable (API keys), for the embedding layer only."""
+        return self.store.datadir.settings().get(name.lower(), sysvars.DEFAULTS.get(name.lower()))
+
+    def set_variable(self, name: str, value: Any, scope: str = "SESSION") -> None:
+        key = name.lower()
+        if key not in sysvars.DEFAULTS:
+            raise errors.OperationalError(f"Unknown system variable '{name}'", errors.ER_UNKNOWN_SYSTEM_VARIABLE, "HY000")
+        value = sysvars.normalize(key, value)
+        if scope.upper() == "GLOBAL" or key in sysvars.GLOBAL_ONLY:
+            if scope.upper() != "GLOBAL" and key in sysvars.GLOBAL_ONLY:
+                raise errors.OperationalError(
+                    f"Variable '{key}' is a GLOBAL variable and should be set with SET GLOBAL",
+                    1229,
+                    "HY000",
+                )
+            self.store.datadir.save_setting(key, value)
+            return
+        if key == "autocommit":
+            self._set_autocommit(bool(int(value)))
+        self.variables[key] = value
+
+    @property
+    def autocommit(self) -> bool:
+        return bool(int(self.variables.get("autocommit", 1)))
+
+    def _set_autocommit(self, on: bool) -> None:
+        if on and self.conn.in_transaction:
+            self.commit()
+
+    @staticmethod
+    def tidb_version() -> str:
+        return (
+            f"Release Version: {TIDB_RELEASE}\nEdition: Community\nGit Commit Hash: autovec-{__version__}\n"
+            "Git Branch: main\nStore: autovec (embedded SQLite)\nKernel Type: autovec\n"
+            f"Server Version: {SERVER_VERSION}"
+        )
+
+    # -- execution ----------------------------------------------------------------------
+    def execute(self, sql: str, params: Params = None) -> Result:
+        """Run one statement and return its result."""
+        if self.closed:
+            raise errors.InterfaceError("Connection is closed")
+        text = prepare_text(sql, params is not None)
+        found = special(text)
+        if found is not None:
+            self.warnings = []
+            return self._special(found)
+        replace = bool(_REPLACE_RE.match(text))
+        if replace:
+            text = _REPLACE_RE.sub("INSERT INTO", text, count=1)
+        trees = parse(text)
+        if not trees:
+            return Result(rowcount=0)
+        if len(trees) > 1:
+            raise errors.ProgrammingError(
+                "You have an error in your SQL syntax: only one statement is allowed here; use execute_script()",
+                errors.ER_PARSE_ERROR,
+                "42000",
+            )
+        tree = trees[0]
+        if replace and isinstance(tree, exp.Insert):
+            tree.set("replace", True)
+        return self.execute_tree(tree, bind_params(params))
+
+    def execute_script(self, sql: str) -> list[Result]:
+        """Run several statements separated by semicolons; one result each."""
+        from autovec.sql.parser import split_statements
+
+        return [self.execute(statement) for statement in split_statements(sql)]
+
+    def execute_tree(self, tree: exp.Expression, bindings: Any) -> Result:
+        if not isinstance(tree, exp.Show) or str(tree.this).upper() not in ("WARNINGS", "ERRORS"):
+            self.warnings = []
+        handler = self._handler(tree)
+        try:
+            result = handler(self, tree, bindings)
+        except apsw.Error as exc:
+            raise map_sqlite_error(exc) from None
+        except VectorError as exc:
+            raise errors.DataError(str(exc), exc.errno) from None
+        if result.columns is None:
+            self.last_row_count = result.rowcount
+        return result
+
+    def _handler(self, tree: exp.Expression) -> Callable[[Session, Any, Any], Result]:
+        if isinstance(tree, exp.Select | exp.SetOperation | exp.Subquery | exp.Values):
+            return query.execute_select
+        if isinstance(tree, exp.Insert):
+            return dml.execute_insert
+        if isinstance(tree, exp.Update):
+            return dml.execute_update
+        if isinstance(tree, exp.Delete):
+            return dml.execute_delete
+        if isinstance(tree, exp.Create | exp.Drop | exp.Alter | exp.TruncateTable):
+            return ddl.execute_ddl
+        if isinstance(tree, exp.Show | exp.Describe):
+            return show.execute_show
+        if isinstance(tree, exp.Use):
+            return _execute_use
+        if isinstance(tree, exp.Set):
+            return _execute_set
+        if isinstance(tree, exp.Transaction):
+            return lambda s, _t, _b: s.begin()
+        if isinstance(tree, exp.Commit):
+            return lambda s, _t, _b: s.commit()
+        if isinstance(tree, exp.Rollback):
+            if tree.args.get("savepoint"):
+                name = tree.args["savepoint"].name
+                return lambda s, _t, _b: s.rollback_to(name)
+            return lambda s, _t, _b: s.rollback()
+        if isinstance(tree, exp.Kill | exp.Analyze):
+            return lambda _s, _t, _b: Result(rowcount=0)
+        raise errors.unsupported(f"This statement is not supported by autovec: {tree.sql(dialect='mysql')[:80]}")
+
+    def _special(self, found: Special) -> Result:
+        if found.kind == "savepoint":
+            self.begin_if_needed()
+            self.conn.execute(f'SAVEPOINT "{found.args[0]}"')
+            return Result(rowcount=0)
+        if found.kind == "release":
+            return self._savepoint_op("RELEASE", found.args[0])
+        if found.kind == "rollback_to":
+            return self.rollback_to(found.args[0])
+        if found.kind in ("rename_table", "tiflash_replica", "compact"):
+            return ddl.execute_special(self, found)
+        return Result(rowcount=0)
+
+    def _savepoint_op(self, op: str, name: str) -> Result:
+        try:
+            self.conn.execute(f'{op} SAVEPOINT "{name}"')
+        except apsw.SQLError:
+            raise errors.OperationalError(f"SAVEPOINT {name} does not exist", errors.ER_SP_DOES_NOT_EXIST, "42000") from None
+        return Result(rowcount=0)
+
+    # -- transactions -------------------------------------------------------------------
+    def begin(self) -> Result:
+        if self.conn.in_transaction:
+            self.commit()  # MySQL: BEGIN commits the open transaction
+        self.conn.execute("BEGIN")
+        self.explicit_transaction = True
+        return Result(rowcount=0)
+
+    def begin_if_needed(self) -> None:
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN")
+            self.explicit_transaction = True
+
+    def commit(self) -> Result:
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("COMMIT")
+            except apsw.Error as exc:
+                raise map_sqlite_error(exc) from None
+        self.explicit_transaction = False
+        self._publish()
+        return Result(rowcount=0)
+
+    def rollback(self) -> Result:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+        self.explicit_transaction = False
+        self.pending_rows.clear()
+        self.pending_versions.clear()
+        return Result(rowcount=0)
+
+    def rollback_to(self, name: str) -> Result:
+        # The rows changed since the savepoint stay in pending_rows: a superset is safe.
+        return self._savepoint_op("ROLLBACK TO", name)
+
+    @contextmanager
+    def write_statement(self) -> Iterator[None]:
+        """Run a writing statement all-or-nothing, in MySQL's transaction model."""
+        if not self.autocommit and not self.conn.in_transaction:
+            self.begin_if_needed()
+        self._statement_rows = {}
+        self.conn.execute("SAVEPOINT __av_statement")
+        try:
+            yield
+            self._bump_versions()
+        except BaseException:
+            self.conn.execute("ROLLBACK TO __av_statement")
+            self.conn.execute("RELEASE __av_statement")
+            self._statement_rows = {}
+            raise
+        self.conn.execute("RELEASE __av_statement")
+        for key, rows in self._statement_rows.items():
+            self.pending_rows.setdefault(key, set()).update(rows)
+        self._statement_rows = {}
+        if not self.conn.in_transaction:
+            self.explicit_transaction = False
+            self._publish()
+
+    def _on_row_change(self, _op: int, database: str, table: str, rowid: int) -> None:
+        if not table.startswith(storage_catalog.INTERNAL_PREFIX):
+            self._statement_rows.setdefault((database.lower(), table.lower()), set()).add(rowid)
+
+    def _bump_versions(self) -> None:
+        for database, table in list(self._statement_rows):
+            version = storage_catalog.bump_version(self.conn, database, table)
+            self.pending_versions.setdefault((database, table), []).append(version)
+
+    def _publish(self) -> None:
+        for (database, table), versions in self.pending_versions.items():
+            self.store.vectors.publish(database, table, versions, self.pending_rows.get((database, table), set()))
+        self.pending_rows.clear()
+        self.pending_versions.clear()
+
+    # -- running SQLite -------------------------------------------------------------------
+    def run(
+        self,
+        sql: str,
+        bindings: Any = None,
+        static_types: Sequence[SqlType | None] | None = None,
+    ) -> Result:
+        """Run one SQLite statement; rows become the values a MySQL driver returns."""
+        cursor = self.conn.cursor()
+        described: list[Any] = []
+
+        def trace(cur: apsw.Cursor, _sql: str, _bindings: Any) -> bool:
+            try:
+                described.append(cur.description_full)
+            except apsw.ExecutionCompleteError:
+                described.append(())
+            return True
+
+        cursor.set_exec_trace(trace)
+        cursor.execute(sql, bindings)
+        rows = cursor.fetchall()
+        if not described or not described[-1]:
+            return Result(rowcount=self.conn.changes())
+        return self.build_result(described[-1], rows, static_types)
+
+    def build_result(
+        self, description: Sequence[Any], rows: list[tuple[Any, ...]], static_types: Sequence[SqlType | None] | None
+    ) -> Result:
+        columns: list[ResultColumn] = []
+        converters: list[Callable[[Any], Any] | None] = []
+        for index, (name, decl, database, table, origin) in enumerate(description):
+            sql_type = SqlType.from_decl(decl)
+            if sql_type is None and static_types and index < len(static_types):
+                sql_type = static_types[index]
+            if sql_type is None:
+                sample = next((r[index] for r in rows if r[index] is not None), None)
+                sql_type = type_of_value(sample)
+            columns.append(ResultColumn(name, sql_type, True, table, database))
+            converters.append(output_converter(sql_type))
+        if any(converters):
+            rows = [tuple(c(v) if c and v is not None else v for c, v in zip(converters, row, strict=True)) for row in rows]
+        return Result(columns=columns, rows=rows, rowcount=len(rows))
+
+
+# -- small statements ------------------------------------------------------------------------
+
+
+def _execute_use(session: Session, tree: exp.Use, _bindings: Any) -> Result:
+    session.use(tree.this.name)
+    return Result(rowcount=0)
+
+
+def _execute_set(session: Session, tree: exp.Set, bindings: Any) -> Result:
+    for item in tree.expressions:
+        kind = (item.args.get("kind") or "").upper()
+        if kind in ("NAMES", "CHARACTER SET", "CHARSET", "TRANSACTION"):
+            continue
+        assignment = item.this
+        if not isinstance(assignment, exp.EQ | exp.PropertyEQ):
+            raise errors.unsupported(f"Unsupported SET: {item.sql(dialect='mysql')}")
+        target, value_node = assignment.this, assignment.expression
+        value = evaluate_constant(session, value_node, bindings)
+        if isinstance(target, exp.Parameter):
+            session.user_variables[target.name.lower()] = value
+            continue
+        scope = "GLOBAL" if item.args.get("global_") or kind == "GLOBAL" else "SESSION"
+        if isinstance(target, exp.SessionParameter):
+            name = target.name
+            if (target.args.get("kind") or "").upper() == "GLOBAL":
+                scope = "GLOBAL"
+        else:
+            name = target.name if isinstance(target, exp.Column | exp.Identifier | exp.Var) else target.sql()
+        if "." in name and name.split(".", 1)[0].lower() in ("global", "session", "local"):
+            prefix, name = name.split(".", 1)
+            scope = "GLOBAL" if prefix.lower() == "global" else "SESSION"
+        if isinstance(value_node, exp.Column | exp.Var) and not isinstance(value_node, exp.Placeholder):
+            value = value_node.name  # SET sql_mode = TRADITIONAL, SET autocommit = ON
+        session.set_variable(name, value, scope)
+    return Result(rowcount=0)
+
+
+def evaluate_constant(session: Session, node: exp.Expression, bindings: Any) -> Any:
+    """Evaluate a constant expression (SET values, search vectors) through SQLite."""
+    if isinstance(node, exp.Literal):
+        return node.this if node.is_string else _number(node.this)
+    if isinstance(node, exp.Null):
+        return None
+    if isinstance(node, exp.Boolean):
+        return 1 if node.this else 0
+    if isinstance(node, exp.Column | exp.Var) and not node.table:
+        return node.name
+    wrapped = exp.select(node.copy())
+    session.translator.prepare(wrapped)
+    result = session.run(session.translator.sql(wrapped), bindings)
+    return result.rows[0][0] if result.rows else None
+
+
+def _number(text: str) -> int | float:
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+# -- parameters --------------------------------------------------------------------------------
+
+
+def bind_value(value: Any) -> Any:
+    """A Python parameter as SQLite binds it (vectors as float32 blobs, dates as text)."""
+    if value is None or isinstance(value, str | int | float | bytes):
+        return value
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Vector):
+        return value.to_bytes()
+    if isinstance(value, np.ndarray | list | tuple):
+        try:
+            return Vector.coerce(value).to_bytes()
+        except VectorError as exc:
+            raise errors.DataError(str(exc), exc.errno) from None
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f").rstrip("0").rstrip(".")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        total = int(value.total_seconds())
+        return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, bytearray | memoryview):
+        return bytes(value)
+    if isinstance(value, dict):
+        return json.dumps(value)
+    raise errors.InterfaceError(f"Cannot bind a parameter of type {type(value).__name__}")
+
+
+def bind_params(params: Params) -> Any:
+    if params is None:
+        return None
+    if isinstance(params, Mapping):
+        return {k: bind_value(v) for k, v in params.items()}
+    return [bind_value(v) for v in params]
+
+
+# -- SQLite errors → MySQL errors ------------------------------------------------------------
+
+_ERROR_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], errors.Error]]] = [
+    (re.compile(r"no such table: (?:\"?(\w+)\"?\.)?(\S+)"), lambda m: errors.no_such_table(m.group(1) or "test", m.group(2))),
+    (re.compile(r"no such column: (\S+)"), lambda m: errors.unknown_column(m.group(1))),
+    (re.compile(r"ambiguous column name: (\S+)"), lambda m: errors.OperationalError(f"Column '{m.group(1)}' in field list is ambiguous", 1052, "23000")),
+    (re.compile(r"UNIQUE constraint failed: (\S+?)\.(\S+?)(?:,|$)"), lambda m: errors.IntegrityError(f"Duplicate entry for key '{m.group(1)}.{m.group(2)}'", errors.ER_DUP_ENTRY, "23000")),
+    (re.compile(r"NOT NULL constraint failed: \S+?\.(\S+)"), lambda m: errors.IntegrityError(f"Column '{m.group(1)}' cannot be null", errors.ER_BAD_NULL_ERROR, "23000")),
+    (re.compile(r"CHECK constraint failed: (.+)"), lambda m: errors.IntegrityError(f"Check constraint '{m.group(1).strip()}' is violated.", errors.ER_CHECK_CONSTRAINT_VIOLATED, "HY000")),
+    (re.compile(r"table (\S+) already exists"), lambda m: errors.OperationalError(f"Table '{m.group(1)}' already exists", errors.ER_TABLE_EXISTS_ERROR, "42S01")),
+    (re.compile(r"near \"(.*?)\": syntax error"), lambda m: errors.syntax_error(f"You have an error in your SQL syntax; check the manual near '{m.group(1)}'")),
+    (re.compile(r"no such function: (\S+)"), lambda m: errors.OperationalError(f"FUNCTION {m.group(1).lower()} does not exist", errors.ER_SP_DOES_NOT_EXIST, "42000")),
+    (re.compile(r"wrong number of arguments to function (\S+)\(\)"), lambda m: errors.OperationalError(f"Incorrect parameter count in the call to native function '{m.group(1)}'", 1582, "42000")),
+    (re.compile(r"database is locked"), lambda m: errors.OperationalError("Lock wait timeout exceeded; try restarting transaction", 1205, "HY000")),
+]
+
+
+def map_sqlite_error(exc: apsw.Error) -> errors.Error:
+    """Turn a SQLite error into the MySQL error a client expects."""
+    message = str(exc).split(": ", 1)[-1] if ": " in str(exc) else str(exc)
+    for pattern, build in _ERROR_PATTERNS:
+        match = pattern.search(str(exc))
+        if match:
+            return build(match)
+    if isinstance(exc, apsw.ConstraintError):
+        return errors.IntegrityError(message, errors.ER_DUP_ENTRY, "23000")
+    return errors.OperationalError(message, errors.ER_UNKNOWN_ERROR)

@@ -1,0 +1,264 @@
+"""From a parsed TiDB statement to the SQLite SQL that runs it.
+
+The tree is rewritten in place, in one walk per concern, then generated with sqlglot's
+SQLite generator:
+- table names are qualified with their database (every MySQL database is an attached
+  SQLite file), ``information_schema`` is pointed at its materialised copy;
+- session facts (``DATABASE()``, ``@@vars``, ``LAST_INSERT_ID()``) become literals;
+- vector-typed expressions get vector semantics (comparison, ordering, arithmetic,
+  casts), which SQLite's blob operators would get wrong;
+- MySQL functions SQLite lacks or runs differently are redirected to Python UDFs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sqlglot import exp
+
+from autovec import errors
+from autovec.sql import mysql_functions
+from autovec.sql.schema import TableSchema
+from autovec.sql.types import SqlType, from_sqlglot
+
+if TYPE_CHECKING:
+    from autovec.sql.session import Session
+
+INFO_SCHEMA = "information_schema"
+INFO_SCHEMA_ALIAS = "__av_is"
+ROWID_ALIASES = {"_tidb_rowid"}
+
+VECTOR_FUNCTIONS = {"VEC_FROM_TEXT", "EMBED_TEXT", "__AV_TO_VECTOR", "__AV_VEC_ADD", "__AV_VEC_SUB", "__AV_VEC_MUL"}
+DISTANCE_FUNCTIONS = {
+    "VEC_COSINE_DISTANCE": "COSINE",
+    "VEC_L2_DISTANCE": "L2",
+    "VEC_NEGATIVE_INNER_PRODUCT": "NEGATIVE_INNER_PRODUCT",
+    "VEC_L1_DISTANCE": "L1",
+}
+DOUBLE_FUNCTIONS = {*DISTANCE_FUNCTIONS, "VEC_L2_NORM"}
+_COMPARISONS: dict[type[exp.Expression], str] = {
+    exp.EQ: "=",
+    exp.NEQ: "<>",
+    exp.LT: "<",
+    exp.LTE: "<=",
+    exp.GT: ">",
+    exp.GTE: ">=",
+}
+_ARITHMETIC: dict[type[exp.Expression], str] = {exp.Add: "__av_vec_add", exp.Sub: "__av_vec_sub", exp.Mul: "__av_vec_mul"}
+
+
+def function_name(node: exp.Expression) -> str:
+    """Upper-case SQL name of a function call node (anonymous or known)."""
+    if isinstance(node, exp.Anonymous):
+        return str(node.this).upper()
+    if isinstance(node, exp.Func):
+        return node.sql_name().upper()
+    return ""
+
+
+def call(name: str, *args: exp.Expression) -> exp.Anonymous:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+class Scope:
+    """The tables a statement reads, by alias, to give columns their types."""
+
+    def __init__(self, tables: dict[str, TableSchema]):
+        self.tables = tables
+
+    def column_type(self, column: exp.Column) -> SqlType | None:
+        qualifier = column.table.lower() if column.table else None
+        name = column.name
+        if qualifier:
+            schema = self.tables.get(qualifier)
+            col = schema.column(name) if schema else None
+            return col.type if col else None
+        for schema in self.tables.values():
+            col = schema.column(name)
+            if col is not None:
+                return col.type
+        return None
+
+
+class Translator:
+    """Rewrites TiDB trees for SQLite on behalf of one session."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    # -- entry points -----------------------------------------------------------------
+    def prepare(self, tree: exp.Expression) -> Scope:
+        """Rewrite ``tree`` in place; returns the scope used to type its columns."""
+        scope = self.qualify_tables(tree)
+        self.substitute_session_values(tree)
+        self.apply_vector_semantics(tree, scope)
+        mysql_functions.rewrite(tree)
+        return scope
+
+    def sql(self, tree: exp.Expression) -> str:
+        return tree.sql(dialect="sqlite")
+
+    # -- tables -------------------------------------------------------------------------
+    def qualify_tables(self, tree: exp.Expression) -> Scope:
+        cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+        tables: dict[str, TableSchema] = {}
+        for table in list(tree.find_all(exp.Table)):
+            if not table.name or isinstance(table.this, exp.Func):
+                continue
+            db = table.db
+            if not db and table.name.lower() in cte_names:
+                continue
+            if db.lower() == INFO_SCHEMA:
+                self.session.information_schema.materialize(table.name)
+                table.set("db", exp.to_identifier(INFO_SCHEMA_ALIAS))
+                continue
+            if table.name.lower() == "dual" and not db:
+                continue
+            database = db or self.session.require_database()
+            self.session.attach(database)
+            table.set("db", exp.to_identifier(database.lower(), quoted=True))
+            schema = self.session.catalog(database).get(table.name.lower())
+            if schema is not None:
+                tables[table.alias_or_name.lower()] = schema
+                if table.alias:
+                    tables.setdefault(table.name.lower(), schema)
+        return Scope(tables)
+
+    # -- session values ---------------------------------------------------------------------
+    def substitute_session_values(self, tree: exp.Expression) -> None:
+        session = self.session
+        replacements: dict[type[exp.Expression], Callable[[exp.Expression], Any]] = {
+            exp.CurrentSchema: lambda _n: session.database,
+            exp.CurrentVersion: lambda _n: session.get_variable("version"),
+            exp.CurrentUser: lambda _n: "root@%",
+        }
+        anonymous: dict[str, Callable[[], Any]] = {
+            "USER": lambda: "root@localhost",
+            "SESSION_USER": lambda: "root@localhost",
+            "SYSTEM_USER": lambda: "root@localhost",
+            "CONNECTION_ID": lambda: session.connection_id,
+            "LAST_INSERT_ID": lambda: session.last_insert_id,
+            "ROW_COUNT": lambda: session.last_row_count,
+            "FOUND_ROWS": lambda: session.found_rows,
+            "TIDB_VERSION": session.tidb_version,
+            "TIDB_IS_DDL_OWNER": lambda: 1,
+        }
+        for node in list(tree.walk()):
+            value: Any
+            if type(node) in replacements:
+                value = replacements[type(node)](node)
+            elif isinstance(node, exp.Anonymous) and str(node.this).upper() in anonymous and not node.expressions:
+                value = anonymous[str(node.this).upper()]()
+            elif isinstance(node, exp.SessionParameter):
+                value = session.get_variable(node.name, node.args.get("kind"))
+            elif isinstance(node, exp.Parameter) and isinstance(node.this, exp.Var | exp.Identifier):
+                value = session.user_variables.get(node.name.lower())
+            elif isinstance(node, exp.Column) and node.name.lower() in ROWID_ALIASES:
+                node.set("this", exp.to_identifier("rowid"))
+                continue
+            else:
+                continue
+            node.replace(literal(value))
+
+    # -- vectors ----------------------------------------------------------------------------
+    def is_vector(self, node: exp.Expression, scope: Scope) -> bool:
+        if isinstance(node, exp.Paren):
+            return self.is_vector(node.this, scope)
+        if isinstance(node, exp.Column):
+            sql_type = scope.column_type(node)
+            return bool(sql_type and sql_type.is_vector)
+        if isinstance(node, exp.Cast):
+            return node.to.this == exp.DataType.Type.VECTOR
+        if isinstance(node, exp.Add | exp.Sub | exp.Mul):
+            return self.is_vector(node.this, scope) or self.is_vector(node.expression, scope)
+        return function_name(node) in VECTOR_FUNCTIONS
+
+    def apply_vector_semantics(self, tree: exp.Expression, scope: Scope) -> None:
+        # Post-order, so inner rewrites are seen by outer ones (v + v) < '[1]'.
+        for node in reversed(list(tree.walk())):
+            replacement = self._vector_rewrite(node, scope)
+            if replacement is not None:
+                node.replace(replacement)
+
+    def _vector_rewrite(self, node: exp.Expression, scope: Scope) -> exp.Expression | None:
+        if isinstance(node, exp.Cast):
+            target = node.to
+            if target.this == exp.DataType.Type.VECTOR:
+                dims = from_sqlglot(target).length
+                return call("__av_to_vector", node.this, exp.Literal.number(-1 if dims is None else dims))
+            if self.is_vector(node.this, scope) and target.this in (
+                exp.DataType.Type.CHAR, exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT,
+                exp.DataType.Type.NCHAR, exp.DataType.Type.NVARCHAR,
+            ):  # fmt: skip
+                return call("__av_vec_text", node.this)
+            if self.is_vector(node.this, scope) and target.this not in (exp.DataType.Type.BINARY, exp.DataType.Type.VARBINARY):
+                raise errors.DatabaseError(
+                    f"Cannot cast from vector to {target.sql(dialect='mysql').lower()}", errors.ER_UNKNOWN_ERROR
+                )
+            return None
+        op = _COMPARISONS.get(type(node))
+        if op is not None:
+            left, right = node.args["this"], node.args["expression"]
+            if self.is_vector(left, scope) or self.is_vector(right, scope):
+                cmp = call("__av_vec_cmp", left, right)
+                return type(node)(this=cmp, expression=exp.Literal.number(0))
+            return None
+        func = _ARITHMETIC.get(type(node))
+        if func is not None:
+            left, right = node.args["this"], node.args["expression"]
+            if self.is_vector(left, scope) or self.is_vector(right, scope):
+                return call(func, left, right)
+            return None
+        if isinstance(node, exp.Between) and self.is_vector(node.this, scope):
+            return exp.and_(
+                exp.GTE(this=call("__av_vec_cmp", node.this.copy(), node.args["low"]), expression=exp.Literal.number(0)),
+                exp.LTE(this=call("__av_vec_cmp", node.this.copy(), node.args["high"]), expression=exp.Literal.number(0)),
+            )
+        if isinstance(node, exp.In) and self.is_vector(node.this, scope):
+            for item in node.expressions:
+                if isinstance(item, exp.Literal) and item.is_string:
+                    item.replace(call("VEC_FROM_TEXT", item.copy()))
+            return None
+        if isinstance(node, exp.Ordered) and self.is_vector(node.this, scope):
+            node.set("this", call("__av_vec_sortkey", node.this))
+            return None
+        if isinstance(node, exp.Max | exp.Min) and self.is_vector(node.this, scope):
+            agg = type(node)(this=call("__av_vec_sortkey", node.this))
+            return call("__av_vec_from_sortkey", agg)
+        if isinstance(node, exp.Sum | exp.Avg) and self.is_vector(node.this, scope):
+            raise errors.DatabaseError(
+                f"{node.sql_name().lower()} of vector is not supported", errors.ER_UNKNOWN_ERROR
+            )
+        return None
+
+    def output_type(self, node: exp.Expression, scope: Scope) -> SqlType | None:
+        """Static type of a select-list expression when SQLite cannot tell (no origin column)."""
+        inner = node.this if isinstance(node, exp.Alias) else node
+        if self.is_vector(inner, scope):
+            return SqlType("vector")
+        name = function_name(inner)
+        if name in DOUBLE_FUNCTIONS:
+            return SqlType("double")
+        if name in ("VEC_DIMS",):
+            return SqlType("int")
+        if name in ("VEC_AS_TEXT",):
+            return SqlType("text")
+        if isinstance(inner, exp.CurrentTimestamp) or name in ("NOW", "SYSDATE", "LOCALTIME", "UTC_TIMESTAMP"):
+            return SqlType("datetime")
+        if isinstance(inner, exp.CurrentDate) or name in ("CURDATE",):
+            return SqlType("date")
+        return None
+
+
+def literal(value: Any) -> exp.Expression:
+    """A Python value as a SQL literal node."""
+    if value is None:
+        return exp.Null()
+    if isinstance(value, bool):
+        return exp.Literal.number(int(value))
+    if isinstance(value, int | float):
+        return exp.Literal.number(value)
+    if isinstance(value, bytes):
+        return exp.HexString(this=value.hex())
+    return exp.Literal.string(str(value))

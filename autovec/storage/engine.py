@@ -1,0 +1,108 @@
+"""One process-wide store per data directory: SQLite connections and shared caches.
+
+Every session gets its own apsw connection (its own transaction); what is expensive to
+build — catalogs, in-memory vector matrices — is shared by all sessions of the store.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import Any
+
+import apsw
+
+from autovec.storage import catalog
+from autovec.storage.datadir import DataDirectory
+from autovec.storage.vector_cache import VectorCache
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class Store:
+    """Shared state for one data directory within this process."""
+
+    _registry: weakref.WeakValueDictionary[str, Store] = weakref.WeakValueDictionary()
+    _registry_lock = threading.Lock()
+
+    def __init__(self, datadir: DataDirectory):
+        self.datadir = datadir
+        self.vectors = VectorCache()
+        self.lock = threading.RLock()
+        self.catalog_generation = 0  # bumped by every DDL in this process
+        self._catalogs: dict[str, tuple[int, int, dict[str, Any]]] = {}
+        self._next_connection_id = 0
+        self.shared: dict[str, Any] = {}  # caches owned by upper layers (parsed schemas, …)
+
+    @classmethod
+    def open(cls, path: str) -> Store:
+        """The store for ``path``; the same object for every connection of this process."""
+        if str(path) == ":memory:":
+            return cls(DataDirectory(path))
+        datadir = DataDirectory(path)
+        with cls._registry_lock:
+            store = cls._registry.get(datadir.key)
+            if store is None:
+                store = cls(datadir)
+                cls._registry[datadir.key] = store
+            return store
+
+    def new_connection_id(self) -> int:
+        with self.lock:
+            self._next_connection_id += 1
+            return self._next_connection_id
+
+    # -- SQLite connections -----------------------------------------------------------
+    def connect(self) -> apsw.Connection:
+        """A fresh connection: scratch ``main`` in memory, databases attached on demand."""
+        conn = apsw.Connection(":memory:")
+        conn.set_busy_timeout(BUSY_TIMEOUT_MS)
+        conn.execute("PRAGMA foreign_keys = OFF")
+        return conn
+
+    def attach(self, conn: apsw.Connection, database: str) -> None:
+        """ATTACH a database's file under its name, creating it (and its catalog) if new."""
+        name = database.lower()
+        filename = self.datadir.database_file(name)
+        conn.execute("ATTACH DATABASE ? AS " + _quote(name), (filename,))
+        if not self.datadir.in_memory:
+            conn.execute(f"PRAGMA {_quote(name)}.journal_mode = WAL")
+            conn.execute(f"PRAGMA {_quote(name)}.synchronous = NORMAL")
+        catalog.ensure_catalog(conn, name)
+
+    @staticmethod
+    def detach(conn: apsw.Connection, database: str) -> None:
+        conn.execute("DETACH DATABASE " + _quote(database.lower()))
+
+    @staticmethod
+    def attached(conn: apsw.Connection) -> set[str]:
+        return {row[1].lower() for row in conn.execute("PRAGMA database_list")}
+
+    # -- catalog cache ------------------------------------------------------------------
+    def cached_catalog(self, conn: apsw.Connection, database: str) -> dict[str, Any] | None:
+        """The raw table definitions of a database if the cache is current, else None."""
+        entry = self._catalogs.get(database)
+        if entry is None:
+            return None
+        generation, schema_version, tables = entry
+        if generation != self.catalog_generation or schema_version != _schema_version(conn, database):
+            return None
+        return tables
+
+    def store_catalog(self, conn: apsw.Connection, database: str, tables: dict[str, Any]) -> None:
+        self._catalogs[database] = (self.catalog_generation, _schema_version(conn, database), tables)
+
+    def invalidate_catalogs(self) -> None:
+        with self.lock:
+            self.catalog_generation += 1
+            self._catalogs.clear()
+            self.vectors.clear()
+
+
+def _schema_version(conn: apsw.Connection, database: str) -> int:
+    row = conn.execute(f"PRAGMA {_quote(database)}.schema_version").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
