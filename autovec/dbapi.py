@@ -7,6 +7,7 @@ as :class:`autovec.Vector`, which prints as TiDB's text and converts to numpy.
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -19,6 +20,47 @@ from autovec.storage.engine import Store
 apilevel = "2.0"
 threadsafety = 1  # threads may share the module, not connections
 paramstyle = "pyformat"
+
+
+# -- PEP 249 type constructors and type objects (SQLAlchemy's LargeBinary binds via Binary) --
+Binary = bytes
+Date = datetime.date
+Time = datetime.time
+Timestamp = datetime.datetime
+
+
+def DateFromTicks(ticks: float) -> datetime.date:
+    return datetime.date.fromtimestamp(ticks)
+
+
+def TimeFromTicks(ticks: float) -> datetime.time:
+    return datetime.datetime.fromtimestamp(ticks).time()
+
+
+def TimestampFromTicks(ticks: float) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(ticks)
+
+
+class DBAPISet(frozenset[int]):
+    """A PEP 249 type object: equal to each MySQL type code it groups (as PyMySQL's)."""
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, frozenset):
+            return frozenset.__eq__(self, other)
+        return other in self
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return frozenset.__hash__(self)
+
+
+STRING = DBAPISet({247, 248, 253, 254})
+BINARY = DBAPISet({249, 250, 251, 252})
+NUMBER = DBAPISet({0, 1, 2, 3, 4, 5, 8, 9, 13, 16, 246})
+DATETIME = DBAPISet({7, 10, 11, 12})
+ROWID = DBAPISet()
 
 
 class Cursor:
@@ -45,29 +87,9 @@ class Cursor:
     def executemany(self, operation: str, seq_of_parameters: Sequence[Any]) -> int:
         """Runs the statement once per parameter set, all-or-nothing as one unit."""
         self._check_open()
-        session = self.connection._session
-        total = 0
-        outer = not session.conn.in_transaction
-        if outer:
-            session.conn.execute("SAVEPOINT __av_many")
-        try:
-            for parameters in seq_of_parameters:
-                result = session.execute(operation, parameters)
-                total += max(result.rowcount, 0)
-                self._set_result(result)
-        except BaseException:
-            if outer:
-                session.conn.execute("ROLLBACK TO __av_many")
-                session.conn.execute("RELEASE __av_many")
-                session.pending_rows.clear()
-                session.pending_versions.clear()
-            raise
-        if outer:
-            session.conn.execute("RELEASE __av_many")
-            if not session.conn.in_transaction:
-                session._publish()
-        self.rowcount = total
-        return total
+        result = self.connection._session.execute_many(operation, seq_of_parameters)  # type: ignore[union-attr]
+        self._set_result(result)
+        return self.rowcount
 
     def _set_result(self, result: Result) -> None:
         self._result = result

@@ -86,6 +86,8 @@ def _run(session: Session, action: Any) -> Result:
     try:
         with session.write_statement():
             result: Result = action()
+        if session.conn.in_transaction:
+            session.commit()  # MySQL: DDL commits itself; a later ROLLBACK cannot undo it
     finally:
         session.store.invalidate_catalogs()
     return result

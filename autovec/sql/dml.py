@@ -75,11 +75,28 @@ def _insert_columns(tree: exp.Insert, schema: TableSchema) -> tuple[exp.Table, l
 
 def execute_insert(session: Session, tree: exp.Insert, bindings: Any) -> Result:
     bindings = name_placeholders(tree, bindings)
+    plan = plan_insert(session, tree)
+    return run_insert(session, plan, [bindings])
+
+
+class InsertPlan:
+    """A translated INSERT: SQLite text plus what is needed to report its result."""
+
+    def __init__(self, sql: str, schema: TableSchema, rows_per_execution: int | None):
+        self.sql = sql
+        self.schema = schema
+        self.rows_per_execution = rows_per_execution  # None for INSERT … SELECT
+
+
+def plan_insert(session: Session, tree: exp.Insert) -> InsertPlan:
+    """Translate an INSERT once; ``run_insert`` may then execute it for many bindings."""
     table, columns = _insert_columns(tree, _target(session, tree.this.this if isinstance(tree.this, exp.Schema) else tree.this)[1])
-    database, schema = _target(session, table)
+    _database, schema = _target(session, table)
     source = tree.expression
+    rows_per_execution: int | None = None
     if isinstance(source, exp.Values):
         rows = source.expressions
+        rows_per_execution = len(rows)
         for number, row in enumerate(rows, start=1):
             values = row.expressions
             if len(values) != len(columns):
@@ -87,7 +104,7 @@ def execute_insert(session: Session, tree: exp.Insert, bindings: Any) -> Result:
                     f"Column count doesn't match value count at row {number}", errors.ER_WRONG_VALUE_COUNT_ON_ROW, "21S01"
                 )
             for value, column in zip(list(values), columns, strict=True):
-                if isinstance(value, exp.Var) and value.name.upper() == "DEFAULT" or isinstance(value, exp.Column) and value.name.upper() == "DEFAULT" and not value.table:
+                if _is_default_keyword(value):
                     value.replace(_default_for(column))
                     continue
                 value.replace(_store(value.copy(), column, number))
@@ -95,9 +112,9 @@ def execute_insert(session: Session, tree: exp.Insert, bindings: Any) -> Result:
         names = [f"__c{i}" for i in range(len(columns))]
         wrapper = exp.select(*[_store(exp.column(n), c, 1) for n, c in zip(names, columns, strict=True)]).from_("__av_source")
         wrapper.where(exp.true(), copy=False)  # SQLite needs it before ON CONFLICT
-        cte = exp.CTE(this=source.copy(), alias=exp.TableAlias(this=exp.to_identifier("__av_source"), columns=[exp.to_identifier(n) for n in names]))
+        alias = exp.TableAlias(this=exp.to_identifier("__av_source"), columns=[exp.to_identifier(n) for n in names])
         tree.set("expression", wrapper)
-        tree.set("with_", exp.With(expressions=[cte]))
+        tree.set("with_", exp.With(expressions=[exp.CTE(this=source.copy(), alias=alias)]))
     else:
         raise errors.unsupported("Unsupported INSERT source")
     target_schema = exp.Schema(this=table.copy(), expressions=[exp.to_identifier(c.name, quoted=True) for c in columns])
@@ -110,15 +127,28 @@ def execute_insert(session: Session, tree: exp.Insert, bindings: Any) -> Result:
         tree.set("alternative", "REPLACE")
         tree.set("replace", None)
     session.translator.prepare(tree)
-    sql = session.translator.sql(tree)
+    return InsertPlan(session.translator.sql(tree), schema, rows_per_execution)
+
+
+def _is_default_keyword(value: exp.Expression) -> bool:
+    return isinstance(value, exp.Var | exp.Column) and value.name.upper() == "DEFAULT" and not value.args.get("table")
+
+
+def run_insert(session: Session, plan: InsertPlan, all_bindings: list[Any]) -> Result:
+    """Execute a planned INSERT once per bindings set, as one all-or-nothing statement."""
     with session.write_statement():
         before = session.conn.total_changes()
-        session.conn.execute(sql, bindings)
+        if len(all_bindings) == 1:
+            session.conn.execute(plan.sql, all_bindings[0])
+        else:
+            session.conn.executemany(plan.sql, all_bindings)
         changed = session.conn.total_changes() - before
         last = session.conn.last_insert_rowid()
     result = Result(rowcount=changed)
+    schema = plan.schema
     if schema.rowid_column is not None and schema.rowid_column.auto_increment and changed:
-        first = last - changed + 1 if isinstance(source, exp.Values) and len(source.expressions) == changed else last
+        expected = (plan.rows_per_execution or 0) * len(all_bindings)
+        first = last - changed + 1 if expected == changed else last
         session.last_insert_id = first
         result.lastrowid = first
     else:

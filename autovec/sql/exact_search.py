@@ -123,29 +123,28 @@ def try_execute(
     if query_vector is None:
         return None  # NULL query: every distance is NULL; the plain plan handles it
     assert isinstance(tree, exp.Select)
-    where = tree.args.get("where")
     rowids, vectors, nulls = matrix.rowids, matrix.matrix, matrix.null_rowids
-    norms = matrix.norms
-    if where is not None:
+    inverse_norms, squared_norms = matrix.inverse_norms, matrix.squared_norms
+    if tree.args.get("where") is not None:
         allowed = _filtered_rowids(session, tree, topk, bindings)
         keep = np.isin(rowids, allowed, assume_unique=True)
-        rowids, vectors, norms = rowids[keep], vectors[keep], norms[keep]
+        rowids, vectors = rowids[keep], vectors[keep]
+        inverse_norms, squared_norms = inverse_norms[keep], squared_norms[keep]
         nulls = nulls[np.isin(nulls, allowed, assume_unique=True)]
     if len(rowids) and query_vector.dims != matrix.dims:
         raise errors.DataError(f"vectors have different dimensions: {matrix.dims} and {query_vector.dims}", 1105)
     need = topk.limit + topk.offset
-    distances, null_mask = _distances(topk.metric, vectors, norms, query_vector.to_numpy())
-    if distances is None:
-        return None
-    candidates = np.concatenate([nulls, rowids[null_mask]])[:need]
-    remaining = need + MARGIN - len(candidates)
-    ranked_rowids = rowids[~null_mask]
-    if remaining > 0 and len(distances):
-        if remaining < len(distances):
-            top = np.argpartition(distances, remaining - 1)[:remaining]
-        else:
-            top = np.arange(len(distances))
-        candidates = np.concatenate([candidates, ranked_rowids[top]])
+    q = query_vector.to_numpy()
+    if topk.metric == "COSINE":
+        if not np.any(q):
+            return None  # a zero query vector makes every distance NULL
+        null_positions = np.flatnonzero(inverse_norms == 0)
+        nulls = np.concatenate([nulls, rowids[null_positions]]) if len(null_positions) else nulls
+    candidates = nulls[:need]
+    wanted = min(need + MARGIN - len(candidates), len(rowids))
+    if wanted > 0:
+        best = _best_positions(topk.metric, vectors, q, inverse_norms, squared_norms, wanted)
+        candidates = np.concatenate([candidates, rowids[best]])
     result = _run_restricted(session, tree, topk, candidates, bindings, static_types)
     expected = min(need, len(rowids) + len(nulls)) - topk.offset
     if result.columns is None or len(result.rows) < expected:
@@ -153,26 +152,26 @@ def try_execute(
     return result
 
 
-def _distances(metric: str, vectors: np.ndarray, norms: np.ndarray, q: np.ndarray) -> tuple[Any, np.ndarray]:
-    """Distances of the rows that have one; the mask marks rows whose distance is NULL."""
-    null_mask = np.zeros(len(vectors), dtype=bool)
-    if metric == "COSINE":
-        q_norm = float(np.linalg.norm(q))
-        if q_norm == 0:
-            return None, null_mask
-        null_mask = norms == 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            similarity = (vectors @ q) / (norms * np.float32(q_norm))
-        distances = 1 - np.clip(similarity[~null_mask], -1, 1)
-    elif metric == "L2":
-        distances = (norms * norms) - 2 * (vectors @ q)  # + |q|² is the same for every row
-    elif metric == "NEGATIVE_INNER_PRODUCT":
-        distances = -(vectors @ q)
+def _best_positions(
+    metric: str, vectors: np.ndarray, q: np.ndarray, inverse_norms: np.ndarray, squared_norms: np.ndarray, count: int
+) -> np.ndarray:
+    """Positions of the ``count`` rows nearest to ``q`` (unordered; SQLite orders them).
+
+    Scores are arranged so that larger is nearer, computed in place after the one
+    matrix product that dominates the cost.
+    """
+    if metric == "L1":
+        scores = -np.concatenate([np.abs(vectors[i : i + 4096] - q).sum(axis=1) for i in range(0, len(vectors), 4096)])
     else:
-        distances = np.concatenate(
-            [np.abs(vectors[i : i + 4096] - q).sum(axis=1) for i in range(0, len(vectors), 4096)]
-        ) if len(vectors) else np.zeros(0, np.float32)
-    return distances, null_mask
+        scores = vectors @ q
+        if metric == "COSINE":
+            scores *= inverse_norms  # zero-norm rows score 0; they are listed first as NULLs
+        elif metric == "L2":
+            scores *= 2
+            scores -= squared_norms  # -(|x|² - 2x·q): |q|² is the same for every row
+    if count >= len(scores):
+        return np.arange(len(scores))
+    return np.argpartition(scores, len(scores) - count)[len(scores) - count :]
 
 
 def _evaluate_vector(session: Session, constant: exp.Expression, bindings: Any) -> Vector | None:

@@ -64,6 +64,10 @@ def name_columns(tree: exp.Expression) -> None:
 
 
 def execute_select(session: Session, tree: exp.Expression, bindings: Any) -> Result:
+    for select in tree.find_all(exp.Select):
+        # FOR UPDATE / FOR SHARE (SQLAlchemy's with_for_update()): SQLite already
+        # serializes writers, and sqlglot would log "not supported" for each one.
+        select.set("locks", None)
     name_columns(tree)
     bindings = name_placeholders(tree, bindings)
     scope = session.translator.prepare(tree)

@@ -62,6 +62,8 @@ class Session:
         self.pending_rows: dict[tuple[str, str], set[int]] = {}
         self.pending_versions: dict[tuple[str, str], list[int]] = {}
         self._statement_rows: dict[tuple[str, str], set[int]] = {}
+        self._versions_unknown = False
+        self._depth = 0  # nesting of write_statement (executemany wraps statements)
         self.closed = False
         vector_functions.register(self.conn)
         mysql_functions.register(self.conn)
@@ -210,6 +212,44 @@ class Session:
             tree.set("replace", True)
         return self.execute_tree(tree, bind_params(params))
 
+    def execute_many(self, sql: str, seq_of_params: Sequence[Params]) -> Result:
+        """Run one statement for many parameter sets, all-or-nothing.
+
+        An INSERT … VALUES is translated once and handed to SQLite's executemany, so bulk
+        loads do not pay parsing per row; anything else runs statement by statement.
+        """
+        rows = list(seq_of_params)
+        if not rows:
+            return Result(rowcount=0)
+        text = prepare_text(sql, True)
+        trees = parse(text) if special(text) is None and not _REPLACE_RE.match(text) else []
+        tree = trees[0] if len(trees) == 1 else None
+        if isinstance(tree, exp.Insert) and isinstance(tree.expression, exp.Values):
+            self.warnings = []
+            first = bind_params(rows[0])
+            named = query.name_placeholders(tree, first)
+            try:
+                plan = dml.plan_insert(self, tree)
+                if isinstance(first, list):
+                    all_bindings = [{f"__p{i}": v for i, v in enumerate(bind_params(r))} for r in rows]  # type: ignore[arg-type]
+                else:
+                    all_bindings = [named] + [bind_params(r) for r in rows[1:]]
+                result = dml.run_insert(self, plan, all_bindings)
+            except apsw.Error as exc:
+                raise map_sqlite_error(exc) from None
+            except VectorError as exc:
+                raise errors.DataError(str(exc), exc.errno) from None
+            self.last_row_count = result.rowcount
+            return result
+        total = 0
+        result = Result(rowcount=0)
+        with self.write_statement():
+            for params in rows:
+                result = self.execute(sql, params)
+                total += max(result.rowcount, 0)
+        result.rowcount = total
+        return result
+
     def execute_script(self, sql: str) -> list[Result]:
         """Run several statements separated by semicolons; one result each."""
         from autovec.sql.parser import split_statements
@@ -309,10 +349,14 @@ class Session:
         self.explicit_transaction = False
         self.pending_rows.clear()
         self.pending_versions.clear()
+        self._versions_unknown = False
         return Result(rowcount=0)
 
     def rollback_to(self, name: str) -> Result:
-        # The rows changed since the savepoint stay in pending_rows: a superset is safe.
+        # Version bumps after the savepoint are undone, so the versions this transaction
+        # will commit are no longer known exactly: shared caches of its tables are dropped
+        # at commit instead of patched.
+        self._versions_unknown = True
         return self._savepoint_op("ROLLBACK TO", name)
 
     @contextmanager
@@ -320,7 +364,9 @@ class Session:
         """Run a writing statement all-or-nothing, in MySQL's transaction model."""
         if not self.autocommit and not self.conn.in_transaction:
             self.begin_if_needed()
-        self._statement_rows = {}
+        outer_rows, self._statement_rows = self._statement_rows, {}
+        self._depth += 1
+        versions_before = {key: list(v) for key, v in self.pending_versions.items()}
         self.conn.execute("SAVEPOINT __av_statement")
         try:
             yield
@@ -328,12 +374,17 @@ class Session:
         except BaseException:
             self.conn.execute("ROLLBACK TO __av_statement")
             self.conn.execute("RELEASE __av_statement")
-            self._statement_rows = {}
+            self.pending_versions = versions_before  # those bumps were rolled back too
+            self._statement_rows = outer_rows
+            self._depth -= 1
             raise
         self.conn.execute("RELEASE __av_statement")
         for key, rows in self._statement_rows.items():
             self.pending_rows.setdefault(key, set()).update(rows)
-        self._statement_rows = {}
+            outer_rows.setdefault(key, set()).update(rows)
+        self._depth -= 1
+        # Rows of a finished top-level statement live on in pending_rows only.
+        self._statement_rows = outer_rows if self._depth else {}
         if not self.conn.in_transaction:
             self.explicit_transaction = False
             self._publish()
@@ -349,7 +400,11 @@ class Session:
 
     def _publish(self) -> None:
         for (database, table), versions in self.pending_versions.items():
-            self.store.vectors.publish(database, table, versions, self.pending_rows.get((database, table), set()))
+            if self._versions_unknown:
+                self.store.vectors.forget_table(database, table)
+            else:
+                self.store.vectors.publish(database, table, versions, self.pending_rows.get((database, table), set()))
+        self._versions_unknown = False
         self.pending_rows.clear()
         self.pending_versions.clear()
 

@@ -59,7 +59,7 @@ class DataDirectory:
     def list_databases(self) -> list[str]:
         if self.in_memory:
             return sorted(self._memory_databases)
-        return sorted(p.name for p in self.path.iterdir() if p.is_dir() and (p / DATA_FILE).exists())
+        return sorted(p.name for p in self.path.iterdir() if p.is_dir() and self.valid_name(p.name))
 
     def exists(self, name: str) -> bool:
         return name.lower() in self.list_databases()

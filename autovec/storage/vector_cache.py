@@ -31,9 +31,14 @@ class VectorMatrix:
     matrix: np.ndarray  # float32 (n, dims)
     null_rowids: np.ndarray  # int64, sorted, rows whose vector is NULL
     norms: np.ndarray = field(init=False)
+    inverse_norms: np.ndarray = field(init=False)  # 0 where the norm is 0 (cosine is NULL there)
+    squared_norms: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.norms = np.linalg.norm(self.matrix, axis=1).astype(np.float32) if len(self.matrix) else np.zeros(0, np.float32)
+        with np.errstate(divide="ignore"):
+            self.inverse_norms = np.where(self.norms > 0, 1 / self.norms, 0).astype(np.float32)
+        self.squared_norms = self.norms * self.norms
 
     @classmethod
     def build(cls, version: int, dims: int, rowids: np.ndarray, blobs: list[bytes | None]) -> VectorMatrix:

@@ -1,0 +1,453 @@
+"""Shared HTTP plumbing for remote providers: batching, bounded concurrency, retries.
+
+* Inputs are split into requests within the provider's count and token limits.
+* Requests run on a thread pool; a per-provider semaphore bounds how many are in flight
+  at once across all callers (default 8).
+* Only transient failures are retried (429, 408, 409, 5xx, timeouts, connection
+  errors), with exponential backoff and jitter; ``retry-after-ms`` / ``Retry-After``
+  are obeyed when they lie in (0, 60] s, and ``x-should-retry`` overrides the decision,
+  as openai-python does. 400/401/403/404 fail at once with a message saying what to do.
+* Any failing batch fails the whole call, so a statement is all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import random
+import threading
+import time
+from abc import abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, TypeVar
+
+import httpx
+import numpy as np
+
+from autovec.embeddings.base import (
+    BatchLimits,
+    EmbeddingProvider,
+    estimate_tokens,
+    to_matrix,
+)
+from autovec.embeddings.catalog import ModelSpec
+from autovec.embeddings.errors import (
+    EmbeddingProviderError,
+    EmbeddingResponseError,
+    MissingAPIKeyError,
+    RetryableError,
+    UnauthorizedError,
+    unauthorized_message,
+)
+from autovec.embeddings.inputs import EmbedInput
+from autovec.embeddings.keys import ProviderCredentials, RedactedHeaders, Secret, redact
+from autovec.embeddings.options import Kind
+from autovec.version import __version__
+
+__all__ = [
+    "HttpSettings",
+    "RemoteProvider",
+    "backoff_delay",
+    "parse_retry_after",
+    "plan_batches",
+]
+
+log = logging.getLogger("autovec.embeddings")
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+RETRYABLE_STATUSES = frozenset({408, 409, 429})
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """Timeouts, retry budget and concurrency for one provider instance."""
+
+    #: Seconds to wait for a response (read/write/pool); ``connect_timeout`` for connecting.
+    timeout: float = 60.0
+    connect_timeout: float = 10.0
+    #: Retries after the first attempt (so up to ``max_retries + 1`` requests).
+    max_retries: int = 4
+    backoff_base: float = 0.5
+    backoff_max: float = 20.0
+    #: Server hints longer than this are ignored in favour of backoff (openai-python: 60 s).
+    max_retry_after: float = 60.0
+    #: Requests in flight at once, per provider instance.
+    max_concurrency: int = 8
+    #: Responses larger than this are refused (TiDB caps them at 32 MiB).
+    max_response_bytes: int = 32 << 20
+
+    def with_timeout(self, timeout: float | None) -> HttpSettings:
+        """A copy with ``timeout`` (seconds) when given."""
+        return self if timeout is None else replace(self, timeout=float(timeout))
+
+
+def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """Seconds the server asks us to wait: ``retry-after-ms``, then ``retry-after``."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    ms = lower.get("retry-after-ms")
+    if ms:
+        try:
+            return float(ms) / 1000.0
+        except ValueError:
+            pass
+    value = lower.get("retry-after")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return when.timestamp() - (time.time() if now is None else now)
+
+
+def backoff_delay(
+    attempt: int,
+    settings: HttpSettings,
+    retry_after: float | None = None,
+    rng: random.Random | None = None,
+) -> float:
+    """Delay before retry number ``attempt`` (0-based)."""
+    if retry_after is not None and 0 < retry_after <= settings.max_retry_after:
+        return retry_after
+    base = min(settings.backoff_max, settings.backoff_base * (2**attempt))
+    jitter = (rng or random).random()
+    return base * (1 - 0.25 * jitter)
+
+
+def plan_batches(items: Sequence[EmbedInput], limits: BatchLimits) -> list[range]:
+    """Split ``items`` into consecutive ranges within the count and token limits.
+
+    An input larger than the token budget on its own still gets a request of its own;
+    the provider then decides (truncate or 400).
+    """
+    batches: list[range] = []
+    start, tokens = 0, 0
+    max_count = max(1, limits.max_batch_size)
+    budget = limits.max_batch_tokens
+    for i, item in enumerate(items):
+        cost = estimate_tokens(item) if budget else 0
+        count = i - start
+        if count and (count >= max_count or (budget and tokens + cost > budget)):
+            batches.append(range(start, i))
+            start, tokens = i, 0
+        tokens += cost
+    if start < len(items):
+        batches.append(range(start, len(items)))
+    return batches
+
+
+class RemoteProvider(EmbeddingProvider):
+    """A provider reached over HTTP; subclasses write :meth:`request_batch`."""
+
+    #: Used when no ``api_base`` is configured.
+    default_api_base: ClassVar[str] = ""
+    #: Statuses that mean "the key is wrong" (NVIDIA NIM answers 403).
+    unauthorized_statuses: ClassVar[frozenset[int]] = frozenset({401})
+    #: Whether a call may go out without a key (e.g. a self-hosted OpenAI-compatible server).
+    key_optional: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        spec: ModelSpec | None = None,
+        credentials: ProviderCredentials | None = None,
+        settings: HttpSettings | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(model, spec=spec, credentials=credentials)
+        self.settings = settings or HttpSettings()
+        self._sleep = sleep
+        self._client: httpx.Client | None = None
+        self._client_lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(max(1, self.settings.max_concurrency))
+
+    @classmethod
+    def from_config(
+        cls,
+        model: str,
+        *,
+        spec: ModelSpec | None,
+        credentials: ProviderCredentials,
+        timeout: float | None = None,
+        settings: Any = None,
+    ) -> EmbeddingProvider:
+        base = settings if isinstance(settings, HttpSettings) else HttpSettings()
+        return cls(model, spec=spec, credentials=credentials, settings=base.with_timeout(timeout))
+
+    # --- configuration ---------------------------------------------------------------
+
+    def api_base(self) -> str:
+        """The configured base URL, else the provider default; no trailing slash."""
+        return (self.credentials.api_base() or self.default_api_base).rstrip("/")
+
+    def uses_default_base(self) -> bool:
+        """True when no base URL override is configured."""
+        return not self.credentials.api_base()
+
+    def api_key(self) -> Secret | None:
+        """The key, or :class:`MissingAPIKeyError` (TiDB's text) when there is none."""
+        key = self.credentials.api_key()
+        if key:
+            return key
+        if self.key_optional and not self.uses_default_base():
+            return None
+        raise MissingAPIKeyError(self.display_name, self.credentials.key_variable)
+
+    def auth_headers(self, key: Secret | None) -> dict[str, str]:
+        """Request headers that carry the key."""
+        return RedactedHeaders({"Authorization": f"Bearer {key.reveal()}"} if key else {})
+
+    @property
+    def client(self) -> httpx.Client:
+        """One pooled client per provider instance, created on first use."""
+        with self._client_lock:
+            if self._client is None:
+                s = self.settings
+                self._client = httpx.Client(
+                    timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
+                    limits=httpx.Limits(
+                        max_connections=max(1, s.max_concurrency),
+                        max_keepalive_connections=max(1, s.max_concurrency),
+                    ),
+                    headers={"User-Agent": f"autovec/{__version__}"},
+                    follow_redirects=False,
+                )
+            return self._client
+
+    def close(self) -> None:
+        with self._client_lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    # --- the embed pipeline ----------------------------------------------------------
+
+    def embed(
+        self, inputs: Sequence[EmbedInput], *, kind: Kind, options: Mapping[str, Any]
+    ) -> np.ndarray:
+        self.check_inputs(inputs)
+        resolved = self.resolve_options(kind, options)
+        dims = self.expected_dimensions(resolved)
+        if not inputs:
+            return np.zeros((0, dims or 0), dtype=np.float32)
+        key = self.api_key()
+        items = list(inputs)
+        dims = self.response_dimensions(resolved)
+
+        def run(batch: range) -> np.ndarray:
+            try:
+                rows = self.request_batch(
+                    [items[i] for i in batch], kind=kind, options=resolved, api_key=key
+                )
+            except EmbeddingProviderError as exc:
+                # 413: the server's batch cap is below what we assumed (e.g. a TEI server
+                # started with a small --max-client-batch-size): halve and go on.
+                if exc.status == 413 and len(batch) > 1:
+                    mid = len(batch) // 2
+                    return np.concatenate([run(batch[:mid]), run(batch[mid:])])
+                raise
+            return to_matrix(rows, count=len(batch), dims=dims, who=self.display_name)
+
+        parts = self.map_concurrently(run, plan_batches(items, self.limits))
+        if len({p.shape[1] for p in parts}) > 1:
+            raise EmbeddingResponseError(
+                f"{self.display_name}: batches returned vectors of different sizes",
+                provider=self.name,
+            )
+        return self.postprocess(np.concatenate(parts), resolved)
+
+    @abstractmethod
+    def request_batch(
+        self,
+        batch: list[EmbedInput],
+        *,
+        kind: Kind,
+        options: Mapping[str, Any],
+        api_key: Secret | None,
+    ) -> Sequence[Any]:
+        """Send one request (within :attr:`limits`); return one vector-like row per input."""
+
+    def response_dimensions(self, resolved: Mapping[str, Any]) -> int | None:
+        """The vector size each response row must have (before :meth:`postprocess`)."""
+        return self.expected_dimensions(resolved)
+
+    def postprocess(self, matrix: np.ndarray, options: Mapping[str, Any]) -> np.ndarray:
+        """Hook for client-side work after all batches arrived (e.g. renormalising)."""
+        return matrix
+
+    def map_concurrently(self, fn: Callable[[range], R], batches: list[range]) -> list[R]:
+        """Run ``fn`` over ``batches`` on up to ``max_concurrency`` threads, in order.
+
+        The first failure cancels what has not started and is raised.
+        """
+        if len(batches) <= 1:
+            return [fn(b) for b in batches]
+        workers = min(len(batches), max(1, self.settings.max_concurrency))
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"embed-{self.name}")
+        try:
+            futures: list[Future[R]] = [pool.submit(fn, b) for b in batches]
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            for fut in futures:
+                if fut in done and fut.exception() is not None:
+                    for other in futures:
+                        other.cancel()
+                    raise fut.exception()  # type: ignore[misc]
+            return [fut.result() for fut in futures]
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    # --- one HTTP exchange with retries ----------------------------------------------
+
+    def post_json(
+        self,
+        url: str,
+        body: Any,
+        *,
+        headers: Mapping[str, str] | None = None,
+        secrets: Sequence[Secret | None] = (),
+    ) -> Any:
+        """POST ``body`` as JSON; return the decoded JSON answer, retrying what is transient."""
+        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        all_headers = RedactedHeaders({"Content-Type": "application/json", **(headers or {})})
+        attempts = self.settings.max_retries + 1
+        for attempt in range(attempts):
+            try:
+                with self._slots:
+                    status, resp_headers, content = self._exchange(url, payload, all_headers)
+            except httpx.TimeoutException:
+                error: EmbeddingProviderError = RetryableError(
+                    f"{self.display_name}: request timed out after {self.settings.timeout:g}s",
+                    provider=self.name,
+                )
+                should_retry: bool | None = None
+            except httpx.TransportError as exc:
+                error = RetryableError(
+                    f"{self.display_name}: cannot connect to {self._where(url)}: "
+                    f"{type(exc).__name__}",
+                    provider=self.name,
+                )
+                should_retry = None
+            else:
+                if 200 <= status < 300:
+                    return self._decode(content)
+                error = self.classify_error(status, resp_headers, content, secrets)
+                hint = resp_headers.get("x-should-retry", "").lower()
+                should_retry = True if hint == "true" else False if hint == "false" else None
+            retry = isinstance(error, RetryableError) if should_retry is None else should_retry
+            if not retry or attempt + 1 >= attempts:
+                if retry and attempts > 1:
+                    error.message = f"{error.message} (gave up after {attempts} attempts)"
+                    error.args = (error.message,)
+                raise error
+            delay = backoff_delay(
+                attempt,
+                self.settings,
+                error.retry_after if isinstance(error, RetryableError) else None,
+            )
+            log.warning(
+                "%s: attempt %d/%d failed (%s); retrying in %.2fs",
+                self.display_name,
+                attempt + 1,
+                attempts,
+                error.message,
+                delay,
+            )
+            self._sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _where(self, url: str) -> str:
+        parsed = httpx.URL(url)
+        return f"{parsed.scheme}://{parsed.host}" + (f":{parsed.port}" if parsed.port else "")
+
+    def _exchange(
+        self, url: str, payload: bytes, headers: Mapping[str, str]
+    ) -> tuple[int, httpx.Headers, bytes]:
+        limit = self.settings.max_response_bytes
+        with self.client.stream("POST", url, content=payload, headers=headers) as resp:
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in resp.iter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise EmbeddingResponseError(
+                        f"{self.display_name}: response is larger than {limit} bytes",
+                        provider=self.name,
+                        status=resp.status_code,
+                    )
+                chunks.append(chunk)
+            return resp.status_code, resp.headers, b"".join(chunks)
+
+    def _decode(self, content: bytes) -> Any:
+        try:
+            return json.loads(content)
+        except (ValueError, UnicodeDecodeError):
+            raise EmbeddingResponseError(
+                f"{self.display_name}: response is not valid JSON", provider=self.name
+            ) from None
+
+    def classify_error(
+        self,
+        status: int,
+        headers: httpx.Headers,
+        content: bytes,
+        secrets: Sequence[Secret | None] = (),
+    ) -> EmbeddingProviderError:
+        """Turn a non-2xx answer into the right error, with a redacted message."""
+        try:
+            payload: Any = json.loads(content) if content else None
+        except (ValueError, UnicodeDecodeError):
+            payload = None
+        text = redact(content.decode("utf-8", "replace")[:4096], secrets)
+        log.debug("%s: HTTP %d: %s", self.display_name, status, text)
+        if status in self.unauthorized_statuses:
+            return UnauthorizedError(
+                unauthorized_message(self.display_name, self.credentials.key_variable),
+                provider=self.name,
+                status=status,
+            )
+        detail = self.error_message(status, payload)
+        message = (
+            f"{self.display_name}: {redact(detail, secrets)}"
+            if detail
+            else f"{self.display_name}: status code {status}"
+        )
+        if status in RETRYABLE_STATUSES or status >= 500:
+            retry_after = parse_retry_after(headers)
+            if retry_after is None:
+                retry_after = self.retry_after_hint(payload)
+            return RetryableError(
+                message, provider=self.name, status=status, retry_after=retry_after
+            )
+        return EmbeddingProviderError(message, provider=self.name, status=status)
+
+    def error_message(self, status: int, payload: Any) -> str | None:
+        """The provider's own error text from a decoded error body, if it has one."""
+        if isinstance(payload, dict):
+            err = payload.get("error")
+            if isinstance(err, dict) and isinstance(err.get("message"), str):
+                return str(err["message"]).strip()
+            if isinstance(err, str) and err.strip():
+                return err.strip()
+            for key in ("detail", "message"):
+                value = payload.get(key)
+                if isinstance(value, str) and value.strip():
+                    return value.strip()
+                if isinstance(value, (list, dict)) and value:
+                    return json.dumps(value, ensure_ascii=False)
+        return None
+
+    def retry_after_hint(self, payload: Any) -> float | None:
+        """A wait hint found in the error body (headers are checked first)."""
+        return None
