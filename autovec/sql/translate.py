@@ -29,7 +29,15 @@ INFO_SCHEMA = "information_schema"
 INFO_SCHEMA_ALIAS = "__av_is"
 ROWID_ALIASES = {"_tidb_rowid"}
 
-VECTOR_FUNCTIONS = {"VEC_FROM_TEXT", "EMBED_TEXT", "__AV_TO_VECTOR", "__AV_VEC_ADD", "__AV_VEC_SUB", "__AV_VEC_MUL"}
+VECTOR_FUNCTIONS = {
+    "VEC_FROM_TEXT",
+    "EMBED_TEXT",
+    "__AV_TO_VECTOR",
+    "__AV_VEC_ADD",
+    "__AV_VEC_SUB",
+    "__AV_VEC_MUL",
+    "__AV_VEC_FROM_SORTKEY",
+}
 DISTANCE_FUNCTIONS = {
     "VEC_COSINE_DISTANCE": "COSINE",
     "VEC_L2_DISTANCE": "L2",
@@ -198,6 +206,8 @@ class Translator:
                 )
             return None
         op = _COMPARISONS.get(type(node))
+        if op is not None and isinstance(node.parent, exp.Update | exp.OnConflict | exp.SetItem):
+            return None  # an assignment `SET v = …`, not a comparison
         if op is not None:
             left, right = node.args["this"], node.args["expression"]
             if self.is_vector(left, scope) or self.is_vector(right, scope):

@@ -1,0 +1,32 @@
+"""In-process mock servers for every remote embedding provider (see ``server.py``).
+
+Each follows ``shared/reference/providers.md``: request validation, response shapes
+(base64 included), documented error bodies and rate-limit headers, and switchable
+failure modes. Fixtures are in :mod:`tests.mock_providers.fixtures`.
+"""
+
+from tests.mock_providers.cohere import CohereMock
+from tests.mock_providers.dashscope import DashScopeMock
+from tests.mock_providers.gemini import GeminiMock
+from tests.mock_providers.huggingface import HuggingFaceMock
+from tests.mock_providers.jina import JinaMock
+from tests.mock_providers.nvidia_nim import NvidiaNIMMock
+from tests.mock_providers.openai import OpenAIMock
+from tests.mock_providers.server import FAILURE_MODES, MockServer, Recorded, b64_f32, fake_vector
+from tests.mock_providers.tidbcloud_free import TiDBCloudFreeMock
+
+__all__ = [
+    "FAILURE_MODES",
+    "CohereMock",
+    "DashScopeMock",
+    "GeminiMock",
+    "HuggingFaceMock",
+    "JinaMock",
+    "MockServer",
+    "NvidiaNIMMock",
+    "OpenAIMock",
+    "Recorded",
+    "TiDBCloudFreeMock",
+    "b64_f32",
+    "fake_vector",
+]

@@ -1,0 +1,158 @@
+"""Mock of Cohere ``POST /v2/embed`` (providers.md §5).
+
+Validates the Bearer key, ``model``, a required ``input_type``, exactly one of ``texts``
+(≤ 96) / ``images`` (1 data URI) / ``inputs`` (≤ 96 content lists), ``embedding_types``,
+``output_dimension`` (embed-v4.0 only: 256/512/1024/1536) and ``truncate``. Answers
+``{"id", "embeddings": {"float": [[...]], ...}, "texts", "meta", "response_type":
+"embeddings_by_type"}``; errors are ``{"message": "..."}``. Vectors:
+:func:`fake_vector` salted ``"<model>|<input_type>"``; images as ``"image:<data URI>"``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import numpy as np
+
+from tests.mock_providers.openai import truncate
+from tests.mock_providers.server import Failure, MockServer, Recorded, Reply, b64_f32, fake_vector
+
+__all__ = ["COHERE_MODELS", "CohereMock"]
+
+#: model → (default dims, allowed output_dimension values or None, multimodal inputs)
+COHERE_MODELS: dict[str, tuple[int, set[int] | None, bool]] = {
+    "embed-v4.0": (1536, {256, 512, 1024, 1536}, True),
+    "embed-english-v3.0": (1024, None, False),
+    "embed-multilingual-v3.0": (1024, None, False),
+    "embed-english-light-v3.0": (384, None, False),
+    "embed-multilingual-light-v3.0": (384, None, False),
+}
+_INPUT_TYPES = {"search_document", "search_query", "classification", "clustering", "image"}
+_TYPES = {"float", "int8", "uint8", "binary", "ubinary", "base64"}
+
+
+class CohereMock(MockServer):
+    """``api_base = base_url`` (the client appends ``/v2/embed``)."""
+
+    name = "cohere"
+    max_texts = 96
+
+    def expected(
+        self, key: str, model: str = "embed-v4.0", input_type: str = "search_document", dims=None
+    ) -> np.ndarray:
+        """The float vector returned for ``key`` (text, or ``"image:<data URI>"``)."""
+        native = COHERE_MODELS[model][0]
+        vec = fake_vector(key, native, salt=f"{model}|{input_type}")
+        return truncate(vec, dims) if dims else vec
+
+    def error(self, status: int, message: str, req: Recorded | None = None) -> Reply:
+        return Reply(status, {"id": str(uuid.uuid4()), "message": message})
+
+    def unauthorized(self, req: Recorded | None = None) -> Reply:
+        return Reply(401, {"message": "invalid api token"})
+
+    def rate_limited(self, message: str | None, req: Recorded | None = None) -> Reply:
+        return self.error(
+            429, message or "You are using a Trial key, which is limited to 100 API calls / minute."
+        )
+
+    def route(self, req: Recorded, failure: Failure | None) -> Reply:
+        if req.method != "POST" or req.path != "/v2/embed":
+            return self.error(404, f"Not found: {req.path}")
+        if not self.bearer_ok(req):
+            return self.unauthorized()
+        body = req.body
+        if not isinstance(body, dict):
+            return self.error(400, "invalid request: body is not JSON")
+        model = body.get("model")
+        if model not in COHERE_MODELS:
+            return self.error(404, f"model '{model}' not found, make sure the correct model ID was used")
+        native, allowed, multimodal = COHERE_MODELS[model]
+        input_type = body.get("input_type")
+        if input_type not in _INPUT_TYPES:
+            return self.error(
+                400,
+                "invalid request: valid input_type must be provided with the provided model",
+            )
+        given = [k for k in ("texts", "images", "inputs") if k in body]
+        if len(given) != 1:
+            return self.error(400, "invalid request: exactly one of texts, images or inputs is required")
+        keys = self._keys(given[0], body[given[0]], multimodal)
+        if isinstance(keys, Reply):
+            return keys
+        types = body.get("embedding_types", ["float"])
+        if not isinstance(types, list) or not types or not set(types) <= _TYPES:
+            return self.error(400, f"invalid request: embedding_types {types!r} is invalid")
+        dims = body.get("output_dimension")
+        if dims is not None and (allowed is None or dims not in allowed):
+            return self.error(400, f"invalid request: output_dimension {dims!r} is not supported")
+        if body.get("truncate", "END") not in ("NONE", "START", "END"):
+            return self.error(400, "invalid request: truncate must be one of NONE, START, END")
+        size = self.shorten(failure, dims or native)
+        vectors = [
+            truncate(fake_vector(k, native, salt=f"{model}|{input_type}"), size) for k in keys
+        ]
+        embeddings: dict[str, Any] = {}
+        for kind in types:
+            if kind == "float":
+                embeddings["float"] = [v.tolist() for v in vectors]
+            elif kind == "base64":
+                embeddings["base64"] = [b64_f32(v) for v in vectors]
+            elif kind in ("int8", "uint8"):
+                shift = 0 if kind == "int8" else 128
+                embeddings[kind] = [(np.round(v * 127) + shift).astype(int).tolist() for v in vectors]
+            else:
+                embeddings[kind] = [np.packbits(v > 0).astype(int).tolist() for v in vectors]
+        images = sum(1 for k in keys if k.startswith("image:"))
+        return Reply(
+            200,
+            {
+                "id": str(uuid.uuid4()),
+                "embeddings": embeddings,
+                "texts": [k for k in keys if not k.startswith("image:")],
+                "meta": {
+                    "api_version": {"version": "2"},
+                    "billed_units": {"input_tokens": 5 * len(keys), "image_tokens": 1610 * images},
+                },
+                "response_type": "embeddings_by_type",
+            },
+        )
+
+    def _keys(self, field: str, value: Any, multimodal: bool) -> list[str] | Reply:
+        if not isinstance(value, list) or not value:
+            return self.error(400, f"invalid request: {field} must be a non-empty list")
+        if field == "texts":
+            if len(value) > self.max_texts:
+                return self.error(
+                    400,
+                    f"invalid request: total number of texts must be at most {self.max_texts} "
+                    f"- received {len(value)}",
+                )
+            if not all(isinstance(t, str) for t in value):
+                return self.error(400, "invalid request: texts must be strings")
+            return list(value)
+        if field == "images":
+            if len(value) != 1 or not str(value[0]).startswith("data:image/"):
+                return self.error(400, "invalid request: images must hold one data URI")
+            return ["image:" + value[0]]
+        if not multimodal:
+            return self.error(400, "invalid request: inputs are not supported by this model")
+        if len(value) > self.max_texts:
+            return self.error(400, f"invalid request: at most {self.max_texts} inputs")
+        keys = []
+        for item in value:
+            content = item.get("content") if isinstance(item, dict) else None
+            if not isinstance(content, list) or len(content) != 1:
+                return self.error(400, "invalid request: each input needs one content item")
+            part = content[0]
+            if part.get("type") == "text" and isinstance(part.get("text"), str):
+                keys.append(part["text"])
+            elif part.get("type") == "image_url":
+                url = (part.get("image_url") or {}).get("url", "")
+                if not str(url).startswith("data:image/"):
+                    return self.error(400, "invalid request: image_url must be a data URI")
+                keys.append("image:" + url)
+            else:
+                return self.error(400, "invalid request: bad content item")
+        return keys

@@ -1,0 +1,129 @@
+"""Mock of Jina AI ``POST /v1/embeddings`` (providers.md §3).
+
+Validates the Bearer key, ``model``, ``input`` (strings, or ``{"text"}`` / ``{"image"}``
+objects for the multimodal models clip-v2 and v4; at most 2048), ``task`` (per-model
+sets), ``dimensions`` (MRL range or set) and ``embedding_type``
+(``float``/``base64``/``binary``/``ubinary``). Errors use the FastAPI ``{"detail": ...}``
+body that LangChain/Chroma/LlamaIndex read. Vectors: :func:`fake_vector` salted with
+``"<model>|<task>"``; images are embedded as the text ``"image:<url or base64>"``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tests.mock_providers.openai import truncate
+from tests.mock_providers.server import Failure, MockServer, Recorded, Reply, b64_f32, fake_vector
+
+__all__ = ["JINA_MODELS", "JinaMock"]
+
+_V3_TASKS = {"retrieval.query", "retrieval.passage", "text-matching", "classification", "separation"}
+_V4_TASKS = {"retrieval.query", "retrieval.passage", "text-matching", "code.query", "code.passage"}
+
+#: model → (native dims, allowed dims (set or (lo, hi)), tasks or None, multimodal)
+JINA_MODELS: dict[str, tuple[int, Any, set[str] | None, bool]] = {
+    "jina-embeddings-v2-base-en": (768, {768}, None, False),
+    "jina-embeddings-v3": (1024, (32, 1024), _V3_TASKS, False),
+    "jina-embeddings-v4": (2048, {128, 256, 512, 1024, 2048}, _V4_TASKS, True),
+    "jina-clip-v2": (1024, (64, 1024), None, True),
+}
+
+
+class JinaMock(MockServer):
+    """``{api_base}/embeddings`` with ``api_base = {base_url}/v1``."""
+
+    name = "jina_ai"
+    max_inputs = 2048
+
+    @property
+    def api_base(self) -> str:
+        return self.base_url + "/v1"
+
+    def expected(
+        self, item: str, model: str = "jina-embeddings-v3", task: str | None = None, dims=None
+    ) -> np.ndarray:
+        """The vector this mock returns (``item`` is text or ``"image:<value>"``)."""
+        native = JINA_MODELS[model][0]
+        vec = fake_vector(item, native, salt=f"{model}|{task or ''}")
+        return truncate(vec, dims) if dims else vec
+
+    def error(self, status: int, message: str, req: Recorded | None = None) -> Reply:
+        return Reply(status, {"detail": message})
+
+    def unauthorized(self, req: Recorded | None = None) -> Reply:
+        return self.error(
+            401, "Invalid API key. Please get your free API key at https://jina.ai/?sui=apikey"
+        )
+
+    def rate_limited(self, message: str | None, req: Recorded | None = None) -> Reply:
+        return self.error(429, message or "Rate limit exceeded, please try again later.")
+
+    def route(self, req: Recorded, failure: Failure | None) -> Reply:
+        if req.method != "POST" or req.path != "/v1/embeddings":
+            return self.error(404, "Not Found")
+        if not self.bearer_ok(req):
+            return self.unauthorized()
+        body = req.body
+        if not isinstance(body, dict):
+            return self.error(400, "Invalid JSON body")
+        model = body.get("model")
+        if model not in JINA_MODELS:
+            return self.error(400, f"Model '{model}' not found (INPUT_MODEL_NOT_FOUND)")
+        native, allowed, tasks, multimodal = JINA_MODELS[model]
+        items = body.get("input")
+        if isinstance(items, str):
+            items = [items]
+        if not isinstance(items, list) or not items:
+            return self.error(400, "input must be a non-empty list")
+        if len(items) > self.max_inputs:
+            return self.error(400, f"input has {len(items)} items; at most {self.max_inputs}")
+        keys: list[str] = []
+        for item in items:
+            if isinstance(item, str):
+                keys.append(item)
+            elif isinstance(item, dict) and multimodal and set(item) == {"text"}:
+                keys.append(str(item["text"]))
+            elif isinstance(item, dict) and multimodal and set(item) == {"image"}:
+                keys.append("image:" + str(item["image"]))
+            else:
+                return self.error(400, f"invalid input item for model {model}: {item!r:.60}")
+        task = body.get("task")
+        if task is not None and (tasks is None or task not in tasks):
+            return self.error(400, f"task '{task}' is not supported by {model}")
+        dims = body.get("dimensions")
+        if dims is not None:
+            ok = (
+                allowed[0] <= dims <= allowed[1]
+                if isinstance(allowed, tuple)
+                else dims in allowed
+            )
+            if not isinstance(dims, int) or not ok:
+                return self.error(400, f"dimensions {dims!r} not supported by {model}")
+        etype = body.get("embedding_type", "float")
+        if etype not in ("float", "base64", "binary", "ubinary"):
+            return self.error(400, f"invalid embedding_type {etype!r}")
+        size = self.shorten(failure, dims or native)
+        data = []
+        for index, key in enumerate(keys):
+            vec = truncate(fake_vector(key, native, salt=f"{model}|{task or ''}"), size)
+            if etype == "base64":
+                value: Any = b64_f32(vec)
+            elif etype in ("binary", "ubinary"):
+                packed = np.packbits(vec > 0)
+                value = (packed.astype(np.int16) - 128).tolist() if etype == "binary" else packed.tolist()
+            else:
+                value = vec.tolist()
+            data.append({"object": "embedding", "index": index, "embedding": value})
+        tokens = sum(max(1, len(k) // 4) for k in keys)
+        return Reply(
+            200,
+            {
+                "model": model,
+                "object": "list",
+                "usage": {"total_tokens": tokens, "prompt_tokens": tokens},
+                "data": data,
+            },
+            headers={"X-RateLimit-Remaining-Requests": "499", "X-RateLimit-Remaining-Tokens": "999000"},
+        )
