@@ -78,16 +78,18 @@ class Cursor:
         self._closed = False
 
     # -- execution ---------------------------------------------------------------------
-    def execute(self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None) -> int:
+    def execute(
+        self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None
+    ) -> int:
         self._check_open()
-        result = self.connection._session.execute(operation, parameters)
+        result = self.connection.session.execute(operation, parameters)
         self._set_result(result)
         return self.rowcount
 
     def executemany(self, operation: str, seq_of_parameters: Sequence[Any]) -> int:
         """Runs the statement once per parameter set, all-or-nothing as one unit."""
         self._check_open()
-        result = self.connection._session.execute_many(operation, seq_of_parameters)  # type: ignore[union-attr]
+        result = self.connection.session.execute_many(operation, seq_of_parameters)
         self._set_result(result)
         return self.rowcount
 
@@ -96,7 +98,9 @@ class Cursor:
         self._position = 0
         self.rowcount = result.rowcount
         self.lastrowid = result.lastrowid
-        self.description = tuple(c.description() for c in result.columns) if result.columns is not None else None
+        self.description = (
+            tuple(c.description() for c in result.columns) if result.columns is not None else None
+        )
 
     # -- fetching ----------------------------------------------------------------------
     def fetchone(self) -> tuple[Any, ...] | None:
@@ -123,7 +127,9 @@ class Cursor:
     def _rows(self) -> list[tuple[Any, ...]]:
         self._check_open()
         if self._result is None or self._result.columns is None:
-            raise errors.ProgrammingError("no result set: the last statement did not return rows", 2014)
+            raise errors.ProgrammingError(
+                "no result set: the last statement did not return rows", 2014
+            )
         return self._result.rows
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
@@ -166,7 +172,12 @@ class Connection:
     ProgrammingError = errors.ProgrammingError
     NotSupportedError = errors.NotSupportedError
 
-    def __init__(self, path: str | os.PathLike[str] = "./data", database: str | None = DEFAULT_DATABASE, autocommit: bool = False):
+    def __init__(
+        self,
+        path: str | os.PathLike[str] = "./data",
+        database: str | None = DEFAULT_DATABASE,
+        autocommit: bool = False,
+    ):
         self.path = str(path)
         self.store = Store.open(self.path)
         self._session: Session | None = Session(self.store, database)
@@ -205,7 +216,9 @@ class Connection:
         self._check_open()
         return True
 
-    def execute(self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None) -> Cursor:
+    def execute(
+        self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None
+    ) -> Cursor:
         """Shortcut: a cursor that has run ``operation``."""
         cursor = self.cursor()
         cursor.execute(operation, parameters)
@@ -232,7 +245,12 @@ class Connection:
             self.close()
 
 
-def connect(path: str | os.PathLike[str] = "./data", database: str | None = DEFAULT_DATABASE, autocommit: bool = False, **_ignored: Any) -> Connection:
+def connect(
+    path: str | os.PathLike[str] = "./data",
+    database: str | None = DEFAULT_DATABASE,
+    autocommit: bool = False,
+    **_ignored: Any,
+) -> Connection:
     """Open a data directory (created if missing; ``":memory:"`` for a throw-away one).
 
     Like PEP 249 and PyMySQL, changes are committed by ``commit()`` (or on leaving a

@@ -8,7 +8,7 @@ SQLAlchemy's MySQL dialect (which reads ``args[0]``) behave the same against aut
 from __future__ import annotations
 
 
-class Warning(Exception):  # noqa: A001 - the name is mandated by PEP 249
+class Warning(Exception):
     """PEP 249 ``Warning``."""
 
 

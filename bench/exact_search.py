@@ -47,7 +47,9 @@ def main() -> None:
         cur.execute(f"CREATE TABLE items (id INT PRIMARY KEY, v VECTOR({args.dims}))")
         start = time.perf_counter()
         cur.execute("BEGIN")
-        cur.executemany("INSERT INTO items (id, v) VALUES (%s, %s)", [(i, data[i]) for i in range(args.rows)])
+        cur.executemany(
+            "INSERT INTO items (id, v) VALUES (%s, %s)", [(i, data[i]) for i in range(args.rows)]
+        )
         cur.execute("COMMIT")
         load_s = time.perf_counter() - start
 
@@ -85,8 +87,16 @@ def main() -> None:
     autovec_median, numpy_median = statistics.median(sql_ms), statistics.median(np_ms)
     print(f"rows={args.rows} dims={args.dims} load={load_s:.1f}s first_query={warm_ms:.0f}ms")
     print(f"autovec median {autovec_median:.2f} ms, numpy median {numpy_median:.2f} ms")
-    print(json.dumps({"bench": "exact_search", "ratio": round(autovec_median / numpy_median, 3),
-                      "autovec_ms": round(autovec_median, 3), "numpy_ms": round(numpy_median, 3)}))
+    print(
+        json.dumps(
+            {
+                "bench": "exact_search",
+                "ratio": round(autovec_median / numpy_median, 3),
+                "autovec_ms": round(autovec_median, 3),
+                "numpy_ms": round(numpy_median, 3),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,9 @@ import autovec
 from tests.conftest import rows
 
 METRICS = {
-    "VEC_COSINE_DISTANCE": lambda X, q: 1 - (X @ q) / (np.linalg.norm(X, axis=1) * np.linalg.norm(q)),
+    "VEC_COSINE_DISTANCE": lambda X, q: (
+        1 - (X @ q) / (np.linalg.norm(X, axis=1) * np.linalg.norm(q))
+    ),
     "VEC_L2_DISTANCE": lambda X, q: np.linalg.norm(X - q, axis=1),
     "VEC_NEGATIVE_INNER_PRODUCT": lambda X, q: -(X @ q),
     "VEC_L1_DISTANCE": lambda X, q: np.abs(X - q).sum(axis=1),
@@ -21,11 +25,15 @@ def loaded(cur: autovec.Cursor) -> tuple[autovec.Cursor, np.ndarray]:
     rng = np.random.default_rng(7)
     data = rng.standard_normal((500, 8)).astype(np.float32)
     cur.execute("CREATE TABLE items (id INT PRIMARY KEY, category INT, v VECTOR(8))")
-    cur.executemany("INSERT INTO items VALUES (%s, %s, %s)", [(i, i % 10, data[i]) for i in range(len(data))])
+    cur.executemany(
+        "INSERT INTO items VALUES (%s, %s, %s)", [(i, i % 10, data[i]) for i in range(len(data))]
+    )
     return cur, data
 
 
-def expected_ids(data: np.ndarray, q: np.ndarray, metric: str, k: int, keep: np.ndarray | None = None) -> list[int]:
+def expected_ids(
+    data: np.ndarray, q: np.ndarray, metric: str, k: int, keep: np.ndarray | None = None
+) -> list[int]:
     distances = METRICS[metric](data.astype(np.float64), q.astype(np.float64))
     ids = np.arange(len(data)) if keep is None else np.flatnonzero(keep)
     order = ids[np.argsort(distances[ids], kind="stable")]
@@ -47,7 +55,7 @@ def test_every_metric_matches_numpy(loaded: tuple[autovec.Cursor, np.ndarray], m
         got = rows(cur, sql, [q])
         assert [r[0] for r in got] == expected_ids(data, q, metric, 7)
         assert fast_path_used(cur, sql, [q])
-        assert all(a[1] <= b[1] for a, b in zip(got, got[1:], strict=False))
+        assert all(a[1] <= b[1] for a, b in itertools.pairwise(got))
 
 
 def test_argument_order_literal_and_offset(loaded: tuple[autovec.Cursor, np.ndarray]) -> None:
@@ -93,7 +101,10 @@ def test_sees_own_uncommitted_writes_and_rollback(datadir: object) -> None:
 def test_null_vectors_sort_first_like_mysql(cur: autovec.Cursor) -> None:
     cur.execute("CREATE TABLE n (id INT PRIMARY KEY, v VECTOR(2))")
     cur.execute("INSERT INTO n VALUES (1, '[1,0]'), (2, NULL), (3, '[0,0]'), (4, '[0,1]')")
-    got = rows(cur, "SELECT id, VEC_COSINE_DISTANCE(v, '[1,0]') FROM n ORDER BY VEC_COSINE_DISTANCE(v, '[1,0]') LIMIT 3")
+    got = rows(
+        cur,
+        "SELECT id, VEC_COSINE_DISTANCE(v, '[1,0]') FROM n ORDER BY VEC_COSINE_DISTANCE(v, '[1,0]') LIMIT 3",
+    )
     assert {r[0] for r in got[:2]} == {2, 3} and got[0][1] is None and got[2] == (1, 0.0)
 
 
@@ -106,7 +117,11 @@ def test_dimension_mismatch_is_an_error(loaded: tuple[autovec.Cursor, np.ndarray
 def test_results_identical_to_plain_plan(loaded: tuple[autovec.Cursor, np.ndarray]) -> None:
     cur, data = loaded
     q = data[10] + 0.01
-    fast = rows(cur, "SELECT id, category, VEC_COSINE_DISTANCE(v, %s) FROM items ORDER BY VEC_COSINE_DISTANCE(v, %s) LIMIT 20", [q, q])
+    fast = rows(
+        cur,
+        "SELECT id, category, VEC_COSINE_DISTANCE(v, %s) FROM items ORDER BY VEC_COSINE_DISTANCE(v, %s) LIMIT 20",
+        [q, q],
+    )
     # A subquery in FROM takes the plain plan; the answer must be the same.
     plain = rows(
         cur,

@@ -18,7 +18,14 @@ from autovec import errors
 from autovec.sql.internal_functions import type_key
 from autovec.sql.parser import Special, mysql_quote, parse, quote_identifier
 from autovec.sql.result import Result
-from autovec.sql.schema import CheckDef, ColumnDef, IndexDef, TableSchema, sqlite_index_name, unique_index_name
+from autovec.sql.schema import (
+    CheckDef,
+    ColumnDef,
+    IndexDef,
+    TableSchema,
+    sqlite_index_name,
+    unique_index_name,
+)
 from autovec.sql.types import SqlType, from_sqlglot, to_storage
 from autovec.storage import catalog as storage_catalog
 from autovec.vector import MAX_DIMENSIONS
@@ -114,22 +121,46 @@ def _create_database(session: Session, tree: exp.Create) -> Result:
         raise errors.OperationalError(f"Incorrect database name '{name}'", 1102, "42000")
     if datadir.exists(name):
         if tree.args.get("exists"):
-            session.warnings.append(("Note", errors.ER_DB_CREATE_EXISTS, f"Can't create database '{name}'; database exists"))
+            session.warnings.append(
+                (
+                    "Note",
+                    errors.ER_DB_CREATE_EXISTS,
+                    f"Can't create database '{name}'; database exists",
+                )
+            )
             return Result(rowcount=0)
-        raise errors.DatabaseError(f"Can't create database '{name}'; database exists", errors.ER_DB_CREATE_EXISTS, "HY000")
+        raise errors.DatabaseError(
+            f"Can't create database '{name}'; database exists", errors.ER_DB_CREATE_EXISTS, "HY000"
+        )
     datadir.create(name)
     session.attach(name)
     return Result(rowcount=1)
 
 
+def _dropped_name(node: exp.Drop) -> str:
+    """The object a DROP names (sqlglot keeps it in ``tables``)."""
+    target = (node.args.get("tables") or [node.this])[0]
+    return target.name
+
+
 def _drop_database(session: Session, tree: exp.Drop) -> Result:
-    name = tree.this.name.lower()
+    name = _dropped_name(tree).lower()
     datadir = session.store.datadir
     if not datadir.exists(name):
         if tree.args.get("exists"):
-            session.warnings.append(("Note", errors.ER_DB_DROP_EXISTS, f"Can't drop database '{name}'; database doesn't exist"))
+            session.warnings.append(
+                (
+                    "Note",
+                    errors.ER_DB_DROP_EXISTS,
+                    f"Can't drop database '{name}'; database doesn't exist",
+                )
+            )
             return Result(rowcount=0)
-        raise errors.DatabaseError(f"Can't drop database '{name}'; database doesn't exist", errors.ER_DB_DROP_EXISTS, "HY000")
+        raise errors.DatabaseError(
+            f"Can't drop database '{name}'; database doesn't exist",
+            errors.ER_DB_DROP_EXISTS,
+            "HY000",
+        )
     count = len(session.catalog(name))
     if name in session.store.attached(session.conn):
         session.store.detach(session.conn, name)
@@ -150,7 +181,9 @@ def _literal_default(node: exp.Expression) -> str:
 def column_from_sqlglot(node: exp.ColumnDef) -> tuple[ColumnDef, list[IndexDef], list[CheckDef]]:
     """One parsed column definition → the column, plus indexes/checks declared inline."""
     if node.args.get("kind") is None:
-        raise errors.syntax_error(f"You have an error in your SQL syntax near '{node.name}': column type expected")
+        raise errors.syntax_error(
+            f"You have an error in your SQL syntax near '{node.name}': column type expected"
+        )
     sql_type = from_sqlglot(node.args["kind"])
     column = ColumnDef(node.name, sql_type)
     indexes: list[IndexDef] = []
@@ -179,7 +212,11 @@ def column_from_sqlglot(node: exp.ColumnDef) -> tuple[ColumnDef, list[IndexDef],
             checks.append(CheckDef("", kind.this.sql(dialect="mysql")))
         elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint):
             column.auto_increment = True
-    if sql_type.is_vector and column.comment and re.match(r"^\s*hnsw\s*\(\s*distance\s*=\s*(cosine|l2)\s*\)", column.comment, re.I):
+    if (
+        sql_type.is_vector
+        and column.comment
+        and re.match(r"^\s*hnsw\s*\(\s*distance\s*=\s*(cosine|l2)\s*\)", column.comment, re.I)
+    ):
         metric = re.findall(r"cosine|l2", column.comment, re.I)[0].upper()
         indexes.append(IndexDef("", "VECTOR", [column.name], metric, comment=None))
     return column, indexes, checks
@@ -203,7 +240,9 @@ def _index_from_constraint(node: exp.Expression) -> IndexDef | None:
             for option in node.args.get("options") or []:
                 if option.args.get("parser") is not None:
                     parser = option.args["parser"].name.upper()
-            return IndexDef(name, "FULLTEXT", [_ident_name(e) for e in expressions], options={"parser": parser})
+            return IndexDef(
+                name, "FULLTEXT", [_ident_name(e) for e in expressions], options={"parser": parser}
+            )
         if kind == "UNIQUE":
             return IndexDef(name, "UNIQUE", [_ident_name(e) for e in expressions])
         if expressions and isinstance(expressions[0], exp.Paren):
@@ -216,7 +255,11 @@ def _vector_index(name: str, expression: exp.Expression) -> IndexDef:
     inner = expression.this if isinstance(expression, exp.Paren) else expression
     func = str(inner.this).upper() if isinstance(inner, exp.Anonymous) else ""
     metric = VECTOR_INDEX_FUNCTIONS.get(func)
-    if metric is None or len(inner.expressions) != 1 or not isinstance(inner.expressions[0], exp.Column):
+    if (
+        metric is None
+        or len(inner.expressions) != 1
+        or not isinstance(inner.expressions[0], exp.Column)
+    ):
         raise errors.DatabaseError(
             "Unsupported add vector index: only support VEC_COSINE_DISTANCE and VEC_L2_DISTANCE on a vector column",
             errors.ER_UNSUPPORTED_DDL,
@@ -230,23 +273,33 @@ def _ident_name(node: exp.Expression) -> str:
     return node.name
 
 
-def schema_from_create(name: str, definitions: list[exp.Expression], properties: exp.Properties | None) -> TableSchema:
+def schema_from_create(
+    name: str, definitions: list[exp.Expression], properties: exp.Properties | None
+) -> TableSchema:
     columns: list[ColumnDef] = []
     indexes: list[IndexDef] = []
     checks: list[CheckDef] = []
     for node in definitions:
-        if isinstance(node, exp.ColumnDef) and node.args.get("kind") is None and node.name.upper() == "VECTOR":
+        if (
+            isinstance(node, exp.ColumnDef)
+            and node.args.get("kind") is None
+            and node.name.upper() == "VECTOR"
+        ):
             # `VECTOR INDEX idx ((VEC_COSINE_DISTANCE(v)))` reads as a column named VECTOR.
             for constraint in node.args.get("constraints") or []:
                 inner = constraint.args.get("kind")
                 if isinstance(inner, exp.IndexColumnConstraint):
-                    index = _vector_index(inner.this.name if inner.this else "", inner.expressions[0])
+                    index = _vector_index(
+                        inner.this.name if inner.this else "", inner.expressions[0]
+                    )
                     indexes.append(index)
             continue
         if isinstance(node, exp.ColumnDef):
             column, inline_indexes, inline_checks = column_from_sqlglot(node)
             if any(c.name.lower() == column.name.lower() for c in columns):
-                raise errors.OperationalError(f"Duplicate column name '{column.name}'", errors.ER_DUP_FIELDNAME, "42S21")
+                raise errors.OperationalError(
+                    f"Duplicate column name '{column.name}'", errors.ER_DUP_FIELDNAME, "42S21"
+                )
             columns.append(column)
             indexes.extend(inline_indexes)
             checks.extend(inline_checks)
@@ -255,8 +308,9 @@ def schema_from_create(name: str, definitions: list[exp.Expression], properties:
                 if isinstance(inner, exp.CheckColumnConstraint):
                     checks.append(CheckDef(node.this.name, inner.this.sql(dialect="mysql")))
                 else:
-                    index = _index_from_constraint(inner)
-                    if index is not None:
+                    found = _index_from_constraint(inner)
+                    if found is not None:
+                        index = found
                         if index.kind != "PRIMARY":
                             index.name = index.name or node.this.name
                         indexes.append(index)
@@ -265,17 +319,17 @@ def schema_from_create(name: str, definitions: list[exp.Expression], properties:
         elif isinstance(node, exp.ForeignKey):
             continue  # TiDB parses and ignores foreign keys in older versions; so do we
         else:
-            index = _index_from_constraint(node)
-            if index is None:
+            element = _index_from_constraint(node)
+            if element is None:
                 raise errors.unsupported(f"Unsupported table element: {node.sql(dialect='mysql')}")
-            indexes.append(index)
+            indexes.append(element)
     schema = TableSchema(name, columns, [], [])
     for index in indexes:
         add_index(schema, index)
     for check in checks:
         check.name = check.name or f"{name}_chk_{len(schema.checks) + 1}"
         schema.checks.append(check)
-    for prop in (properties.expressions if properties else []):
+    for prop in properties.expressions if properties else []:
         if isinstance(prop, exp.SchemaCommentProperty):
             schema.comment = prop.this.name
         elif isinstance(prop, exp.AutoIncrementProperty):
@@ -289,9 +343,13 @@ def add_index(schema: TableSchema, index: IndexDef) -> None:
     for name in index.columns:
         column = schema.column(name)
         if column is None:
-            raise errors.OperationalError(f"Key column '{name}' doesn't exist in table", 1072, "42000")
+            raise errors.OperationalError(
+                f"Key column '{name}' doesn't exist in table", 1072, "42000"
+            )
         if column.type.is_vector and index.kind != "VECTOR":
-            raise errors.DatabaseError("only VECTOR INDEX can be added to vector column", errors.ER_UNSUPPORTED_DDL)
+            raise errors.DatabaseError(
+                "only VECTOR INDEX can be added to vector column", errors.ER_UNSUPPORTED_DDL
+            )
     index.columns = [schema.column(c).name for c in index.columns]  # type: ignore[union-attr]
     if index.kind == "PRIMARY":
         if schema.primary_key is not None:
@@ -314,7 +372,11 @@ def add_index(schema: TableSchema, index: IndexDef) -> None:
                 errors.ER_UNSUPPORTED_DDL,
             )
         for existing in schema.indexes:
-            if existing.kind == "VECTOR" and existing.columns == index.columns and existing.metric == index.metric:
+            if (
+                existing.kind == "VECTOR"
+                and existing.columns == index.columns
+                and existing.metric == index.metric
+            ):
                 raise errors.OperationalError(
                     f"vector index {index.name or 'vector_index'} function vec_{index.metric.lower()}_distance already exist on column {column.name}",  # type: ignore[union-attr]
                     errors.ER_DUP_KEYNAME,
@@ -324,7 +386,9 @@ def add_index(schema: TableSchema, index: IndexDef) -> None:
     else:
         index.name = index.name or unique_index_name(schema.indexes, index.columns[0])
     if schema.index(index.name) is not None:
-        raise errors.OperationalError(f"Duplicate key name '{index.name}'", errors.ER_DUP_KEYNAME, "42000")
+        raise errors.OperationalError(
+            f"Duplicate key name '{index.name}'", errors.ER_DUP_KEYNAME, "42000"
+        )
     schema.indexes.append(index)
 
 
@@ -334,30 +398,48 @@ def validate(schema: TableSchema) -> None:
     autos = [c for c in schema.columns if c.auto_increment]
     if len(autos) > 1:
         raise errors.OperationalError(
-            "Incorrect table definition; there can be only one auto column and it must be defined as a key", 1075, "42000"
+            "Incorrect table definition; there can be only one auto column and it must be defined as a key",
+            1075,
+            "42000",
         )
     for column in schema.columns:
         t = column.type
         if t.is_vector:
             if t.length is not None and t.length > MAX_DIMENSIONS:
-                raise errors.DatabaseError(f"vector cannot have more than {MAX_DIMENSIONS} dimensions", errors.ER_UNKNOWN_ERROR)
+                raise errors.DatabaseError(
+                    f"vector cannot have more than {MAX_DIMENSIONS} dimensions",
+                    errors.ER_UNKNOWN_ERROR,
+                )
             if column.default is not None and not column.default.startswith("("):
                 raise errors.DatabaseError(
                     f"VECTOR column '{column.name}' can't have a literal default. Use expression default instead: ((VEC_FROM_TEXT('...')))",
                     errors.ER_UNKNOWN_ERROR,
                 )
-        if column.default is not None and not column.default.startswith("(") and column.default.upper() not in ("NULL", "CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP()", "NOW()"):
+        if (
+            column.default is not None
+            and not column.default.startswith("(")
+            and column.default.upper()
+            not in ("NULL", "CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP()", "NOW()")
+        ):
             literal = parse(f"SELECT {column.default}")[0].expressions[0]
             if isinstance(literal, exp.Literal | exp.Neg | exp.Boolean):
-                value: Any = literal.this if isinstance(literal, exp.Literal) and literal.is_string else literal.sql()
+                value: Any = (
+                    literal.this
+                    if isinstance(literal, exp.Literal) and literal.is_string
+                    else literal.sql()
+                )
                 if isinstance(literal, exp.Boolean):
                     value = int(literal.this)
                 try:
                     to_storage(value, t, column.name)
                 except errors.Error:
-                    raise errors.OperationalError(f"Invalid default value for '{column.name}'", 1067, "42000") from None
+                    raise errors.OperationalError(
+                        f"Invalid default value for '{column.name}'", 1067, "42000"
+                    ) from None
         if column.auto_increment and not t.is_integer:
-            raise errors.OperationalError(f"Incorrect column specifier for column '{column.name}'", 1063, "42000")
+            raise errors.OperationalError(
+                f"Incorrect column specifier for column '{column.name}'", 1063, "42000"
+            )
 
 
 def _sqlite_default(session: Session, column: ColumnDef) -> str | None:
@@ -367,7 +449,7 @@ def _sqlite_default(session: Session, column: ColumnDef) -> str | None:
     if text.upper() in ("CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP()", "NOW()", "LOCALTIMESTAMP"):
         fsp = column.type.length or 0
         if fsp:
-            return f"(strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime'))"
+            return "(strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime'))"
         return "(datetime('now', 'localtime'))"
     node = parse(f"SELECT {text}")[0].expressions[0]
     if isinstance(node, exp.Literal | exp.Neg | exp.Boolean | exp.Null):
@@ -401,7 +483,9 @@ def _sqlite_literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def sqlite_create_table(session: Session, database: str, schema: TableSchema, name: str | None = None) -> list[str]:
+def sqlite_create_table(
+    session: Session, database: str, schema: TableSchema, name: str | None = None
+) -> list[str]:
     """The SQLite statements that create the table and its ordinary indexes."""
     table_name = name or schema.name
     rowid_column = schema.rowid_column
@@ -429,13 +513,21 @@ def sqlite_create_table(session: Session, database: str, schema: TableSchema, na
         from autovec.sql import mysql_functions
 
         mysql_functions.rewrite(tree)
-        parts.append(f"CONSTRAINT {quote_identifier(check.name)} CHECK ({tree.expressions[0].sql(dialect='sqlite')})")
-    statements = [f"CREATE TABLE {quote_identifier(database)}.{quote_identifier(table_name)} (\n  " + ",\n  ".join(parts) + "\n)"]
+        parts.append(
+            f"CONSTRAINT {quote_identifier(check.name)} CHECK ({tree.expressions[0].sql(dialect='sqlite')})"
+        )
+    statements = [
+        f"CREATE TABLE {quote_identifier(database)}.{quote_identifier(table_name)} (\n  "
+        + ",\n  ".join(parts)
+        + "\n)"
+    ]
     statements.extend(sqlite_index_statements(database, schema, table_name))
     return statements
 
 
-def sqlite_index_statements(database: str, schema: TableSchema, table_name: str | None = None) -> list[str]:
+def sqlite_index_statements(
+    database: str, schema: TableSchema, table_name: str | None = None
+) -> list[str]:
     table_name = table_name or schema.name
     statements = []
     for index in schema.indexes:
@@ -444,7 +536,9 @@ def sqlite_index_statements(database: str, schema: TableSchema, table_name: str 
         unique = "UNIQUE " if index.kind == "UNIQUE" else ""
         statements.append(
             f"CREATE {unique}INDEX {quote_identifier(database)}.{quote_identifier(sqlite_index_name(table_name, index.name))} "
-            f"ON {quote_identifier(table_name)} (" + ", ".join(quote_identifier(c) for c in index.columns) + ")"
+            f"ON {quote_identifier(table_name)} ("
+            + ", ".join(quote_identifier(c) for c in index.columns)
+            + ")"
         )
     return statements
 
@@ -467,10 +561,21 @@ def _create_table(session: Session, tree: exp.Create) -> Result:
     name = table.name
     if _table_exists(session, database, name):
         if tree.args.get("exists"):
-            session.warnings.append(("Note", errors.ER_TABLE_EXISTS_ERROR, f"Table '{database}.{name}' already exists"))
+            session.warnings.append(
+                ("Note", errors.ER_TABLE_EXISTS_ERROR, f"Table '{database}.{name}' already exists")
+            )
             return Result(rowcount=0)
-        raise errors.OperationalError(f"Table '{database}.{name}' already exists", errors.ER_TABLE_EXISTS_ERROR, "42S01")
-    like = next((p for p in (tree.args.get("properties").expressions if tree.args.get("properties") else []) if isinstance(p, exp.LikeProperty)), None)
+        raise errors.OperationalError(
+            f"Table '{database}.{name}' already exists", errors.ER_TABLE_EXISTS_ERROR, "42S01"
+        )
+    like = next(
+        (
+            p
+            for p in (tree.args["properties"].expressions if tree.args.get("properties") else [])
+            if isinstance(p, exp.LikeProperty)
+        ),
+        None,
+    )
     if like is not None:
         source = like.this
         schema = copy.deepcopy(session.table(source.db or database, source.name))
@@ -481,11 +586,15 @@ def _create_table(session: Session, tree: exp.Create) -> Result:
     elif tree.args.get("expression") is not None:
         return _create_table_as_select(session, database, name, tree.args["expression"])
     else:
-        raise errors.syntax_error("You have an error in your SQL syntax: CREATE TABLE needs column definitions")
+        raise errors.syntax_error(
+            "You have an error in your SQL syntax: CREATE TABLE needs column definitions"
+        )
     if tree.args.get("temporary") or (tree.args.get("kind") or "").upper() != "TABLE":
         pass
     if any(i.kind == "VECTOR" for i in schema.indexes):
-        schema.tiflash_replica = max(schema.tiflash_replica, 1)  # TiDB sets it with an inline vector index
+        schema.tiflash_replica = max(
+            schema.tiflash_replica, 1
+        )  # TiDB sets it with an inline vector index
     create_table_from_schema(session, database, schema)
     return Result(rowcount=0)
 
@@ -493,7 +602,11 @@ def _create_table(session: Session, tree: exp.Create) -> Result:
 def create_table_from_schema(session: Session, database: str, schema: TableSchema) -> None:
     for statement in sqlite_create_table(session, database, schema):
         session.conn.execute(statement)
-    if schema.auto_increment_start and schema.rowid_column is not None and schema.rowid_column.auto_increment:
+    if (
+        schema.auto_increment_start
+        and schema.rowid_column is not None
+        and schema.rowid_column.auto_increment
+    ):
         session.conn.execute(
             f"INSERT INTO {quote_identifier(database)}.sqlite_sequence(name, seq) VALUES (?, ?)",
             (schema.name, schema.auto_increment_start - 1),
@@ -501,15 +614,32 @@ def create_table_from_schema(session: Session, database: str, schema: TableSchem
     _save(session, database, schema)
 
 
-def _create_table_as_select(session: Session, database: str, name: str, select: exp.Expression) -> Result:
+def _create_table_as_select(
+    session: Session, database: str, name: str, select: exp.Expression
+) -> Result:
     from autovec.sql.query import execute_select
 
-    probe = execute_select(session, exp.select("*").from_(exp.Subquery(this=select.copy(), alias=exp.TableAlias(this=exp.to_identifier("__av_src")))).limit(0), None)
+    probe = execute_select(
+        session,
+        exp.select("*")
+        .from_(
+            exp.Subquery(
+                this=select.copy(), alias=exp.TableAlias(this=exp.to_identifier("__av_src"))
+            )
+        )
+        .limit(0),
+        None,
+    )
     assert probe.columns is not None
-    columns = [ColumnDef(c.name, c.type if c.type.name != "varchar" or c.type.length else SqlType("text")) for c in probe.columns]
+    columns = [
+        ColumnDef(c.name, c.type if c.type.name != "varchar" or c.type.length else SqlType("text"))
+        for c in probe.columns
+    ]
     schema = TableSchema(name, columns)
     create_table_from_schema(session, database, schema)
-    insert = exp.insert(select.copy(), exp.to_table(f"{mysql_quote(database)}.{mysql_quote(name)}", dialect="mysql"))
+    insert = exp.insert(
+        select.copy(), exp.to_table(f"{mysql_quote(database)}.{mysql_quote(name)}", dialect="mysql")
+    )
     from autovec.sql.dml import execute_insert
 
     result = execute_insert(session, insert, None)
@@ -526,10 +656,16 @@ def _drop_tables(session: Session, tree: exp.Drop) -> Result:
         schema = session.catalog(database).get(table.name.lower())
         if schema is None:
             if tree.args.get("exists"):
-                session.warnings.append(("Note", errors.ER_BAD_TABLE_ERROR, f"Unknown table '{database}.{table.name}'"))
+                session.warnings.append(
+                    ("Note", errors.ER_BAD_TABLE_ERROR, f"Unknown table '{database}.{table.name}'")
+                )
                 continue
-            raise errors.OperationalError(f"Unknown table '{database}.{table.name}'", errors.ER_BAD_TABLE_ERROR, "42S02")
-        session.conn.execute(f"DROP TABLE {quote_identifier(database)}.{quote_identifier(schema.name)}")
+            raise errors.OperationalError(
+                f"Unknown table '{database}.{table.name}'", errors.ER_BAD_TABLE_ERROR, "42S02"
+            )
+        session.conn.execute(
+            f"DROP TABLE {quote_identifier(database)}.{quote_identifier(schema.name)}"
+        )
         storage_catalog.delete_table(session.conn, database, schema.name)
         session.store.vectors.forget_table(database, schema.name.lower())
     return Result(rowcount=0)
@@ -539,9 +675,14 @@ def _truncate(session: Session, tree: exp.TruncateTable) -> Result:
     for table in tree.expressions:
         database = (table.db or session.require_database()).lower()
         schema = session.table(database, table.name)
-        session.conn.execute(f"DELETE FROM {quote_identifier(database)}.{quote_identifier(schema.name)}")
+        session.conn.execute(
+            f"DELETE FROM {quote_identifier(database)}.{quote_identifier(schema.name)}"
+        )
         if schema.rowid_column is not None and schema.rowid_column.auto_increment:
-            session.conn.execute(f"DELETE FROM {quote_identifier(database)}.sqlite_sequence WHERE name = ?", (schema.name,))
+            session.conn.execute(
+                f"DELETE FROM {quote_identifier(database)}.sqlite_sequence WHERE name = ?",
+                (schema.name,),
+            )
         session.store.vectors.forget_table(database, schema.name.lower())
     return Result(rowcount=0)
 
@@ -562,11 +703,17 @@ def rename_table(session: Session, database: str, old: str, new_database: str, n
         raise errors.unsupported("RENAME TABLE across databases is not supported")
     schema = copy.deepcopy(session.table(database, old))
     if _table_exists(session, database, new) and new.lower() != old.lower():
-        raise errors.OperationalError(f"Table '{new}' already exists", errors.ER_TABLE_EXISTS_ERROR, "42S01")
+        raise errors.OperationalError(
+            f"Table '{new}' already exists", errors.ER_TABLE_EXISTS_ERROR, "42S01"
+        )
     for index in schema.indexes:
         if index.kind in ("UNIQUE", "INDEX"):
-            session.conn.execute(f"DROP INDEX {quote_identifier(database)}.{quote_identifier(sqlite_index_name(schema.name, index.name))}")
-    session.conn.execute(f"ALTER TABLE {quote_identifier(database)}.{quote_identifier(schema.name)} RENAME TO {quote_identifier(new)}")
+            session.conn.execute(
+                f"DROP INDEX {quote_identifier(database)}.{quote_identifier(sqlite_index_name(schema.name, index.name))}"
+            )
+    session.conn.execute(
+        f"ALTER TABLE {quote_identifier(database)}.{quote_identifier(schema.name)} RENAME TO {quote_identifier(new)}"
+    )
     storage_catalog.delete_table(session.conn, database, schema.name)
     session.store.vectors.forget_table(database, schema.name.lower())
     schema.name = new
@@ -594,20 +741,16 @@ def _create_index(session: Session, tree: exp.Create) -> Result:
 
 
 def _drop_index_statement(session: Session, tree: exp.Drop) -> Result:
-    index_name = tree.this.name
-    cluster = tree.args.get("cluster") or tree.args.get("expressions")
-    table_node = None
-    for key in ("cluster", "on"):
-        if tree.args.get(key) is not None:
-            table_node = tree.args[key]
-    if table_node is None:
-        raise errors.syntax_error("DROP INDEX needs ON <table>")
-    del cluster
-    table = table_node.this if isinstance(table_node, exp.Cluster) else table_node
+    on = tree.args.get("cluster")
+    table = on.this if on is not None else None
+    if not isinstance(table, exp.Table):
+        raise errors.syntax_error(
+            "You have an error in your SQL syntax: DROP INDEX needs ON <table>"
+        )
     database = (table.db or session.require_database()).lower()
     old = session.table(database, table.name)
     schema = copy.deepcopy(old)
-    drop_index(schema, index_name, bool(tree.args.get("exists")))
+    drop_index(schema, _dropped_name(tree), bool(tree.args.get("exists")))
     apply_schema_change(session, database, old, schema)
     return Result(rowcount=0)
 
@@ -618,7 +761,9 @@ def drop_index(schema: TableSchema, name: str, if_exists: bool = False) -> None:
         if if_exists:
             return
         raise errors.OperationalError(
-            f"Can't DROP '{name}'; check that column/key exists", errors.ER_CANT_DROP_FIELD_OR_KEY, "42000"
+            f"Can't DROP '{name}'; check that column/key exists",
+            errors.ER_CANT_DROP_FIELD_OR_KEY,
+            "42000",
         )
     schema.indexes.remove(index)
 
@@ -630,9 +775,13 @@ def _create_view(session: Session, tree: exp.Create) -> Result:
     session.translator.prepare(select)
     replace = bool(tree.args.get("replace"))
     if replace:
-        session.conn.execute(f"DROP VIEW IF EXISTS {quote_identifier(database)}.{quote_identifier(table.name)}")
+        session.conn.execute(
+            f"DROP VIEW IF EXISTS {quote_identifier(database)}.{quote_identifier(table.name)}"
+        )
     elif _table_exists(session, database, table.name):
-        raise errors.OperationalError(f"Table '{table.name}' already exists", errors.ER_TABLE_EXISTS_ERROR, "42S01")
+        raise errors.OperationalError(
+            f"Table '{table.name}' already exists", errors.ER_TABLE_EXISTS_ERROR, "42S01"
+        )
     session.conn.execute(
         f"CREATE VIEW {quote_identifier(database)}.{quote_identifier(table.name)} AS {select.sql(dialect='sqlite')}"
     )
@@ -643,7 +792,9 @@ def _drop_view(session: Session, tree: exp.Drop) -> Result:
     for table in tree.args.get("tables") or [tree.this]:
         database = (table.db or session.require_database()).lower()
         exists_clause = "IF EXISTS " if tree.args.get("exists") else ""
-        session.conn.execute(f"DROP VIEW {exists_clause}{quote_identifier(database)}.{quote_identifier(table.name)}")
+        session.conn.execute(
+            f"DROP VIEW {exists_clause}{quote_identifier(database)}.{quote_identifier(table.name)}"
+        )
     return Result(rowcount=0)
 
 
@@ -663,7 +814,9 @@ def _alter_table(session: Session, tree: exp.Alter) -> Result:
         if isinstance(action, exp.ColumnDef):  # ADD COLUMN
             column, indexes, checks = column_from_sqlglot(action)
             if schema.column(column.name) is not None:
-                raise errors.OperationalError(f"Duplicate column name '{column.name}'", errors.ER_DUP_FIELDNAME, "42S21")
+                raise errors.OperationalError(
+                    f"Duplicate column name '{column.name}'", errors.ER_DUP_FIELDNAME, "42S21"
+                )
             position = action.args.get("position")
             _insert_column(schema, column, position)
             for index in indexes:
@@ -672,67 +825,90 @@ def _alter_table(session: Session, tree: exp.Alter) -> Result:
                 check.name = f"{schema.name}_chk_{len(schema.checks) + 1}"
                 schema.checks.append(check)
         elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
-            name = action.this.name
-            column = schema.column(name)
-            if column is None:
+            name = _dropped_name(action)
+            dropped = schema.column(name)
+            if dropped is None:
                 if action.args.get("exists"):
                     continue
-                raise errors.OperationalError(f"Can't DROP '{name}'; check that column/key exists", errors.ER_CANT_DROP_FIELD_OR_KEY, "42000")
-            if any(i.kind == "VECTOR" and column.name in i.columns for i in schema.indexes):
-                raise errors.DatabaseError(f"can't drop column {column.name} with Vector Key covered now", errors.ER_UNSUPPORTED_DDL)
-            schema.columns.remove(column)
+                raise errors.OperationalError(
+                    f"Can't DROP '{name}'; check that column/key exists",
+                    errors.ER_CANT_DROP_FIELD_OR_KEY,
+                    "42000",
+                )
+            if any(i.kind == "VECTOR" and dropped.name in i.columns for i in schema.indexes):
+                raise errors.DatabaseError(
+                    f"can't drop column {dropped.name} with Vector Key covered now",
+                    errors.ER_UNSUPPORTED_DDL,
+                )
+            schema.columns.remove(dropped)
             for index in list(schema.indexes):
-                if column.name in index.columns:
-                    index.columns.remove(column.name)
+                if dropped.name in index.columns:
+                    index.columns.remove(dropped.name)
                     if not index.columns:
                         schema.indexes.remove(index)
-        elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() in ("INDEX", "KEY"):
-            drop_index(schema, action.this.name, bool(action.args.get("exists")))
-        elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "PRIMARY KEY":
+        elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() in (
+            "INDEX",
+            "KEY",
+        ):
+            drop_index(schema, _dropped_name(action), bool(action.args.get("exists")))
+        elif (
+            isinstance(action, exp.Drop)
+            and (action.args.get("kind") or "").upper() == "PRIMARY KEY"
+        ):
             drop_index(schema, "PRIMARY")
-        elif isinstance(action, exp.ModifyColumn) or isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None:
+        elif isinstance(action, exp.ModifyColumn) or (
+            isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None
+        ):
             _modify_column(schema, action, renames, conversions)
         elif isinstance(action, exp.AlterColumn):
-            column = schema.column(action.this.name)
-            if column is None:
+            altered = schema.column(action.this.name)
+            if altered is None:
                 raise errors.unknown_column(action.this.name, schema.name)
             if action.args.get("drop"):
-                column.default = None
+                altered.default = None
             elif action.args.get("default") is not None:
-                column.default = action.args["default"].sql(dialect="mysql")
+                altered.default = action.args["default"].sql(dialect="mysql")
         elif isinstance(action, exp.RenameColumn):
-            column = schema.column(action.this.name)
-            if column is None:
+            renamed = schema.column(action.this.name)
+            if renamed is None:
                 raise errors.unknown_column(action.this.name, schema.name)
             new = action.args["to"].name
             if schema.column(new) is not None:
-                raise errors.OperationalError(f"Duplicate column name '{new}'", errors.ER_DUP_FIELDNAME, "42S21")
-            renames[column.name] = new
+                raise errors.OperationalError(
+                    f"Duplicate column name '{new}'", errors.ER_DUP_FIELDNAME, "42S21"
+                )
+            renames[renamed.name] = new
             for index in schema.indexes:
-                index.columns = [new if c == column.name else c for c in index.columns]
-            column.name = new
+                index.columns = [new if c == renamed.name else c for c in index.columns]
+            renamed.name = new
         elif isinstance(action, exp.AlterRename):
             new_name = action.this.name
         elif isinstance(action, exp.AddConstraint):
             for inner in action.expressions:
-                index = _index_from_constraint(inner)
-                if index is None and isinstance(inner, exp.Constraint):
+                added = _index_from_constraint(inner)
+                if added is None and isinstance(inner, exp.Constraint):
                     for sub in inner.expressions:
                         if isinstance(sub, exp.CheckColumnConstraint):
-                            schema.checks.append(CheckDef(inner.this.name, sub.this.sql(dialect="mysql")))
+                            schema.checks.append(
+                                CheckDef(inner.this.name, sub.this.sql(dialect="mysql"))
+                            )
                         else:
                             sub_index = _index_from_constraint(sub)
                             if sub_index is not None:
                                 sub_index.name = sub_index.name or inner.this.name
                                 add_index(schema, sub_index)
                     continue
-                if index is None:
-                    raise errors.unsupported(f"Unsupported ALTER TABLE clause: {inner.sql(dialect='mysql')}")
-                add_index(schema, index)
+                if added is None:
+                    raise errors.unsupported(
+                        f"Unsupported ALTER TABLE clause: {inner.sql(dialect='mysql')}"
+                    )
+                add_index(schema, added)
         elif isinstance(action, exp.AlterSet):
             continue
         else:
-            raise errors.unsupported(f"Unsupported ALTER TABLE clause: {action.sql(dialect='mysql')}")
+            raise errors.unsupported(
+                f"Unsupported ALTER TABLE clause: {action.sql(dialect='mysql')}"
+            )
     validate(schema)
     apply_schema_change(session, database, old, schema, renames, conversions)
     if new_name is not None and new_name.lower() != schema.name.lower():
@@ -744,28 +920,38 @@ def _insert_column(schema: TableSchema, column: ColumnDef, position: exp.Express
     if position is None:
         schema.columns.append(column)
         return
-    text = position.sql(dialect="mysql").upper()
-    if text.startswith("FIRST"):
+    if str(position.args.get("position") or "").upper() == "FIRST":
         schema.columns.insert(0, column)
         return
-    after = position.this.name if hasattr(position, "this") and position.this is not None else None
+    after = position.this.name if position.this is not None else None
     target = schema.column(after) if after else None
     if target is None:
         raise errors.unknown_column(after or "?", schema.name)
     schema.columns.insert(schema.columns.index(target) + 1, column)
 
 
-def _modify_column(schema: TableSchema, action: exp.Expression, renames: dict[str, str], conversions: dict[str, str]) -> None:
+def _modify_column(
+    schema: TableSchema,
+    action: exp.Expression,
+    renames: dict[str, str],
+    conversions: dict[str, str],
+) -> None:
     definition = action.this if isinstance(action, exp.ModifyColumn) else None
     if definition is None:
         raise errors.unsupported("Unsupported ALTER COLUMN form")
-    old_name = action.args.get("expression").name if action.args.get("expression") is not None else definition.name
+    old_name = (
+        action.args["expression"].name
+        if action.args.get("expression") is not None
+        else definition.name
+    )
     old_column = schema.column(old_name)
     if old_column is None:
         raise errors.unknown_column(old_name, schema.name)
     new_column, indexes, _checks = column_from_sqlglot(definition)
     if any(i.kind == "VECTOR" and old_column.name in i.columns for i in schema.indexes):
-        raise errors.DatabaseError("Unsupported modify column: vector indexes on the column", errors.ER_UNSUPPORTED_DDL)
+        raise errors.DatabaseError(
+            "Unsupported modify column: vector indexes on the column", errors.ER_UNSUPPORTED_DDL
+        )
     if old_column.type.is_vector != new_column.type.is_vector:
         raise errors.DatabaseError(
             f"Unsupported modify column: cannot convert {old_column.type.sql()} to {new_column.type.sql()}",
@@ -777,7 +963,12 @@ def _modify_column(schema: TableSchema, action: exp.Expression, renames: dict[st
         renames[old_column.name] = new_column.name
         for index in schema.indexes:
             index.columns = [new_column.name if c == old_column.name else c for c in index.columns]
-    if new_column.auto_increment is False and old_column.auto_increment and schema.primary_key and new_column.name in schema.primary_key.columns:
+    if (
+        new_column.auto_increment is False
+        and old_column.auto_increment
+        and schema.primary_key
+        and new_column.name in schema.primary_key.columns
+    ):
         new_column.auto_increment = False
     for index in indexes:
         add_index(schema, index)
@@ -794,14 +985,24 @@ def apply_schema_change(
 ) -> None:
     """Make the SQLite table match ``new``: in place when only indexes changed, else rebuild."""
     renames = renames or {}
-    same_columns = [c.to_dict() for c in old.columns] == [c.to_dict() for c in new.columns] and old.checks == new.checks
-    same_pk = (old.primary_key.columns if old.primary_key else None) == (new.primary_key.columns if new.primary_key else None)
+    same_columns = [c.to_dict() for c in old.columns] == [
+        c.to_dict() for c in new.columns
+    ] and old.checks == new.checks
+    same_pk = (old.primary_key.columns if old.primary_key else None) == (
+        new.primary_key.columns if new.primary_key else None
+    )
     if same_columns and same_pk:
         for index in old.indexes:
-            if index.kind in ("UNIQUE", "INDEX") and not any(i.name == index.name and i.kind == index.kind for i in new.indexes):
-                session.conn.execute(f"DROP INDEX {quote_identifier(database)}.{quote_identifier(sqlite_index_name(old.name, index.name))}")
+            if index.kind in ("UNIQUE", "INDEX") and not any(
+                i.name == index.name and i.kind == index.kind for i in new.indexes
+            ):
+                session.conn.execute(
+                    f"DROP INDEX {quote_identifier(database)}.{quote_identifier(sqlite_index_name(old.name, index.name))}"
+                )
         for index in new.indexes:
-            if index.kind in ("UNIQUE", "INDEX") and not any(i.name == index.name and i.kind == index.kind for i in old.indexes):
+            if index.kind in ("UNIQUE", "INDEX") and not any(
+                i.name == index.name and i.kind == index.kind for i in old.indexes
+            ):
                 probe = TableSchema(new.name, new.columns, [index])
                 for statement in sqlite_index_statements(database, probe):
                     session.conn.execute(statement)
@@ -810,7 +1011,9 @@ def apply_schema_change(
     _rebuild(session, database, old, new, renames)
 
 
-def _rebuild(session: Session, database: str, old: TableSchema, new: TableSchema, renames: dict[str, str]) -> None:
+def _rebuild(
+    session: Session, database: str, old: TableSchema, new: TableSchema, renames: dict[str, str]
+) -> None:
     temp_name = f"__av_rebuild_{new.name}"
     for statement in sqlite_create_table(session, database, new, temp_name)[:1]:
         session.conn.execute(statement)
@@ -820,7 +1023,7 @@ def _rebuild(session: Session, database: str, old: TableSchema, new: TableSchema
     for column in new.columns:
         old_name = reverse.get(column.name, column.name)
         old_column = old.column(old_name)
-        if old_column is None or column.generated is not None and old_column.generated is None:
+        if old_column is None or (column.generated is not None and old_column.generated is None):
             continue
         targets.append(quote_identifier(column.name))
         source = quote_identifier(old_column.name)
@@ -836,12 +1039,24 @@ def _rebuild(session: Session, database: str, old: TableSchema, new: TableSchema
     )
     for index in old.indexes:
         if index.kind in ("UNIQUE", "INDEX"):
-            session.conn.execute(f"DROP INDEX IF EXISTS {qdb}.{quote_identifier(sqlite_index_name(old.name, index.name))}")
+            session.conn.execute(
+                f"DROP INDEX IF EXISTS {qdb}.{quote_identifier(sqlite_index_name(old.name, index.name))}"
+            )
     session.conn.execute(f"DROP TABLE {qdb}.{quote_identifier(old.name)}")
-    session.conn.execute(f"ALTER TABLE {qdb}.{quote_identifier(temp_name)} RENAME TO {quote_identifier(new.name)}")
-    seq = session.conn.execute(f"SELECT seq FROM {qdb}.sqlite_sequence WHERE name = ?", (temp_name,)).fetchone() if _has_sequence(session, database) else None
+    session.conn.execute(
+        f"ALTER TABLE {qdb}.{quote_identifier(temp_name)} RENAME TO {quote_identifier(new.name)}"
+    )
+    seq = (
+        session.conn.execute(
+            f"SELECT seq FROM {qdb}.sqlite_sequence WHERE name = ?", (temp_name,)
+        ).fetchone()
+        if _has_sequence(session, database)
+        else None
+    )
     if seq is not None:
-        session.conn.execute(f"UPDATE {qdb}.sqlite_sequence SET name = ? WHERE name = ?", (new.name, temp_name))
+        session.conn.execute(
+            f"UPDATE {qdb}.sqlite_sequence SET name = ? WHERE name = ?", (new.name, temp_name)
+        )
     for statement in sqlite_index_statements(database, new):
         session.conn.execute(statement)
     _save(session, database, new)

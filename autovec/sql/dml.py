@@ -90,7 +90,10 @@ class InsertPlan:
 
 def plan_insert(session: Session, tree: exp.Insert) -> InsertPlan:
     """Translate an INSERT once; ``run_insert`` may then execute it for many bindings."""
-    table, columns = _insert_columns(tree, _target(session, tree.this.this if isinstance(tree.this, exp.Schema) else tree.this)[1])
+    table, columns = _insert_columns(
+        tree,
+        _target(session, tree.this.this if isinstance(tree.this, exp.Schema) else tree.this)[1],
+    )
     _database, schema = _target(session, table)
     source = tree.expression
     rows_per_execution: int | None = None
@@ -101,7 +104,9 @@ def plan_insert(session: Session, tree: exp.Insert) -> InsertPlan:
             values = row.expressions
             if len(values) != len(columns):
                 raise errors.OperationalError(
-                    f"Column count doesn't match value count at row {number}", errors.ER_WRONG_VALUE_COUNT_ON_ROW, "21S01"
+                    f"Column count doesn't match value count at row {number}",
+                    errors.ER_WRONG_VALUE_COUNT_ON_ROW,
+                    "21S01",
                 )
             for value, column in zip(list(values), columns, strict=True):
                 if _is_default_keyword(value):
@@ -110,14 +115,20 @@ def plan_insert(session: Session, tree: exp.Insert) -> InsertPlan:
                 value.replace(_store(value.copy(), column, number))
     elif isinstance(source, exp.Select | exp.SetOperation | exp.Subquery):
         names = [f"__c{i}" for i in range(len(columns))]
-        wrapper = exp.select(*[_store(exp.column(n), c, 1) for n, c in zip(names, columns, strict=True)]).from_("__av_source")
+        wrapper = exp.select(
+            *[_store(exp.column(n), c, 1) for n, c in zip(names, columns, strict=True)]
+        ).from_("__av_source")
         wrapper.where(exp.true(), copy=False)  # SQLite needs it before ON CONFLICT
-        alias = exp.TableAlias(this=exp.to_identifier("__av_source"), columns=[exp.to_identifier(n) for n in names])
+        alias = exp.TableAlias(
+            this=exp.to_identifier("__av_source"), columns=[exp.to_identifier(n) for n in names]
+        )
         tree.set("expression", wrapper)
         tree.set("with_", exp.With(expressions=[exp.CTE(this=source.copy(), alias=alias)]))
     else:
         raise errors.unsupported("Unsupported INSERT source")
-    target_schema = exp.Schema(this=table.copy(), expressions=[exp.to_identifier(c.name, quoted=True) for c in columns])
+    target_schema = exp.Schema(
+        this=table.copy(), expressions=[exp.to_identifier(c.name, quoted=True) for c in columns]
+    )
     tree.set("this", target_schema)
     _on_duplicate(tree, schema)
     if tree.args.get("ignore"):
@@ -131,7 +142,11 @@ def plan_insert(session: Session, tree: exp.Insert) -> InsertPlan:
 
 
 def _is_default_keyword(value: exp.Expression) -> bool:
-    return isinstance(value, exp.Var | exp.Column) and value.name.upper() == "DEFAULT" and not value.args.get("table")
+    return (
+        isinstance(value, exp.Var | exp.Column)
+        and value.name.upper() == "DEFAULT"
+        and not value.args.get("table")
+    )
 
 
 def run_insert(session: Session, plan: InsertPlan, all_bindings: list[Any]) -> Result:
@@ -168,15 +183,25 @@ def _on_duplicate(tree: exp.Insert, schema: TableSchema) -> None:
         if column is None:
             raise errors.unknown_column(target.name)
         value = assignment.expression.transform(_values_to_excluded)
-        new_assignments.append(exp.EQ(this=exp.column(column.name), expression=_store(value.copy(), column, 1)))
+        new_assignments.append(
+            exp.EQ(this=exp.column(column.name), expression=_store(value.copy(), column, 1))
+        )
     tree.set("conflict", exp.OnConflict(action=exp.var("DO UPDATE"), expressions=new_assignments))
 
 
 def _values_to_excluded(node: exp.Expression) -> exp.Expression:
     """MySQL's ``VALUES(col)`` in ON DUPLICATE KEY UPDATE is SQLite's ``excluded.col``."""
-    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "VALUES" and len(node.expressions) == 1:
+    if (
+        isinstance(node, exp.Anonymous)
+        and str(node.this).upper() == "VALUES"
+        and len(node.expressions) == 1
+    ):
         return exp.column(node.expressions[0].name, table="excluded")
-    if isinstance(node, exp.Values) and len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Column):
+    if (
+        isinstance(node, exp.Values)
+        and len(node.expressions) == 1
+        and isinstance(node.expressions[0], exp.Column)
+    ):
         return exp.column(node.expressions[0].name, table="excluded")
     return node
 
@@ -216,7 +241,9 @@ def _limit_by_rowid(tree: exp.Update | exp.Delete, table: exp.Table) -> None:
         inner.set("limit", limit.copy())
     tree.set("order", None)
     tree.set("limit", None)
-    tree.set("where", exp.Where(this=exp.In(this=exp.column("rowid"), query=exp.Subquery(this=inner))))
+    tree.set(
+        "where", exp.Where(this=exp.In(this=exp.column("rowid"), query=exp.Subquery(this=inner)))
+    )
 
 
 def execute_update(session: Session, tree: exp.Update, bindings: Any) -> Result:

@@ -68,11 +68,18 @@ def _is_constant(node: exp.Expression) -> bool:
 def match(session: Session, tree: exp.Expression, scope: Scope, bindings: Any) -> TopK | None:
     if not isinstance(tree, exp.Select) or tree.args.get("with_"):
         return None
-    if any(tree.args.get(k) for k in ("joins", "group", "having", "distinct", "windows", "laterals")):
+    if any(
+        tree.args.get(k) for k in ("joins", "group", "having", "distinct", "windows", "laterals")
+    ):
         return None
     from_ = tree.args.get("from_")
     order = tree.args.get("order")
-    if from_ is None or order is None or len(order.expressions) != 1 or tree.args.get("limit") is None:
+    if (
+        from_ is None
+        or order is None
+        or len(order.expressions) != 1
+        or tree.args.get("limit") is None
+    ):
         return None
     table = from_.this
     if not isinstance(table, exp.Table) or not table.db:
@@ -97,7 +104,10 @@ def match(session: Session, tree: exp.Expression, scope: Scope, bindings: Any) -
         return None
     if any(isinstance(n, exp.AggFunc | exp.Window) for p in tree.expressions for n in p.walk()):
         return None
-    limit, offset = _int_value(tree.args.get("limit"), bindings), _int_value(tree.args.get("offset"), bindings)
+    limit, offset = (
+        _int_value(tree.args.get("limit"), bindings),
+        _int_value(tree.args.get("offset"), bindings),
+    )
     if limit is None or offset is None:
         return None
     database = table.db
@@ -107,11 +117,25 @@ def match(session: Session, tree: exp.Expression, scope: Scope, bindings: Any) -
     column_def = schema.column(column.name)
     if column_def is None:
         return None
-    return TopK(database, schema.name.lower(), table.alias_or_name, column_def.name, sql_type.dimensions, metric, constant, limit, offset)
+    return TopK(
+        database,
+        schema.name.lower(),
+        table.alias_or_name,
+        column_def.name,
+        sql_type.dimensions,
+        metric,
+        constant,
+        limit,
+        offset,
+    )
 
 
 def try_execute(
-    session: Session, tree: exp.Expression, scope: Scope, bindings: Any, static_types: list[SqlType | None]
+    session: Session,
+    tree: exp.Expression,
+    scope: Scope,
+    bindings: Any,
+    static_types: list[SqlType | None],
 ) -> Result | None:
     topk = match(session, tree, scope, bindings)
     if topk is None:
@@ -132,7 +156,9 @@ def try_execute(
         inverse_norms, squared_norms = inverse_norms[keep], squared_norms[keep]
         nulls = nulls[np.isin(nulls, allowed, assume_unique=True)]
     if len(rowids) and query_vector.dims != matrix.dims:
-        raise errors.DataError(f"vectors have different dimensions: {matrix.dims} and {query_vector.dims}", 1105)
+        raise errors.DataError(
+            f"vectors have different dimensions: {matrix.dims} and {query_vector.dims}", 1105
+        )
     need = topk.limit + topk.offset
     q = query_vector.to_numpy()
     if topk.metric == "COSINE":
@@ -153,7 +179,12 @@ def try_execute(
 
 
 def _best_positions(
-    metric: str, vectors: np.ndarray, q: np.ndarray, inverse_norms: np.ndarray, squared_norms: np.ndarray, count: int
+    metric: str,
+    vectors: np.ndarray,
+    q: np.ndarray,
+    inverse_norms: np.ndarray,
+    squared_norms: np.ndarray,
+    count: int,
 ) -> np.ndarray:
     """Positions of the ``count`` rows nearest to ``q`` (unordered; SQLite orders them).
 
@@ -161,7 +192,9 @@ def _best_positions(
     matrix product that dominates the cost.
     """
     if metric == "L1":
-        scores = -np.concatenate([np.abs(vectors[i : i + 4096] - q).sum(axis=1) for i in range(0, len(vectors), 4096)])
+        scores = -np.concatenate(
+            [np.abs(vectors[i : i + 4096] - q).sum(axis=1) for i in range(0, len(vectors), 4096)]
+        )
     else:
         scores = vectors @ q
         if metric == "COSINE":
@@ -196,7 +229,12 @@ def _filtered_rowids(session: Session, tree: exp.Select, topk: TopK, bindings: A
 
 
 def _run_restricted(
-    session: Session, tree: exp.Select, topk: TopK, candidates: np.ndarray, bindings: Any, static_types: list[SqlType | None]
+    session: Session,
+    tree: exp.Select,
+    topk: TopK,
+    candidates: np.ndarray,
+    bindings: Any,
+    static_types: list[SqlType | None],
 ) -> Result:
     restricted = tree.copy()
     restricted.where(exp.column(_MARKER), copy=False)
@@ -214,9 +252,9 @@ def current_matrix(session: Session, topk: TopK) -> VectorMatrix | None:
     """The column's matrix as this session must see it, or None to use the plain plan."""
     key = (topk.database, topk.table, topk.column.lower())
     cache = session.store.vectors
-    own_rows = session.pending_rows.get((topk.database, topk.table), set()) | session._statement_rows.get(
+    own_rows = session.pending_rows.get(
         (topk.database, topk.table), set()
-    )
+    ) | session._statement_rows.get((topk.database, topk.table), set())
     own_versions = session.pending_versions.get((topk.database, topk.table), [])
     savepoint = not session.conn.in_transaction
     if savepoint:
@@ -254,7 +292,9 @@ def current_matrix(session: Session, topk: TopK) -> VectorMatrix | None:
             session.conn.execute("COMMIT")
 
 
-def _read_rows(session: Session, topk: TopK, only: np.ndarray | None) -> tuple[np.ndarray, list[bytes | None]]:
+def _read_rows(
+    session: Session, topk: TopK, only: np.ndarray | None
+) -> tuple[np.ndarray, list[bytes | None]]:
     column = '"' + topk.column.replace('"', '""') + '"'
     sql = f'SELECT rowid, {column} FROM "{topk.database}"."{topk.table}"'
     if only is not None:
@@ -263,4 +303,5 @@ def _read_rows(session: Session, topk: TopK, only: np.ndarray | None) -> tuple[n
         sql += " WHERE rowid IN (" + ",".join(str(int(r)) for r in only) + ")"
     rows = session.conn.execute(sql).fetchall()
     rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    return rowids, [r[1] for r in rows]
+    blobs: list[Any] = [r[1] for r in rows]
+    return rowids, blobs

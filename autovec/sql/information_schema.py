@@ -21,15 +21,140 @@ ALIAS = "__av_is"
 Rows = list[tuple[Any, ...]]
 
 COLUMNS: dict[str, list[tuple[str, str]]] = {
-    "SCHEMATA": [("CATALOG_NAME", "VARCHAR(512)"), ("SCHEMA_NAME", "VARCHAR(64)"), ("DEFAULT_CHARACTER_SET_NAME", "VARCHAR(64)"), ("DEFAULT_COLLATION_NAME", "VARCHAR(32)"), ("SQL_PATH", "VARCHAR(512)"), ("TIDB_PLACEMENT_POLICY_NAME", "VARCHAR(64)")],
-    "TABLES": [("TABLE_CATALOG", "VARCHAR(512)"), ("TABLE_SCHEMA", "VARCHAR(64)"), ("TABLE_NAME", "VARCHAR(64)"), ("TABLE_TYPE", "VARCHAR(64)"), ("ENGINE", "VARCHAR(64)"), ("VERSION", "BIGINT"), ("ROW_FORMAT", "VARCHAR(10)"), ("TABLE_ROWS", "BIGINT"), ("AVG_ROW_LENGTH", "BIGINT"), ("DATA_LENGTH", "BIGINT"), ("MAX_DATA_LENGTH", "BIGINT"), ("INDEX_LENGTH", "BIGINT"), ("DATA_FREE", "BIGINT"), ("AUTO_INCREMENT", "BIGINT"), ("CREATE_TIME", "DATETIME"), ("UPDATE_TIME", "DATETIME"), ("CHECK_TIME", "DATETIME"), ("TABLE_COLLATION", "VARCHAR(32)"), ("CHECKSUM", "BIGINT"), ("CREATE_OPTIONS", "VARCHAR(255)"), ("TABLE_COMMENT", "VARCHAR(2048)"), ("TIDB_TABLE_ID", "BIGINT")],
-    "COLUMNS": [("TABLE_CATALOG", "VARCHAR(512)"), ("TABLE_SCHEMA", "VARCHAR(64)"), ("TABLE_NAME", "VARCHAR(64)"), ("COLUMN_NAME", "VARCHAR(64)"), ("ORDINAL_POSITION", "BIGINT"), ("COLUMN_DEFAULT", "TEXT"), ("IS_NULLABLE", "VARCHAR(3)"), ("DATA_TYPE", "VARCHAR(64)"), ("CHARACTER_MAXIMUM_LENGTH", "BIGINT"), ("CHARACTER_OCTET_LENGTH", "BIGINT"), ("NUMERIC_PRECISION", "BIGINT"), ("NUMERIC_SCALE", "BIGINT"), ("DATETIME_PRECISION", "BIGINT"), ("CHARACTER_SET_NAME", "VARCHAR(32)"), ("COLLATION_NAME", "VARCHAR(32)"), ("COLUMN_TYPE", "TEXT"), ("COLUMN_KEY", "VARCHAR(3)"), ("EXTRA", "VARCHAR(30)"), ("PRIVILEGES", "VARCHAR(80)"), ("COLUMN_COMMENT", "VARCHAR(1024)"), ("GENERATION_EXPRESSION", "TEXT")],
-    "STATISTICS": [("TABLE_CATALOG", "VARCHAR(512)"), ("TABLE_SCHEMA", "VARCHAR(64)"), ("TABLE_NAME", "VARCHAR(64)"), ("NON_UNIQUE", "VARCHAR(1)"), ("INDEX_SCHEMA", "VARCHAR(64)"), ("INDEX_NAME", "VARCHAR(64)"), ("SEQ_IN_INDEX", "BIGINT"), ("COLUMN_NAME", "VARCHAR(21)"), ("COLLATION", "VARCHAR(1)"), ("CARDINALITY", "BIGINT"), ("SUB_PART", "BIGINT"), ("PACKED", "VARCHAR(10)"), ("NULLABLE", "VARCHAR(3)"), ("INDEX_TYPE", "VARCHAR(16)"), ("COMMENT", "VARCHAR(16)"), ("INDEX_COMMENT", "VARCHAR(1024)"), ("IS_VISIBLE", "VARCHAR(3)"), ("EXPRESSION", "TEXT")],
-    "KEY_COLUMN_USAGE": [("CONSTRAINT_CATALOG", "VARCHAR(512)"), ("CONSTRAINT_SCHEMA", "VARCHAR(64)"), ("CONSTRAINT_NAME", "VARCHAR(64)"), ("TABLE_CATALOG", "VARCHAR(512)"), ("TABLE_SCHEMA", "VARCHAR(64)"), ("TABLE_NAME", "VARCHAR(64)"), ("COLUMN_NAME", "VARCHAR(64)"), ("ORDINAL_POSITION", "BIGINT"), ("POSITION_IN_UNIQUE_CONSTRAINT", "BIGINT"), ("REFERENCED_TABLE_SCHEMA", "VARCHAR(64)"), ("REFERENCED_TABLE_NAME", "VARCHAR(64)"), ("REFERENCED_COLUMN_NAME", "VARCHAR(64)")],
-    "VIEWS": [("TABLE_CATALOG", "VARCHAR(512)"), ("TABLE_SCHEMA", "VARCHAR(64)"), ("TABLE_NAME", "VARCHAR(64)"), ("VIEW_DEFINITION", "TEXT"), ("CHECK_OPTION", "VARCHAR(8)"), ("IS_UPDATABLE", "VARCHAR(3)"), ("DEFINER", "VARCHAR(77)"), ("SECURITY_TYPE", "VARCHAR(7)"), ("CHARACTER_SET_CLIENT", "VARCHAR(32)"), ("COLLATION_CONNECTION", "VARCHAR(32)")],
-    "TIFLASH_REPLICA": [("TABLE_SCHEMA", "VARCHAR(64)"), ("TABLE_NAME", "VARCHAR(64)"), ("TABLE_ID", "BIGINT"), ("REPLICA_COUNT", "BIGINT"), ("LOCATION_LABELS", "VARCHAR(64)"), ("AVAILABLE", "TINYINT(1)"), ("PROGRESS", "DOUBLE")],
-    "TIFLASH_INDEXES": [("TIDB_DATABASE", "VARCHAR(64)"), ("TIDB_TABLE", "VARCHAR(64)"), ("TABLE_ID", "BIGINT"), ("COLUMN_NAME", "VARCHAR(64)"), ("INDEX_NAME", "VARCHAR(64)"), ("COLUMN_ID", "BIGINT"), ("INDEX_ID", "BIGINT"), ("INDEX_KIND", "VARCHAR(64)"), ("ROWS_STABLE_INDEXED", "BIGINT"), ("ROWS_STABLE_NOT_INDEXED", "BIGINT"), ("ROWS_DELTA_INDEXED", "BIGINT"), ("ROWS_DELTA_NOT_INDEXED", "BIGINT"), ("ERROR_MESSAGE", "TEXT"), ("TIFLASH_INSTANCE", "VARCHAR(64)")],
-    "ENGINES": [("ENGINE", "VARCHAR(64)"), ("SUPPORT", "VARCHAR(8)"), ("COMMENT", "VARCHAR(80)"), ("TRANSACTIONS", "VARCHAR(3)"), ("XA", "VARCHAR(3)"), ("SAVEPOINTS", "VARCHAR(3)")],
+    "SCHEMATA": [
+        ("CATALOG_NAME", "VARCHAR(512)"),
+        ("SCHEMA_NAME", "VARCHAR(64)"),
+        ("DEFAULT_CHARACTER_SET_NAME", "VARCHAR(64)"),
+        ("DEFAULT_COLLATION_NAME", "VARCHAR(32)"),
+        ("SQL_PATH", "VARCHAR(512)"),
+        ("TIDB_PLACEMENT_POLICY_NAME", "VARCHAR(64)"),
+    ],
+    "TABLES": [
+        ("TABLE_CATALOG", "VARCHAR(512)"),
+        ("TABLE_SCHEMA", "VARCHAR(64)"),
+        ("TABLE_NAME", "VARCHAR(64)"),
+        ("TABLE_TYPE", "VARCHAR(64)"),
+        ("ENGINE", "VARCHAR(64)"),
+        ("VERSION", "BIGINT"),
+        ("ROW_FORMAT", "VARCHAR(10)"),
+        ("TABLE_ROWS", "BIGINT"),
+        ("AVG_ROW_LENGTH", "BIGINT"),
+        ("DATA_LENGTH", "BIGINT"),
+        ("MAX_DATA_LENGTH", "BIGINT"),
+        ("INDEX_LENGTH", "BIGINT"),
+        ("DATA_FREE", "BIGINT"),
+        ("AUTO_INCREMENT", "BIGINT"),
+        ("CREATE_TIME", "DATETIME"),
+        ("UPDATE_TIME", "DATETIME"),
+        ("CHECK_TIME", "DATETIME"),
+        ("TABLE_COLLATION", "VARCHAR(32)"),
+        ("CHECKSUM", "BIGINT"),
+        ("CREATE_OPTIONS", "VARCHAR(255)"),
+        ("TABLE_COMMENT", "VARCHAR(2048)"),
+        ("TIDB_TABLE_ID", "BIGINT"),
+    ],
+    "COLUMNS": [
+        ("TABLE_CATALOG", "VARCHAR(512)"),
+        ("TABLE_SCHEMA", "VARCHAR(64)"),
+        ("TABLE_NAME", "VARCHAR(64)"),
+        ("COLUMN_NAME", "VARCHAR(64)"),
+        ("ORDINAL_POSITION", "BIGINT"),
+        ("COLUMN_DEFAULT", "TEXT"),
+        ("IS_NULLABLE", "VARCHAR(3)"),
+        ("DATA_TYPE", "VARCHAR(64)"),
+        ("CHARACTER_MAXIMUM_LENGTH", "BIGINT"),
+        ("CHARACTER_OCTET_LENGTH", "BIGINT"),
+        ("NUMERIC_PRECISION", "BIGINT"),
+        ("NUMERIC_SCALE", "BIGINT"),
+        ("DATETIME_PRECISION", "BIGINT"),
+        ("CHARACTER_SET_NAME", "VARCHAR(32)"),
+        ("COLLATION_NAME", "VARCHAR(32)"),
+        ("COLUMN_TYPE", "TEXT"),
+        ("COLUMN_KEY", "VARCHAR(3)"),
+        ("EXTRA", "VARCHAR(30)"),
+        ("PRIVILEGES", "VARCHAR(80)"),
+        ("COLUMN_COMMENT", "VARCHAR(1024)"),
+        ("GENERATION_EXPRESSION", "TEXT"),
+    ],
+    "STATISTICS": [
+        ("TABLE_CATALOG", "VARCHAR(512)"),
+        ("TABLE_SCHEMA", "VARCHAR(64)"),
+        ("TABLE_NAME", "VARCHAR(64)"),
+        ("NON_UNIQUE", "VARCHAR(1)"),
+        ("INDEX_SCHEMA", "VARCHAR(64)"),
+        ("INDEX_NAME", "VARCHAR(64)"),
+        ("SEQ_IN_INDEX", "BIGINT"),
+        ("COLUMN_NAME", "VARCHAR(21)"),
+        ("COLLATION", "VARCHAR(1)"),
+        ("CARDINALITY", "BIGINT"),
+        ("SUB_PART", "BIGINT"),
+        ("PACKED", "VARCHAR(10)"),
+        ("NULLABLE", "VARCHAR(3)"),
+        ("INDEX_TYPE", "VARCHAR(16)"),
+        ("COMMENT", "VARCHAR(16)"),
+        ("INDEX_COMMENT", "VARCHAR(1024)"),
+        ("IS_VISIBLE", "VARCHAR(3)"),
+        ("EXPRESSION", "TEXT"),
+    ],
+    "KEY_COLUMN_USAGE": [
+        ("CONSTRAINT_CATALOG", "VARCHAR(512)"),
+        ("CONSTRAINT_SCHEMA", "VARCHAR(64)"),
+        ("CONSTRAINT_NAME", "VARCHAR(64)"),
+        ("TABLE_CATALOG", "VARCHAR(512)"),
+        ("TABLE_SCHEMA", "VARCHAR(64)"),
+        ("TABLE_NAME", "VARCHAR(64)"),
+        ("COLUMN_NAME", "VARCHAR(64)"),
+        ("ORDINAL_POSITION", "BIGINT"),
+        ("POSITION_IN_UNIQUE_CONSTRAINT", "BIGINT"),
+        ("REFERENCED_TABLE_SCHEMA", "VARCHAR(64)"),
+        ("REFERENCED_TABLE_NAME", "VARCHAR(64)"),
+        ("REFERENCED_COLUMN_NAME", "VARCHAR(64)"),
+    ],
+    "VIEWS": [
+        ("TABLE_CATALOG", "VARCHAR(512)"),
+        ("TABLE_SCHEMA", "VARCHAR(64)"),
+        ("TABLE_NAME", "VARCHAR(64)"),
+        ("VIEW_DEFINITION", "TEXT"),
+        ("CHECK_OPTION", "VARCHAR(8)"),
+        ("IS_UPDATABLE", "VARCHAR(3)"),
+        ("DEFINER", "VARCHAR(77)"),
+        ("SECURITY_TYPE", "VARCHAR(7)"),
+        ("CHARACTER_SET_CLIENT", "VARCHAR(32)"),
+        ("COLLATION_CONNECTION", "VARCHAR(32)"),
+    ],
+    "TIFLASH_REPLICA": [
+        ("TABLE_SCHEMA", "VARCHAR(64)"),
+        ("TABLE_NAME", "VARCHAR(64)"),
+        ("TABLE_ID", "BIGINT"),
+        ("REPLICA_COUNT", "BIGINT"),
+        ("LOCATION_LABELS", "VARCHAR(64)"),
+        ("AVAILABLE", "TINYINT(1)"),
+        ("PROGRESS", "DOUBLE"),
+    ],
+    "TIFLASH_INDEXES": [
+        ("TIDB_DATABASE", "VARCHAR(64)"),
+        ("TIDB_TABLE", "VARCHAR(64)"),
+        ("TABLE_ID", "BIGINT"),
+        ("COLUMN_NAME", "VARCHAR(64)"),
+        ("INDEX_NAME", "VARCHAR(64)"),
+        ("COLUMN_ID", "BIGINT"),
+        ("INDEX_ID", "BIGINT"),
+        ("INDEX_KIND", "VARCHAR(64)"),
+        ("ROWS_STABLE_INDEXED", "BIGINT"),
+        ("ROWS_STABLE_NOT_INDEXED", "BIGINT"),
+        ("ROWS_DELTA_INDEXED", "BIGINT"),
+        ("ROWS_DELTA_NOT_INDEXED", "BIGINT"),
+        ("ERROR_MESSAGE", "TEXT"),
+        ("TIFLASH_INSTANCE", "VARCHAR(64)"),
+    ],
+    "ENGINES": [
+        ("ENGINE", "VARCHAR(64)"),
+        ("SUPPORT", "VARCHAR(8)"),
+        ("COMMENT", "VARCHAR(80)"),
+        ("TRANSACTIONS", "VARCHAR(3)"),
+        ("XA", "VARCHAR(3)"),
+        ("SAVEPOINTS", "VARCHAR(3)"),
+    ],
 }
 
 
@@ -38,8 +163,12 @@ def column_rows(database: str, schema: TableSchema) -> Rows:
     keys = key_markers(schema)
     for position, column in enumerate(schema.columns, start=1):
         t = column.type
-        char_len = t.length if t.name in ("char", "varchar") else (65535 if t.name == "text" else None)
-        precision = {"tinyint": 3, "smallint": 5, "mediumint": 7, "int": 10, "bigint": 19}.get(t.name)
+        char_len = (
+            t.length if t.name in ("char", "varchar") else (65535 if t.name == "text" else None)
+        )
+        precision = {"tinyint": 3, "smallint": 5, "mediumint": 7, "int": 10, "bigint": 19}.get(
+            t.name
+        )
         if t.name == "decimal":
             precision = t.length
         elif t.name in ("float", "double"):
@@ -70,7 +199,11 @@ def extra(column: Any) -> str:
         parts.append("auto_increment")
     if column.generated is not None:
         parts.append("STORED GENERATED" if column.generated_stored else "VIRTUAL GENERATED")
-    if column.default and column.default.upper().startswith("CURRENT_TIMESTAMP") and column.type.name in ("datetime", "timestamp"):
+    if (
+        column.default
+        and column.default.upper().startswith("CURRENT_TIMESTAMP")
+        and column.type.name in ("datetime", "timestamp")
+    ):
         parts.append("DEFAULT_GENERATED")
     if column.on_update:
         parts.append(f"on update {column.on_update}")
@@ -130,7 +263,16 @@ class InformationSchema:
             "VIEWS": self._views,
             "TIFLASH_REPLICA": self._tiflash_replica,
             "TIFLASH_INDEXES": self._tiflash_indexes,
-            "ENGINES": lambda: [("InnoDB", "DEFAULT", "Supports transactions, row-level locking, and foreign keys", "YES", "YES", "YES")],
+            "ENGINES": lambda: [
+                (
+                    "InnoDB",
+                    "DEFAULT",
+                    "Supports transactions, row-level locking, and foreign keys",
+                    "YES",
+                    "YES",
+                    "YES",
+                )
+            ],
         }
 
     def materialize(self, name: str) -> None:
@@ -148,7 +290,9 @@ class InformationSchema:
         columns = COLUMNS[key]
         rows = builder()
         conn.execute(f'DROP TABLE IF EXISTS {ALIAS}."{key}"')
-        conn.execute(f'CREATE TABLE {ALIAS}."{key}" (' + ", ".join(f'"{c}" {t}' for c, t in columns) + ")")
+        conn.execute(
+            f'CREATE TABLE {ALIAS}."{key}" (' + ", ".join(f'"{c}" {t}' for c, t in columns) + ")"
+        )
         if rows:
             marks = ", ".join("?" for _ in columns)
             conn.executemany(f'INSERT INTO {ALIAS}."{key}" VALUES ({marks})', rows)
@@ -158,7 +302,9 @@ class InformationSchema:
         return self.session.store.datadir.list_databases()
 
     def _each_table(self) -> list[tuple[str, TableSchema]]:
-        return [(db, schema) for db in self._databases() for schema in self.session.catalog(db).values()]
+        return [
+            (db, schema) for db in self._databases() for schema in self.session.catalog(db).values()
+        ]
 
     def _row_count(self, database: str, table: str) -> int:
         row = self.session.conn.execute(f'SELECT count(*) FROM "{database}"."{table}"').fetchone()
@@ -177,21 +323,75 @@ class InformationSchema:
                 None, None, None, None, "utf8mb4_bin", None, "", schema.comment or "", table_id,
             ))  # fmt: skip
         for database, name, _sql in self._view_list():
-            rows.append(("def", database, name, "VIEW", None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, "VIEW", None))
+            rows.append(
+                (
+                    "def",
+                    database,
+                    name,
+                    "VIEW",
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    "VIEW",
+                    None,
+                )
+            )
         for name in COLUMNS:
-            rows.append(("def", "information_schema", name, "SYSTEM VIEW", None, 10, None, None, None, None, None, None, None, None, None, None, None, "utf8mb4_bin", None, "", "", None))
+            rows.append(
+                (
+                    "def",
+                    "information_schema",
+                    name,
+                    "SYSTEM VIEW",
+                    None,
+                    10,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    "utf8mb4_bin",
+                    None,
+                    "",
+                    "",
+                    None,
+                )
+            )
         return rows
 
     def _view_list(self) -> list[tuple[str, str, str]]:
         views = []
         for database in self._databases():
             self.session.attach(database)
-            for name, sql in self.session.conn.execute(f'SELECT name, sql FROM "{database}".sqlite_master WHERE type = \'view\''):
+            for name, sql in self.session.conn.execute(
+                f"SELECT name, sql FROM \"{database}\".sqlite_master WHERE type = 'view'"
+            ):
                 views.append((database, name, sql))
         return views
 
     def _columns(self) -> Rows:
-        return [row for database, schema in self._each_table() for row in column_rows(database, schema)]
+        return [
+            row for database, schema in self._each_table() for row in column_rows(database, schema)
+        ]
 
     def _statistics(self) -> Rows:
         return [
@@ -206,12 +406,38 @@ class InformationSchema:
             for index in schema.indexes:
                 if index.kind in ("PRIMARY", "UNIQUE"):
                     for position, column in enumerate(index.columns, start=1):
-                        rows.append(("def", database, index.name, "def", database, schema.name, column, position, None, None, None, None))
+                        rows.append(
+                            (
+                                "def",
+                                database,
+                                index.name,
+                                "def",
+                                database,
+                                schema.name,
+                                column,
+                                position,
+                                None,
+                                None,
+                                None,
+                                None,
+                            )
+                        )
         return rows
 
     def _views(self) -> Rows:
         return [
-            ("def", db, name, sql.split(" AS ", 1)[-1], "CASCADED", "NO", "root@%", "DEFINER", "utf8mb4", "utf8mb4_bin")
+            (
+                "def",
+                db,
+                name,
+                sql.split(" AS ", 1)[-1],
+                "CASCADED",
+                "NO",
+                "root@%",
+                "DEFINER",
+                "utf8mb4",
+                "utf8mb4_bin",
+            )
             for db, name, sql in self._view_list()
         ]
 
@@ -232,7 +458,24 @@ class InformationSchema:
                 column_id = schema.columns.index(column) + 1 if column is not None else 0
                 count = self._row_count(database, schema.name)
                 kind = "Vector" if index.kind == "VECTOR" else "FullText"
-                rows.append((database, schema.name, table_id, index.columns[0], index.name, column_id, index_id, kind, count, 0, 0, 0, "", "autovec"))
+                rows.append(
+                    (
+                        database,
+                        schema.name,
+                        table_id,
+                        index.columns[0],
+                        index.name,
+                        column_id,
+                        index_id,
+                        kind,
+                        count,
+                        0,
+                        0,
+                        0,
+                        "",
+                        "autovec",
+                    )
+                )
         return rows
 
 

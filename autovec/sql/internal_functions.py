@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import apsw
 import numpy as np
@@ -57,7 +57,9 @@ def _from_sortkey(value: Any) -> Any:
 
 
 def register(conn: apsw.Connection) -> None:
-    conn.create_scalar_function("__av_store", _store, 4, deterministic=True)
-    conn.create_scalar_function("__av_autoinc", _autoinc, 1, deterministic=True)
-    conn.create_scalar_function("__av_vec_sortkey", _sortkey, 1, deterministic=True)
-    conn.create_scalar_function("__av_vec_from_sortkey", _from_sortkey, 1, deterministic=True)
+    conn.create_scalar_function("__av_store", cast(Any, _store), 4, deterministic=True)
+    conn.create_scalar_function("__av_autoinc", cast(Any, _autoinc), 1, deterministic=True)
+    conn.create_scalar_function("__av_vec_sortkey", cast(Any, _sortkey), 1, deterministic=True)
+    conn.create_scalar_function(
+        "__av_vec_from_sortkey", cast(Any, _from_sortkey), 1, deterministic=True
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -36,14 +37,25 @@ class Special:
 _SPECIALS = [
     ("savepoint", re.compile(r"^\s*SAVEPOINT\s+`?(\w+)`?\s*;?\s*$", re.I)),
     ("release", re.compile(r"^\s*RELEASE\s+SAVEPOINT\s+`?(\w+)`?\s*;?\s*$", re.I)),
-    ("rollback_to", re.compile(r"^\s*ROLLBACK\s+(?:WORK\s+)?TO\s+(?:SAVEPOINT\s+)?`?(\w+)`?\s*;?\s*$", re.I)),
+    (
+        "rollback_to",
+        re.compile(r"^\s*ROLLBACK\s+(?:WORK\s+)?TO\s+(?:SAVEPOINT\s+)?`?(\w+)`?\s*;?\s*$", re.I),
+    ),
     ("rename_table", re.compile(r"^\s*RENAME\s+TABLES?\s+(.+?)\s*;?\s*$", re.I | re.S)),
     (
         "tiflash_replica",
-        re.compile(r"^\s*ALTER\s+TABLE\s+([`\w.]+)\s+SET\s+TIFLASH\s+REPLICA\s+(\d+)\s*;?\s*$", re.I),
+        re.compile(
+            r"^\s*ALTER\s+TABLE\s+([`\w.]+)\s+SET\s+TIFLASH\s+REPLICA\s+(\d+)\s*;?\s*$", re.I
+        ),
     ),
     ("compact", re.compile(r"^\s*ALTER\s+TABLE\s+([`\w.]+)\s+COMPACT\b.*$", re.I | re.S)),
-    ("noop", re.compile(r"^\s*(FLUSH|CREATE\s+USER|DROP\s+USER|GRANT|REVOKE|LOCK\s+TABLES|UNLOCK\s+TABLES|ANALYZE|OPTIMIZE)\b", re.I)),
+    (
+        "noop",
+        re.compile(
+            r"^\s*(FLUSH|CREATE\s+USER|DROP\s+USER|GRANT|REVOKE|LOCK\s+TABLES|UNLOCK\s+TABLES|ANALYZE|OPTIMIZE)\b",
+            re.I,
+        ),
+    ),
 ]
 
 # One pass over the text that knows about quotes and comments, so rewrites never touch
@@ -86,7 +98,7 @@ def special(sql: str) -> Special | None:
 
 
 @lru_cache(maxsize=512)
-def _parse_cached(sql: str) -> tuple[exp.Expression, ...]:
+def _parse_cached(sql: str) -> tuple[Any, ...]:
     return tuple(e for e in sqlglot.parse(sql, dialect=TiDB) if e is not None)
 
 
@@ -119,7 +131,11 @@ def split_statements(sql: str) -> list[str]:
     """Split a script into statements on top-level semicolons (quotes and comments respected)."""
     parts: list[str] = []
     start = 0
-    for match in re.finditer(r"""'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|`(?:[^`]|``)*`|--[^\n]*|\#[^\n]*|/\*.*?\*/|;""", sql, re.S):
+    for match in re.finditer(
+        r"""'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|`(?:[^`]|``)*`|--[^\n]*|\#[^\n]*|/\*.*?\*/|;""",
+        sql,
+        re.S,
+    ):
         if match.group(0) == ";":
             parts.append(sql[start : match.start()])
             start = match.end()

@@ -38,7 +38,12 @@ class Result:
         return self.columns is not None
 
     @classmethod
-    def table(cls, names: Sequence[str], rows: list[tuple[Any, ...]], types: Sequence[SqlType] | None = None) -> Result:
+    def table(
+        cls,
+        names: Sequence[str],
+        rows: list[tuple[Any, ...]],
+        types: Sequence[SqlType] | None = None,
+    ) -> Result:
         """A result set built in Python (SHOW …); types default to VARCHAR."""
         default = SqlType("varchar", 255)
         cols = [ResultColumn(n, types[i] if types else default) for i, n in enumerate(names)]

@@ -35,7 +35,13 @@ class ColumnDef:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ColumnDef:
         t = data["type"]
-        sql_type = SqlType(t["name"], t.get("length"), t.get("scale"), t.get("unsigned", False), tuple(t.get("values", ())))
+        sql_type = SqlType(
+            t["name"],
+            t.get("length"),
+            t.get("scale"),
+            t.get("unsigned", False),
+            tuple(t.get("values", ())),
+        )
         return cls(**{**data, "type": sql_type})
 
 
@@ -145,7 +151,9 @@ class TableSchema:
 def _column_sql(column: ColumnDef) -> str:
     parts = [mysql_quote(column.name), column.type.sql()]
     if column.generated is not None:
-        parts.append(f"GENERATED ALWAYS AS ({column.generated}) {'STORED' if column.generated_stored else 'VIRTUAL'}")
+        parts.append(
+            f"GENERATED ALWAYS AS ({column.generated}) {'STORED' if column.generated_stored else 'VIRTUAL'}"
+        )
     if not column.nullable:
         parts.append("NOT NULL")
     if column.auto_increment:
@@ -170,7 +178,9 @@ def _index_sql(index: IndexDef) -> str:
     if index.kind == "VECTOR":
         func = "VEC_COSINE_DISTANCE" if index.metric == "COSINE" else "VEC_L2_DISTANCE"
         text = f"VECTOR INDEX {mysql_quote(index.name)}(({func}({cols})))"
-        return text + (" COMMENT '" + index.comment.replace("'", "''") + "'" if index.comment else "")
+        return text + (
+            " COMMENT '" + index.comment.replace("'", "''") + "'" if index.comment else ""
+        )
     if index.kind == "FULLTEXT":
         parser = index.options.get("parser", "STANDARD")
         return f"FULLTEXT INDEX {mysql_quote(index.name)}({cols}) WITH PARSER {parser.upper()}"

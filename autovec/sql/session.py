@@ -139,7 +139,9 @@ class Session:
                 kind, key = prefix[:-1], key[len(prefix) :]
         settings = self.store.datadir.settings()
         if key not in sysvars.DEFAULTS and key not in settings:
-            raise errors.OperationalError(f"Unknown system variable '{name}'", errors.ER_UNKNOWN_SYSTEM_VARIABLE, "HY000")
+            raise errors.OperationalError(
+                f"Unknown system variable '{name}'", errors.ER_UNKNOWN_SYSTEM_VARIABLE, "HY000"
+            )
         if key == "warning_count":
             return len(self.warnings)
         value = settings.get(key, sysvars.DEFAULTS.get(key))
@@ -154,7 +156,9 @@ class Session:
     def set_variable(self, name: str, value: Any, scope: str = "SESSION") -> None:
         key = name.lower()
         if key not in sysvars.DEFAULTS:
-            raise errors.OperationalError(f"Unknown system variable '{name}'", errors.ER_UNKNOWN_SYSTEM_VARIABLE, "HY000")
+            raise errors.OperationalError(
+                f"Unknown system variable '{name}'", errors.ER_UNKNOWN_SYSTEM_VARIABLE, "HY000"
+            )
         value = sysvars.normalize(key, value)
         if scope.upper() == "GLOBAL" or key in sysvars.GLOBAL_ONLY:
             if scope.upper() != "GLOBAL" and key in sysvars.GLOBAL_ONLY:
@@ -231,7 +235,9 @@ class Session:
             try:
                 plan = dml.plan_insert(self, tree)
                 if isinstance(first, list):
-                    all_bindings = [{f"__p{i}": v for i, v in enumerate(bind_params(r))} for r in rows]  # type: ignore[arg-type]
+                    all_bindings = [
+                        {f"__p{i}": v for i, v in enumerate(bind_params(r))} for r in rows
+                    ]  # type: ignore[arg-type]
                 else:
                     all_bindings = [named] + [bind_params(r) for r in rows[1:]]
                 result = dml.run_insert(self, plan, all_bindings)
@@ -298,7 +304,9 @@ class Session:
             return lambda s, _t, _b: s.rollback()
         if isinstance(tree, exp.Kill | exp.Analyze):
             return lambda _s, _t, _b: Result(rowcount=0)
-        raise errors.unsupported(f"This statement is not supported by autovec: {tree.sql(dialect='mysql')[:80]}")
+        raise errors.unsupported(
+            f"This statement is not supported by autovec: {tree.sql(dialect='mysql')[:80]}"
+        )
 
     def _special(self, found: Special) -> Result:
         if found.kind == "savepoint":
@@ -317,7 +325,9 @@ class Session:
         try:
             self.conn.execute(f'{op} SAVEPOINT "{name}"')
         except apsw.SQLError:
-            raise errors.OperationalError(f"SAVEPOINT {name} does not exist", errors.ER_SP_DOES_NOT_EXIST, "42000") from None
+            raise errors.OperationalError(
+                f"SAVEPOINT {name} does not exist", errors.ER_SP_DOES_NOT_EXIST, "42000"
+            ) from None
         return Result(rowcount=0)
 
     # -- transactions -------------------------------------------------------------------
@@ -403,7 +413,9 @@ class Session:
             if self._versions_unknown:
                 self.store.vectors.forget_table(database, table)
             else:
-                self.store.vectors.publish(database, table, versions, self.pending_rows.get((database, table), set()))
+                self.store.vectors.publish(
+                    database, table, versions, self.pending_rows.get((database, table), set())
+                )
         self._versions_unknown = False
         self.pending_rows.clear()
         self.pending_versions.clear()
@@ -434,11 +446,14 @@ class Session:
         return self.build_result(described[-1], rows, static_types)
 
     def build_result(
-        self, description: Sequence[Any], rows: list[tuple[Any, ...]], static_types: Sequence[SqlType | None] | None
+        self,
+        description: Sequence[Any],
+        rows: list[tuple[Any, ...]],
+        static_types: Sequence[SqlType | None] | None,
     ) -> Result:
         columns: list[ResultColumn] = []
         converters: list[Callable[[Any], Any] | None] = []
-        for index, (name, decl, database, table, origin) in enumerate(description):
+        for index, (name, decl, database, table, _origin) in enumerate(description):
             sql_type = SqlType.from_decl(decl)
             if sql_type is None and static_types and index < len(static_types):
                 sql_type = static_types[index]
@@ -448,7 +463,12 @@ class Session:
             columns.append(ResultColumn(name, sql_type, True, table, database))
             converters.append(output_converter(sql_type))
         if any(converters):
-            rows = [tuple(c(v) if c and v is not None else v for c, v in zip(converters, row, strict=True)) for row in rows]
+            rows = [
+                tuple(
+                    c(v) if c and v is not None else v for c, v in zip(converters, row, strict=True)
+                )
+                for row in rows
+            ]
         return Result(columns=columns, rows=rows, rowcount=len(rows))
 
 
@@ -479,11 +499,17 @@ def _execute_set(session: Session, tree: exp.Set, bindings: Any) -> Result:
             if (target.args.get("kind") or "").upper() == "GLOBAL":
                 scope = "GLOBAL"
         else:
-            name = target.name if isinstance(target, exp.Column | exp.Identifier | exp.Var) else target.sql()
+            name = (
+                target.name
+                if isinstance(target, exp.Column | exp.Identifier | exp.Var)
+                else target.sql()
+            )
         if "." in name and name.split(".", 1)[0].lower() in ("global", "session", "local"):
             prefix, name = name.split(".", 1)
             scope = "GLOBAL" if prefix.lower() == "global" else "SESSION"
-        if isinstance(value_node, exp.Column | exp.Var) and not isinstance(value_node, exp.Placeholder):
+        if isinstance(value_node, exp.Column | exp.Var) and not isinstance(
+            value_node, exp.Placeholder
+        ):
             value = value_node.name  # SET sql_mode = TRADITIONAL, SET autocommit = ON
         session.set_variable(name, value, scope)
     return Result(rowcount=0)
@@ -497,7 +523,7 @@ def evaluate_constant(session: Session, node: exp.Expression, bindings: Any) -> 
         return None
     if isinstance(node, exp.Boolean):
         return 1 if node.this else 0
-    if isinstance(node, exp.Column | exp.Var) and not node.table:
+    if isinstance(node, exp.Column | exp.Var) and not node.args.get("table"):
         return node.name
     wrapped = exp.select(node.copy())
     session.translator.prepare(wrapped)
@@ -559,17 +585,69 @@ def bind_params(params: Params) -> Any:
 # -- SQLite errors → MySQL errors ------------------------------------------------------------
 
 _ERROR_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], errors.Error]]] = [
-    (re.compile(r"no such table: (?:\"?(\w+)\"?\.)?(\S+)"), lambda m: errors.no_such_table(m.group(1) or "test", m.group(2))),
+    (
+        re.compile(r"no such table: (?:\"?(\w+)\"?\.)?(\S+)"),
+        lambda m: errors.no_such_table(m.group(1) or "test", m.group(2)),
+    ),
     (re.compile(r"no such column: (\S+)"), lambda m: errors.unknown_column(m.group(1))),
-    (re.compile(r"ambiguous column name: (\S+)"), lambda m: errors.OperationalError(f"Column '{m.group(1)}' in field list is ambiguous", 1052, "23000")),
-    (re.compile(r"UNIQUE constraint failed: (\S+?)\.(\S+?)(?:,|$)"), lambda m: errors.IntegrityError(f"Duplicate entry for key '{m.group(1)}.{m.group(2)}'", errors.ER_DUP_ENTRY, "23000")),
-    (re.compile(r"NOT NULL constraint failed: \S+?\.(\S+)"), lambda m: errors.IntegrityError(f"Column '{m.group(1)}' cannot be null", errors.ER_BAD_NULL_ERROR, "23000")),
-    (re.compile(r"CHECK constraint failed: (.+)"), lambda m: errors.IntegrityError(f"Check constraint '{m.group(1).strip()}' is violated.", errors.ER_CHECK_CONSTRAINT_VIOLATED, "HY000")),
-    (re.compile(r"table (\S+) already exists"), lambda m: errors.OperationalError(f"Table '{m.group(1)}' already exists", errors.ER_TABLE_EXISTS_ERROR, "42S01")),
-    (re.compile(r"near \"(.*?)\": syntax error"), lambda m: errors.syntax_error(f"You have an error in your SQL syntax; check the manual near '{m.group(1)}'")),
-    (re.compile(r"no such function: (\S+)"), lambda m: errors.OperationalError(f"FUNCTION {m.group(1).lower()} does not exist", errors.ER_SP_DOES_NOT_EXIST, "42000")),
-    (re.compile(r"wrong number of arguments to function (\S+)\(\)"), lambda m: errors.OperationalError(f"Incorrect parameter count in the call to native function '{m.group(1)}'", 1582, "42000")),
-    (re.compile(r"database is locked"), lambda m: errors.OperationalError("Lock wait timeout exceeded; try restarting transaction", 1205, "HY000")),
+    (
+        re.compile(r"ambiguous column name: (\S+)"),
+        lambda m: errors.OperationalError(
+            f"Column '{m.group(1)}' in field list is ambiguous", 1052, "23000"
+        ),
+    ),
+    (
+        re.compile(r"UNIQUE constraint failed: (\S+?)\.(\S+?)(?:,|$)"),
+        lambda m: errors.IntegrityError(
+            f"Duplicate entry for key '{m.group(1)}.{m.group(2)}'", errors.ER_DUP_ENTRY, "23000"
+        ),
+    ),
+    (
+        re.compile(r"NOT NULL constraint failed: \S+?\.(\S+)"),
+        lambda m: errors.IntegrityError(
+            f"Column '{m.group(1)}' cannot be null", errors.ER_BAD_NULL_ERROR, "23000"
+        ),
+    ),
+    (
+        re.compile(r"CHECK constraint failed: (.+)"),
+        lambda m: errors.IntegrityError(
+            f"Check constraint '{m.group(1).strip()}' is violated.",
+            errors.ER_CHECK_CONSTRAINT_VIOLATED,
+            "HY000",
+        ),
+    ),
+    (
+        re.compile(r"table (\S+) already exists"),
+        lambda m: errors.OperationalError(
+            f"Table '{m.group(1)}' already exists", errors.ER_TABLE_EXISTS_ERROR, "42S01"
+        ),
+    ),
+    (
+        re.compile(r"near \"(.*?)\": syntax error"),
+        lambda m: errors.syntax_error(
+            f"You have an error in your SQL syntax; check the manual near '{m.group(1)}'"
+        ),
+    ),
+    (
+        re.compile(r"no such function: (\S+)"),
+        lambda m: errors.OperationalError(
+            f"FUNCTION {m.group(1).lower()} does not exist", errors.ER_SP_DOES_NOT_EXIST, "42000"
+        ),
+    ),
+    (
+        re.compile(r"wrong number of arguments to function (\S+)\(\)"),
+        lambda m: errors.OperationalError(
+            f"Incorrect parameter count in the call to native function '{m.group(1)}'",
+            1582,
+            "42000",
+        ),
+    ),
+    (
+        re.compile(r"database is locked"),
+        lambda m: errors.OperationalError(
+            "Lock wait timeout exceeded; try restarting transaction", 1205, "HY000"
+        ),
+    ),
 ]
 
 

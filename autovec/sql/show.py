@@ -24,7 +24,10 @@ def _like(pattern: exp.Expression | None) -> Any:
     if pattern is None:
         return lambda _name: True
     text = pattern.name
-    regex = re.compile("^" + "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in text) + "$", re.I | re.S)
+    regex = re.compile(
+        "^" + "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in text) + "$",
+        re.I | re.S,
+    )
     return lambda name: bool(regex.match(str(name)))
 
 
@@ -39,8 +42,8 @@ def execute_show(session: Session, tree: exp.Expression, bindings: Any) -> Resul
     db_node = tree.args.get("db")
     database = db_node.name.lower() if db_node is not None else None
     if kind == "DATABASES":
-        names = ["INFORMATION_SCHEMA", *session.store.datadir.list_databases()]
-        return Result.table(["Database"], [(n,) for n in names if like(n)])
+        databases = ["INFORMATION_SCHEMA", *session.store.datadir.list_databases()]
+        return Result.table(["Database"], [(n,) for n in databases if like(n)])
     if kind == "TABLES":
         db = database or session.require_database()
         session.attach(db)
@@ -49,22 +52,33 @@ def execute_show(session: Session, tree: exp.Expression, bindings: Any) -> Resul
             "AND name NOT LIKE '\\_\\_autovec%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
             "AND name NOT LIKE '\\_\\_av\\_%' ESCAPE '\\' ORDER BY name"
         ).fetchall()
-        names = [(n, "BASE TABLE" if t == "table" else "VIEW") for n, t in rows if like(n)]
+        names: list[tuple[Any, ...]] = [
+            (n, "BASE TABLE" if t == "table" else "VIEW") for n, t in rows if like(n)
+        ]
         if tree.args.get("full"):
             return Result.table([f"Tables_in_{db}", "Table_type"], names)
         return Result.table([f"Tables_in_{db}"], [(n,) for n, _ in names])
     if kind == "CREATE TABLE" or kind == "CREATE VIEW":
         target = tree.args["target"]
-        db = database or (target.db if isinstance(target, exp.Table) else None) or session.require_database()
+        db = (
+            database
+            or (target.db if isinstance(target, exp.Table) else None)
+            or session.require_database()
+        )
         return _show_create(session, db.lower(), target.name)
     if kind == "CREATE DATABASE":
         name = tree.args["target"].name
         if not session.store.datadir.exists(name):
             raise errors.unknown_database(name)
-        return Result.table(["Database", "Create Database"], [(name, f"CREATE DATABASE `{name}` /*!40100 DEFAULT CHARACTER SET utf8mb4 */")])
+        return Result.table(
+            ["Database", "Create Database"],
+            [(name, f"CREATE DATABASE `{name}` /*!40100 DEFAULT CHARACTER SET utf8mb4 */")],
+        )
     if kind == "COLUMNS" or kind == "FIELDS":
         target = tree.args["target"]
-        return _columns(session, database, target.name, bool(tree.args.get("full")), tree.args.get("like"))
+        return _columns(
+            session, database, target.name, bool(tree.args.get("full")), tree.args.get("like")
+        )
     if kind in ("INDEX", "INDEXES", "KEYS"):
         target = tree.args["target"]
         return _indexes(session, database, target.name)
@@ -72,22 +86,107 @@ def execute_show(session: Session, tree: exp.Expression, bindings: Any) -> Resul
         return _variables(session, tree, like)
     if kind in ("WARNINGS", "ERRORS"):
         rows = [w for w in session.warnings if kind == "WARNINGS" or w[0] == "Error"]
-        return Result.table(["Level", "Code", "Message"], rows, [SqlType("varchar", 7), SqlType("int"), SqlType("varchar", 512)])
+        return Result.table(
+            ["Level", "Code", "Message"],
+            rows,
+            [SqlType("varchar", 7), SqlType("int"), SqlType("varchar", 512)],
+        )
     if kind == "STATUS":
-        rows = [("Uptime", "1"), ("Threads_connected", "1"), ("ddl_schema_version", str(session.store.catalog_generation))]
+        rows = [
+            ("Uptime", "1"),
+            ("Threads_connected", "1"),
+            ("ddl_schema_version", str(session.store.catalog_generation)),
+        ]
         return Result.table(["Variable_name", "Value"], [r for r in rows if like(r[0])])
     if kind == "ENGINES":
-        return Result.table(["Engine", "Support", "Comment", "Transactions", "XA", "Savepoints"], [("InnoDB", "DEFAULT", "Supports transactions, row-level locking, and foreign keys", "YES", "YES", "YES")])
+        return Result.table(
+            ["Engine", "Support", "Comment", "Transactions", "XA", "Savepoints"],
+            [
+                (
+                    "InnoDB",
+                    "DEFAULT",
+                    "Supports transactions, row-level locking, and foreign keys",
+                    "YES",
+                    "YES",
+                    "YES",
+                )
+            ],
+        )
     if kind in ("COLLATION",):
-        return Result.table(["Collation", "Charset", "Id", "Default", "Compiled", "Sortlen"], [("utf8mb4_bin", "utf8mb4", 46, "Yes", "Yes", 1)])
+        return Result.table(
+            ["Collation", "Charset", "Id", "Default", "Compiled", "Sortlen"],
+            [("utf8mb4_bin", "utf8mb4", 46, "Yes", "Yes", 1)],
+        )
     if kind in ("CHARACTER SET", "CHARSET"):
-        return Result.table(["Charset", "Description", "Default collation", "Maxlen"], [("utf8mb4", "UTF-8 Unicode", "utf8mb4_bin", 4)])
+        return Result.table(
+            ["Charset", "Description", "Default collation", "Maxlen"],
+            [("utf8mb4", "UTF-8 Unicode", "utf8mb4_bin", 4)],
+        )
     if kind == "TABLE STATUS":
         db = database or session.require_database()
-        rows = [(s.name, "InnoDB", 10, "Compact", 0, 0, 0, 0, 0, 0, None, None, None, None, "utf8mb4_bin", None, "", s.comment or "") for s in session.catalog(db).values() if like(s.name)]
-        return Result.table(["Name", "Engine", "Version", "Row_format", "Rows", "Avg_row_length", "Data_length", "Max_data_length", "Index_length", "Data_free", "Auto_increment", "Create_time", "Update_time", "Check_time", "Collation", "Checksum", "Create_options", "Comment"], rows)
+        rows = [
+            (
+                s.name,
+                "InnoDB",
+                10,
+                "Compact",
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                None,
+                None,
+                None,
+                None,
+                "utf8mb4_bin",
+                None,
+                "",
+                s.comment or "",
+            )
+            for s in session.catalog(db).values()
+            if like(s.name)
+        ]
+        return Result.table(
+            [
+                "Name",
+                "Engine",
+                "Version",
+                "Row_format",
+                "Rows",
+                "Avg_row_length",
+                "Data_length",
+                "Max_data_length",
+                "Index_length",
+                "Data_free",
+                "Auto_increment",
+                "Create_time",
+                "Update_time",
+                "Check_time",
+                "Collation",
+                "Checksum",
+                "Create_options",
+                "Comment",
+            ],
+            rows,
+        )
     if kind == "PROCESSLIST":
-        return Result.table(["Id", "User", "Host", "db", "Command", "Time", "State", "Info"], [(session.connection_id, "root", "localhost", session.database, "Query", 0, "autocommit", "SHOW PROCESSLIST")])
+        return Result.table(
+            ["Id", "User", "Host", "db", "Command", "Time", "State", "Info"],
+            [
+                (
+                    session.connection_id,
+                    "root",
+                    "localhost",
+                    session.database,
+                    "Query",
+                    0,
+                    "autocommit",
+                    "SHOW PROCESSLIST",
+                )
+            ],
+        )
     raise errors.unsupported(f"SHOW {kind} is not supported")
 
 
@@ -95,39 +194,122 @@ def _show_create(session: Session, database: str, name: str) -> Result:
     schema = session.catalog(database).get(name.lower())
     if schema is None:
         session.attach(database)
-        row = session.conn.execute(f"SELECT name, sql FROM \"{database}\".sqlite_master WHERE type = 'view' AND name = ? COLLATE NOCASE", (name,)).fetchone()
+        row = session.conn.execute(
+            f"SELECT name, sql FROM \"{database}\".sqlite_master WHERE type = 'view' AND name = ? COLLATE NOCASE",
+            (name,),
+        ).fetchone()
         if row is None:
             raise errors.no_such_table(database, name)
         body = row[1].split(" AS ", 1)[-1]
         return Result.table(
             ["View", "Create View", "character_set_client", "collation_connection"],
-            [(row[0], f"CREATE ALGORITHM=UNDEFINED DEFINER=`root`@`%` SQL SECURITY DEFINER VIEW `{row[0]}` AS {body}", "utf8mb4", "utf8mb4_bin")],
+            [
+                (
+                    row[0],
+                    f"CREATE ALGORITHM=UNDEFINED DEFINER=`root`@`%` SQL SECURITY DEFINER VIEW `{row[0]}` AS {body}",
+                    "utf8mb4",
+                    "utf8mb4_bin",
+                )
+            ],
         )
     next_id = None
     if schema.rowid_column is not None and schema.rowid_column.auto_increment:
-        row = session.conn.execute(f'SELECT seq FROM "{database}".sqlite_sequence WHERE name = ?', (schema.name,)).fetchone()
+        row = session.conn.execute(
+            f'SELECT seq FROM "{database}".sqlite_sequence WHERE name = ?', (schema.name,)
+        ).fetchone()
         next_id = (row[0] + 1) if row else None
     return Result.table(["Table", "Create Table"], [(schema.name, schema.show_create(next_id))])
 
 
-def _columns(session: Session, database: str | None, name: str, full: bool, like: exp.Expression | None) -> Result:
+def _columns(
+    session: Session, database: str | None, name: str, full: bool, like: exp.Expression | None
+) -> Result:
     db = (database or session.require_database()).lower()
-    schema = session.table(db, name)
+    try:
+        schema = session.table(db, name)
+    except errors.ProgrammingError:
+        view = _view_columns(session, db, name, full, like)
+        if view is None:
+            raise
+        return view
     keys = key_markers(schema)
     match = _like(like)
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for column, info in zip(schema.columns, column_rows(db, schema), strict=True):
         if not match(column.name):
             continue
         default = info[5]
-        base = (column.name, column.type.sql(), "YES" if column.nullable else "NO", keys.get(column.name, ""), default, extra(column))
+        base = (
+            column.name,
+            column.type.sql(),
+            "YES" if column.nullable else "NO",
+            keys.get(column.name, ""),
+            default,
+            extra(column),
+        )
         if full:
-            rows.append((base[0], base[1], "utf8mb4_bin" if column.type.is_string else None, *base[2:], "select,insert,update,references", column.comment or ""))
+            rows.append(
+                (
+                    base[0],
+                    base[1],
+                    "utf8mb4_bin" if column.type.is_string else None,
+                    *base[2:],
+                    "select,insert,update,references",
+                    column.comment or "",
+                )
+            )
         else:
             rows.append(base)
     names = ["Field", "Type", "Null", "Key", "Default", "Extra"]
     if full:
-        names = ["Field", "Type", "Collation", "Null", "Key", "Default", "Extra", "Privileges", "Comment"]
+        names = [
+            "Field",
+            "Type",
+            "Collation",
+            "Null",
+            "Key",
+            "Default",
+            "Extra",
+            "Privileges",
+            "Comment",
+        ]
+    return Result.table(names, rows)
+
+
+def _view_columns(
+    session: Session, db: str, name: str, full: bool, like: exp.Expression | None
+) -> Result | None:
+    """DESCRIBE of a view, as MySQL allows (SQLAlchemy reflects views with it); None if no such view."""
+    session.attach(db)
+    found = session.conn.execute(
+        f"SELECT name FROM \"{db}\".sqlite_master WHERE type = 'view' AND name = ? COLLATE NOCASE",
+        (name,),
+    ).fetchone()
+    if found is None:
+        return None
+    match = _like(like)
+    columns = session.run(f'SELECT * FROM "{db}"."{found[0]}" LIMIT 0').columns or []
+    rows: list[tuple[Any, ...]] = []
+    for column in columns:
+        if match(column.name):
+            base = (column.name, column.type.sql(), "YES", "", None, "")
+            rows.append(
+                (
+                    base[0],
+                    base[1],
+                    "utf8mb4_bin" if column.type.is_string else None,
+                    *base[2:],
+                    "select,insert,update,references",
+                    "",
+                )
+                if full
+                else base
+            )
+    names = (
+        ["Field", "Type", "Collation", "Null", "Key", "Default", "Extra", "Privileges", "Comment"]
+        if full
+        else ["Field", "Type", "Null", "Key", "Default", "Extra"]
+    )
     return Result.table(names, rows)
 
 
@@ -138,15 +320,74 @@ def _indexes(session: Session, database: str | None, name: str) -> Result:
     rows = []
     for stat in statistics_rows(db, schema, int(count_row[0]) if count_row else 0):
         index = schema.index(stat[5]) or schema.primary_key
-        clustered = "YES" if index is not None and index.kind == "PRIMARY" and schema.rowid_column is not None else "NO"
-        rows.append((schema.name, int(stat[3]), stat[5], stat[6], stat[7], stat[8], stat[9], stat[10], stat[11], stat[12], stat[13], stat[14], stat[15], stat[16], stat[17], clustered))
-    names = ["Table", "Non_unique", "Key_name", "Seq_in_index", "Column_name", "Collation", "Cardinality", "Sub_part", "Packed", "Null", "Index_type", "Comment", "Index_comment", "Visible", "Expression", "Clustered"]
-    types = [SqlType("varchar", 64), BIGINT, SqlType("varchar", 64), BIGINT, SqlType("varchar", 64), SqlType("varchar", 1), BIGINT, BIGINT, SqlType("varchar", 10), SqlType("varchar", 3), SqlType("varchar", 16), SqlType("varchar", 16), SqlType("varchar", 1024), SqlType("varchar", 3), SqlType("varchar", 64), SqlType("varchar", 3)]
+        clustered = (
+            "YES"
+            if index is not None and index.kind == "PRIMARY" and schema.rowid_column is not None
+            else "NO"
+        )
+        rows.append(
+            (
+                schema.name,
+                int(stat[3]),
+                stat[5],
+                stat[6],
+                stat[7],
+                stat[8],
+                stat[9],
+                stat[10],
+                stat[11],
+                stat[12],
+                stat[13],
+                stat[14],
+                stat[15],
+                stat[16],
+                stat[17],
+                clustered,
+            )
+        )
+    names = [
+        "Table",
+        "Non_unique",
+        "Key_name",
+        "Seq_in_index",
+        "Column_name",
+        "Collation",
+        "Cardinality",
+        "Sub_part",
+        "Packed",
+        "Null",
+        "Index_type",
+        "Comment",
+        "Index_comment",
+        "Visible",
+        "Expression",
+        "Clustered",
+    ]
+    types = [
+        SqlType("varchar", 64),
+        BIGINT,
+        SqlType("varchar", 64),
+        BIGINT,
+        SqlType("varchar", 64),
+        SqlType("varchar", 1),
+        BIGINT,
+        BIGINT,
+        SqlType("varchar", 10),
+        SqlType("varchar", 3),
+        SqlType("varchar", 16),
+        SqlType("varchar", 16),
+        SqlType("varchar", 1024),
+        SqlType("varchar", 3),
+        SqlType("varchar", 64),
+        SqlType("varchar", 3),
+    ]
     return Result.table(names, rows, types)
 
 
 def _variables(session: Session, tree: exp.Expression, like: Any) -> Result:
-    is_global = bool(tree.args.get("global_")) or "GLOBAL" in str(tree.args.get("scope") or "").upper()
+    is_global = (
+        bool(tree.args.get("global_")) or "GLOBAL" in str(tree.args.get("scope") or "").upper()
+    )
     names = sorted(set(sysvars.DEFAULTS) | set(session.store.datadir.settings()))
     where = tree.args.get("where")
     rows = []
@@ -169,7 +410,9 @@ def _where_matches(condition: exp.Expression, row: tuple[str, str]) -> bool:
         value = columns.get(left.name.lower(), "") if isinstance(left, exp.Column) else ""
         if isinstance(condition, exp.EQ):
             return value.lower() == right.name.lower()
-        return fnmatch.fnmatch(value.lower(), right.name.lower().replace("%", "*").replace("_", "?"))
+        return fnmatch.fnmatch(
+            value.lower(), right.name.lower().replace("%", "*").replace("_", "?")
+        )
     if isinstance(condition, exp.In):
         left = condition.this
         value = columns.get(left.name.lower(), "")
@@ -191,10 +434,12 @@ def explain(session: Session, target: exp.Expression, bindings: Any) -> Result:
     names = ["id", "estRows", "task", "access object", "operator info"]
     topk = exact_search.match(session, target, scope, bindings)
     if topk is not None:
-        count = session.conn.execute(f'SELECT count(*) FROM "{topk.database}"."{topk.table}"').fetchone()
+        count = session.conn.execute(
+            f'SELECT count(*) FROM "{topk.database}"."{topk.table}"'
+        ).fetchone()
         total = int(count[0]) if count else 0
         func = f"vec_{topk.metric.lower()}_distance"
-        rows = [
+        plan_rows: list[tuple[Any, ...]] = [
             ("Projection_1", f"{topk.limit:.2f}", "root", "", "output columns"),
             ("└─TopN_2", f"{topk.limit:.2f}", "root", "", f"{func}({topk.table}.{topk.column}, <query>), offset:{topk.offset}, count:{topk.limit}"),
             (
@@ -202,14 +447,29 @@ def explain(session: Session, target: exp.Expression, bindings: Any) -> Result:
                 f"exactSearch:{topk.metric}({topk.table}.{topk.column}), vectors held in memory, one matrix product" + (", filtered by WHERE first" if target.args.get("where") is not None else ""),
             ),
         ]  # fmt: skip
-        return Result.table(names, rows)
+        return Result.table(names, plan_rows)
     sql = session.translator.sql(target)
     plan = session.conn.execute("EXPLAIN QUERY PLAN " + sql, bindings).fetchall()
-    rows = []
-    for i, (_id, parent, _unused, detail) in enumerate(plan):
+    rows: list[tuple[Any, ...]] = []
+    for i, (_id, parent, _unused, raw_detail) in enumerate(plan):
+        detail = str(raw_detail)
         depth = 0 if parent == 0 else 1
-        operator = "TableFullScan" if detail.startswith("SCAN") else "IndexRangeScan" if "USING" in detail else "Selection"
-        rows.append(("  " * depth + ("└─" if depth else "") + f"{operator}_{i + 1}", "0.00", "root", "", detail))
+        operator = (
+            "TableFullScan"
+            if detail.startswith("SCAN")
+            else "IndexRangeScan"
+            if "USING" in detail
+            else "Selection"
+        )
+        rows.append(
+            (
+                "  " * depth + ("└─" if depth else "") + f"{operator}_{i + 1}",
+                "0.00",
+                "root",
+                "",
+                detail,
+            )
+        )
     if not rows:
         rows.append(("Projection_1", "1.00", "root", "", "constant"))
     return Result.table(names, rows)

@@ -53,7 +53,11 @@ _COMPARISONS: dict[type[exp.Expression], str] = {
     exp.GT: ">",
     exp.GTE: ">=",
 }
-_ARITHMETIC: dict[type[exp.Expression], str] = {exp.Add: "__av_vec_add", exp.Sub: "__av_vec_sub", exp.Mul: "__av_vec_mul"}
+_ARITHMETIC: dict[type[exp.Expression], str] = {
+    exp.Add: "__av_vec_add",
+    exp.Sub: "__av_vec_sub",
+    exp.Mul: "__av_vec_mul",
+}
 
 
 def function_name(node: exp.Expression) -> str:
@@ -152,15 +156,22 @@ class Translator:
             "TIDB_VERSION": session.tidb_version,
             "TIDB_IS_DDL_OWNER": lambda: 1,
         }
+        node: Any
         for node in list(tree.walk()):
             value: Any
             if type(node) in replacements:
                 value = replacements[type(node)](node)
-            elif isinstance(node, exp.Anonymous) and str(node.this).upper() in anonymous and not node.expressions:
+            elif (
+                isinstance(node, exp.Anonymous)
+                and str(node.this).upper() in anonymous
+                and not node.expressions
+            ):
                 value = anonymous[str(node.this).upper()]()
             elif isinstance(node, exp.SessionParameter):
                 value = session.get_variable(node.name, node.args.get("kind"))
-            elif isinstance(node, exp.Parameter) and isinstance(node.this, exp.Var | exp.Identifier):
+            elif isinstance(node, exp.Parameter) and isinstance(
+                node.this, exp.Var | exp.Identifier
+            ):
                 value = session.user_variables.get(node.name.lower())
             elif isinstance(node, exp.Column) and node.name.lower() in ROWID_ALIASES:
                 node.set("this", exp.to_identifier("rowid"))
@@ -184,25 +195,32 @@ class Translator:
 
     def apply_vector_semantics(self, tree: exp.Expression, scope: Scope) -> None:
         # Post-order, so inner rewrites are seen by outer ones (v + v) < '[1]'.
+        node: Any
         for node in reversed(list(tree.walk())):
             replacement = self._vector_rewrite(node, scope)
             if replacement is not None:
                 node.replace(replacement)
 
-    def _vector_rewrite(self, node: exp.Expression, scope: Scope) -> exp.Expression | None:
+    def _vector_rewrite(self, node: exp.Expression, scope: Scope) -> Any:
         if isinstance(node, exp.Cast):
             target = node.to
             if target.this == exp.DataType.Type.VECTOR:
                 dims = from_sqlglot(target).length
-                return call("__av_to_vector", node.this, exp.Literal.number(-1 if dims is None else dims))
+                return call(
+                    "__av_to_vector", node.this, exp.Literal.number(-1 if dims is None else dims)
+                )
             if self.is_vector(node.this, scope) and target.this in (
                 exp.DataType.Type.CHAR, exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT,
                 exp.DataType.Type.NCHAR, exp.DataType.Type.NVARCHAR,
             ):  # fmt: skip
                 return call("__av_vec_text", node.this)
-            if self.is_vector(node.this, scope) and target.this not in (exp.DataType.Type.BINARY, exp.DataType.Type.VARBINARY):
+            if self.is_vector(node.this, scope) and target.this not in (
+                exp.DataType.Type.BINARY,
+                exp.DataType.Type.VARBINARY,
+            ):
                 raise errors.DatabaseError(
-                    f"Cannot cast from vector to {target.sql(dialect='mysql').lower()}", errors.ER_UNKNOWN_ERROR
+                    f"Cannot cast from vector to {target.sql(dialect='mysql').lower()}",
+                    errors.ER_UNKNOWN_ERROR,
                 )
             return None
         op = _COMPARISONS.get(type(node))
@@ -222,8 +240,14 @@ class Translator:
             return None
         if isinstance(node, exp.Between) and self.is_vector(node.this, scope):
             return exp.and_(
-                exp.GTE(this=call("__av_vec_cmp", node.this.copy(), node.args["low"]), expression=exp.Literal.number(0)),
-                exp.LTE(this=call("__av_vec_cmp", node.this.copy(), node.args["high"]), expression=exp.Literal.number(0)),
+                exp.GTE(
+                    this=call("__av_vec_cmp", node.this.copy(), node.args["low"]),
+                    expression=exp.Literal.number(0),
+                ),
+                exp.LTE(
+                    this=call("__av_vec_cmp", node.this.copy(), node.args["high"]),
+                    expression=exp.Literal.number(0),
+                ),
             )
         if isinstance(node, exp.In) and self.is_vector(node.this, scope):
             for item in node.expressions:
@@ -254,7 +278,12 @@ class Translator:
             return SqlType("int")
         if name in ("VEC_AS_TEXT",):
             return SqlType("text")
-        if isinstance(inner, exp.CurrentTimestamp) or name in ("NOW", "SYSDATE", "LOCALTIME", "UTC_TIMESTAMP"):
+        if isinstance(inner, exp.CurrentTimestamp) or name in (
+            "NOW",
+            "SYSDATE",
+            "LOCALTIME",
+            "UTC_TIMESTAMP",
+        ):
             return SqlType("datetime")
         if isinstance(inner, exp.CurrentDate) or name in ("CURDATE",):
             return SqlType("date")

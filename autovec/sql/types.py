@@ -97,7 +97,9 @@ class SqlType:
     """One MySQL column type, e.g. ``varchar(10)``, ``decimal(10,2)``, ``vector(384)``."""
 
     name: str
-    length: int | None = None  # varchar/char/binary length, int display width, vector dims, decimal precision, fsp
+    length: int | None = (
+        None  # varchar/char/binary length, int display width, vector dims, decimal precision, fsp
+    )
     scale: int | None = None
     unsigned: bool = False
     values: tuple[str, ...] = field(default=())  # ENUM / SET members
@@ -112,9 +114,15 @@ class SqlType:
         if name == "decimal":
             return f"decimal({self.length or 10},{self.scale or 0})"
         if name in INTEGER_RANGES:
-            width = self.length or DEFAULT_INT_WIDTH[name] - (1 if self.unsigned and name != "bigint" else 0)
+            width = self.length or DEFAULT_INT_WIDTH[name] - (
+                1 if self.unsigned and name != "bigint" else 0
+            )
             text = f"{name}({width})"
-        elif self.length is not None and name in ("datetime", "timestamp", "time") and self.length == 0:
+        elif (
+            self.length is not None
+            and name in ("datetime", "timestamp", "time")
+            and self.length == 0
+        ):
             text = name
         elif self.length is not None:
             text = f"{name}({self.length})"
@@ -144,7 +152,11 @@ class SqlType:
         cached = _DECL_CACHE.get(decl)
         if cached is not None:
             return cached
-        m = re.match(r"\s*([A-Za-z ]+?)\s*(?:\((\d+)(?:\s*,\s*(\d+))?\))?\s*(UNSIGNED|TEXT|BLOB)?\s*$", decl, re.I)
+        m = re.match(
+            r"\s*([A-Za-z ]+?)\s*(?:\((\d+)(?:\s*,\s*(\d+))?\))?\s*(UNSIGNED|TEXT|BLOB)?\s*$",
+            decl,
+            re.I,
+        )
         if not m:
             return None
         name = ALIASES.get(m.group(1).lower(), m.group(1).lower())
@@ -212,14 +224,20 @@ def _to_int(value: Any, sql_type: SqlType, column: str, row: int) -> int:
     elif isinstance(value, int):
         number = value
     elif isinstance(value, float | decimal.Decimal):
-        number = int(decimal.Decimal(value).quantize(decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP))
+        number = int(
+            decimal.Decimal(value).quantize(decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP)
+        )
     elif isinstance(value, str):
         text = value.strip()
         try:
             number = int(text)
         except ValueError:
             try:
-                number = int(decimal.Decimal(text).quantize(decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP))
+                number = int(
+                    decimal.Decimal(text).quantize(
+                        decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP
+                    )
+                )
             except decimal.InvalidOperation:
                 raise ColumnValueError(
                     f"Incorrect integer value: '{value}' {_row_suffix(column, row)}", 1366, "HY000"
@@ -227,13 +245,17 @@ def _to_int(value: Any, sql_type: SqlType, column: str, row: int) -> int:
     elif isinstance(value, bytes):
         return _to_int(value.decode("utf-8", "replace"), sql_type, column, row)
     else:
-        raise ColumnValueError(f"Incorrect integer value: '{value}' {_row_suffix(column, row)}", 1366)
+        raise ColumnValueError(
+            f"Incorrect integer value: '{value}' {_row_suffix(column, row)}", 1366
+        )
     low, high, uhigh = INTEGER_RANGES[sql_type.name]
     if sql_type.unsigned:
         low, high = 0, uhigh
     if not low <= number <= high:
         raise ColumnValueError(
-            f"Out of range value for column '{column}' at row {row}", errors.ER_WARN_DATA_OUT_OF_RANGE, "22003"
+            f"Out of range value for column '{column}' at row {row}",
+            errors.ER_WARN_DATA_OUT_OF_RANGE,
+            "22003",
         )
     return number
 
@@ -241,13 +263,19 @@ def _to_int(value: Any, sql_type: SqlType, column: str, row: int) -> int:
 def _to_decimal(value: Any, sql_type: SqlType, column: str, row: int) -> int | float | str:
     precision, scale = sql_type.length or 10, sql_type.scale or 0
     try:
-        number = decimal.Decimal(str(value).strip() if not isinstance(value, float) else repr(value))
+        number = decimal.Decimal(
+            str(value).strip() if not isinstance(value, float) else repr(value)
+        )
     except decimal.InvalidOperation:
-        raise ColumnValueError(f"Incorrect decimal value: '{value}' {_row_suffix(column, row)}", 1366) from None
+        raise ColumnValueError(
+            f"Incorrect decimal value: '{value}' {_row_suffix(column, row)}", 1366
+        ) from None
     quantized = number.quantize(decimal.Decimal(1).scaleb(-scale), rounding=decimal.ROUND_HALF_UP)
     if quantized.adjusted() >= precision - scale:
         raise ColumnValueError(
-            f"Out of range value for column '{column}' at row {row}", errors.ER_WARN_DATA_OUT_OF_RANGE, "22003"
+            f"Out of range value for column '{column}' at row {row}",
+            errors.ER_WARN_DATA_OUT_OF_RANGE,
+            "22003",
         )
     return str(quantized)
 
@@ -256,7 +284,9 @@ def _to_float(value: Any, sql_type: SqlType, column: str, row: int) -> float:
     try:
         return float(value.decode() if isinstance(value, bytes) else value)
     except (TypeError, ValueError):
-        raise ColumnValueError(f"Incorrect double value: '{value}' {_row_suffix(column, row)}", 1366) from None
+        raise ColumnValueError(
+            f"Incorrect double value: '{value}' {_row_suffix(column, row)}", 1366
+        ) from None
 
 
 def _to_string(value: Any, sql_type: SqlType, column: str, row: int) -> str:
@@ -272,9 +302,15 @@ def _to_string(value: Any, sql_type: SqlType, column: str, row: int) -> str:
     if name in ("varchar", "char"):
         limit = sql_type.length if sql_type.length is not None else 1
         if len(text) > limit:
-            raise ColumnValueError(f"Data too long for column '{column}' at row {row}", errors.ER_DATA_TOO_LONG, "22001")
+            raise ColumnValueError(
+                f"Data too long for column '{column}' at row {row}",
+                errors.ER_DATA_TOO_LONG,
+                "22001",
+            )
     elif name in TEXT_BYTES and len(text.encode("utf-8")) > TEXT_BYTES[name]:
-        raise ColumnValueError(f"Data too long for column '{column}' at row {row}", errors.ER_DATA_TOO_LONG, "22001")
+        raise ColumnValueError(
+            f"Data too long for column '{column}' at row {row}", errors.ER_DATA_TOO_LONG, "22001"
+        )
     return text
 
 
@@ -282,7 +318,9 @@ def _to_bytes(value: Any, sql_type: SqlType, column: str, row: int) -> bytes:
     data = value if isinstance(value, bytes) else str(value).encode("utf-8")
     limit = BLOB_BYTES.get(sql_type.name) or sql_type.length
     if limit is not None and len(data) > limit:
-        raise ColumnValueError(f"Data too long for column '{column}' at row {row}", errors.ER_DATA_TOO_LONG, "22001")
+        raise ColumnValueError(
+            f"Data too long for column '{column}' at row {row}", errors.ER_DATA_TOO_LONG, "22001"
+        )
     if sql_type.name == "binary" and sql_type.length:
         data = data.ljust(sql_type.length, b"\0")
     return data
@@ -293,9 +331,9 @@ def _to_json(value: Any, sql_type: SqlType, column: str, row: int) -> str:
         text = value.decode() if isinstance(value, bytes) else value
         try:
             parsed = json.loads(text)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise ColumnValueError(
-                f'Invalid JSON text: "{exc.msg}" at position {exc.pos} in value for column \'{column}\'.',
+                f"Invalid JSON text: \"{exc.msg}\" at position {exc.pos} in value for column '{column}'.",
                 errors.ER_INVALID_JSON_TEXT,
                 "22032",
             ) from None
@@ -304,7 +342,9 @@ def _to_json(value: Any, sql_type: SqlType, column: str, row: int) -> str:
     return json.dumps(parsed, ensure_ascii=False, separators=(", ", ": "), default=str)
 
 
-_DATE_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,6}))?)?)?\s*$")
+_DATE_RE = re.compile(
+    r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,6}))?)?)?\s*$"
+)
 _COMPACT_DATE_RE = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2}))?\s*$")
 
 
@@ -359,12 +399,16 @@ def _to_temporal(value: Any, sql_type: SqlType, column: str, row: int) -> str | 
         parsed = parse_datetime(text)
         if parsed is not None:
             return parsed.strftime("%H:%M:%S")
-        raise ColumnValueError(f"Incorrect time value: '{value}' {_row_suffix(column, row)}", 1292, "22007")
+        raise ColumnValueError(
+            f"Incorrect time value: '{value}' {_row_suffix(column, row)}", 1292, "22007"
+        )
     parsed = parse_datetime(value)
     if parsed is None:
         kind = "date" if name == "date" else "datetime"
         raise ColumnValueError(
-            f"Incorrect {kind} value: '{value}' {_row_suffix(column, row)}", errors.ER_TRUNCATED_WRONG_VALUE, "22007"
+            f"Incorrect {kind} value: '{value}' {_row_suffix(column, row)}",
+            errors.ER_TRUNCATED_WRONG_VALUE,
+            "22007",
         )
     if name == "date":
         return parsed.strftime("%Y-%m-%d")
@@ -372,7 +416,11 @@ def _to_temporal(value: Any, sql_type: SqlType, column: str, row: int) -> str | 
 
 
 def _to_enum(value: Any, sql_type: SqlType, column: str, row: int) -> str:
-    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= len(sql_type.values):
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and 1 <= value <= len(sql_type.values)
+    ):
         return sql_type.values[value - 1]
     text = value.decode() if isinstance(value, bytes) else str(value)
     if sql_type.name == "set":
@@ -394,7 +442,9 @@ def _to_vector(value: Any, sql_type: SqlType, column: str, row: int) -> bytes:
     except VectorError as exc:
         raise errors.DataError(str(exc), 1105) from None
     if sql_type.length is not None and vector.dims != sql_type.length:
-        raise errors.DataError(f"vector has {vector.dims} dimensions, does not fit VECTOR({sql_type.length})", 1105)
+        raise errors.DataError(
+            f"vector has {vector.dims} dimensions, does not fit VECTOR({sql_type.length})", 1105
+        )
     return vector.to_bytes()
 
 
@@ -460,7 +510,9 @@ def _out_decimal(scale: int) -> Callable[[Any], Any]:
     def convert(value: Any) -> Any:
         if isinstance(value, int | float | str):
             try:
-                return decimal.Decimal(repr(value) if isinstance(value, float) else str(value)).quantize(quantum)
+                return decimal.Decimal(
+                    repr(value) if isinstance(value, float) else str(value)
+                ).quantize(quantum)
             except decimal.InvalidOperation:
                 return value
         return value
@@ -554,7 +606,16 @@ def from_sqlglot(data_type: Any) -> SqlType:
     kind = dtype.this
     text_name = kind.value.lower() if hasattr(kind, "value") else str(kind).lower()
     params = [p for p in dtype.expressions]
-    unsigned = text_name in {"uint", "ubigint", "utinyint", "usmallint", "umediumint", "udecimal", "udouble", "ufloat"}
+    unsigned = text_name in {
+        "uint",
+        "ubigint",
+        "utinyint",
+        "usmallint",
+        "umediumint",
+        "udecimal",
+        "udouble",
+        "ufloat",
+    }
     mapping = {
         "int": "int", "uint": "int", "bigint": "bigint", "ubigint": "bigint", "tinyint": "tinyint",
         "utinyint": "tinyint", "smallint": "smallint", "usmallint": "smallint", "mediumint": "mediumint",
@@ -575,14 +636,19 @@ def from_sqlglot(data_type: Any) -> SqlType:
 
     def number(node: Any) -> int:
         literal = node.this if isinstance(node, exp.DataTypeParam) else node
-        return int(literal.name if hasattr(literal, "name") else literal)
+        return int(str(literal.name if hasattr(literal, "name") else literal))
 
     if name in ("enum", "set"):
         values = tuple(p.name for p in params)
         return SqlType(name, values=values)
     length = scale = None
     if name == "vector":
-        dims = [p for p in params if not isinstance(p, exp.DataType) and not (isinstance(p, exp.DataTypeParam) and isinstance(p.this, exp.DataType))]
+        dims = [
+            p
+            for p in params
+            if not isinstance(p, exp.DataType)
+            and not (isinstance(p, exp.DataTypeParam) and isinstance(p.this, exp.DataType))
+        ]
         if dims:
             length = number(dims[-1])
         return SqlType("vector", length)

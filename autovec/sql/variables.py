@@ -13,7 +13,16 @@ from typing import Any
 from autovec.version import SERVER_VERSION, __version__
 
 SECRET_MASK = "******"
-EMBED_PROVIDERS = ("OPENAI", "COHERE", "JINA_AI", "GEMINI", "HUGGINGFACE", "NVIDIA_NIM", "DASHSCOPE", "TIDBCLOUD_FREE")
+EMBED_PROVIDERS = (
+    "OPENAI",
+    "COHERE",
+    "JINA_AI",
+    "GEMINI",
+    "HUGGINGFACE",
+    "NVIDIA_NIM",
+    "DASHSCOPE",
+    "TIDBCLOUD_FREE",
+)
 
 DEFAULTS: dict[str, Any] = {
     "autocommit": 1,
@@ -88,9 +97,17 @@ def display(name: str, value: Any) -> Any:
 
 def normalize(name: str, value: Any) -> Any:
     """MySQL accepts ON/OFF/TRUE/FALSE for boolean variables; store 1/0."""
-    if isinstance(value, str) and value.upper() in ("ON", "TRUE") and name in ("autocommit", "foreign_key_checks"):
+    if (
+        isinstance(value, str)
+        and value.upper() in ("ON", "TRUE")
+        and name in ("autocommit", "foreign_key_checks")
+    ):
         return 1
-    if isinstance(value, str) and value.upper() in ("OFF", "FALSE") and name in ("autocommit", "foreign_key_checks"):
+    if (
+        isinstance(value, str)
+        and value.upper() in ("OFF", "FALSE")
+        and name in ("autocommit", "foreign_key_checks")
+    ):
         return 0
     if name in ("transaction_isolation", "tx_isolation") and isinstance(value, str):
         return value.upper().replace(" ", "-")

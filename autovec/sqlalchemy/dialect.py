@@ -18,13 +18,11 @@ URLs::
 from __future__ import annotations
 
 import re
-from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from sqlalchemy import exc, pool, util
 from sqlalchemy.dialects.mysql.base import MySQLDialect, MySQLExecutionContext
 from sqlalchemy.dialects.mysql.reflection import MySQLTableDefinitionParser
-from sqlalchemy.engine.interfaces import ReflectedIndex
 
 from autovec.sqlalchemy.vector import VECTOR
 
@@ -36,6 +34,7 @@ if TYPE_CHECKING:
         DBAPICursor,
         DBAPIModule,
         IsolationLevel,
+        ReflectedIndex,
     )
     from sqlalchemy.engine.url import URL
     from sqlalchemy.pool import PoolProxiedConnection
@@ -73,7 +72,7 @@ class TiDBTableDefinitionParser(MySQLTableDefinitionParser):
         if vector:
             # A plain KEY to MySQL's get_indexes (no "unknown KEY type" warning);
             # AutovecDialect.get_indexes turns it back into a VECTOR index.
-            spec = {
+            spec: dict[str, Any] = {
                 "type": None,
                 "name": vector["name"].replace("``", "`"),
                 "columns": [],
@@ -102,7 +101,7 @@ class AutovecDialect(MySQLDialect):
     supports_server_side_cursors = False
     default_paramstyle = "pyformat"
     execution_ctx_cls = AutovecExecutionContext
-    ischema_names = {**MySQLDialect.ischema_names, "vector": VECTOR}
+    ischema_names = {**MySQLDialect.ischema_names, "vector": VECTOR}  # noqa: RUF012 - as in MySQLDialect
 
     #: The TiDB release the engine imitates, parsed from ``VERSION()``; None until connected.
     tidb_version_info: tuple[int, ...] | None = None
@@ -135,11 +134,12 @@ class AutovecDialect(MySQLDialect):
         path = MEMORY if _is_memory(url) else cast(str, url.database)
         return [path], opts
 
-    def retrieve_dbapi_version(self, dbapi: ModuleType) -> util.VersionInfo | None:  # type: ignore[override]
+    def retrieve_dbapi_version(self, dbapi: DBAPIModule) -> util.VersionInfo:
+        """autovec's own version (SQLAlchemy 2.1's ``dialect.dbapi_version``)."""
         return util.parse_version_string(getattr(dbapi, "__version__", None))
 
     # -- errors and liveness ---------------------------------------------------------------
-    def _extract_error_code(self, exception: BaseException) -> int | None:  # type: ignore[override]
+    def _extract_error_code(self, exception: DBAPIModule.Error) -> int | None:
         """autovec errors carry the MySQL code in ``args[0]``, as PyMySQL's do."""
         args = getattr(exception, "args", ())
         return args[0] if args and isinstance(args[0], int) else None
@@ -159,7 +159,10 @@ class AutovecDialect(MySQLDialect):
         dbapi = self.loaded_dbapi
         if isinstance(e, dbapi.InterfaceError) and "Connection is closed" in str(e):
             return True
-        return isinstance(e, dbapi.OperationalError | dbapi.InterfaceError) and self._extract_error_code(e) in _DISCONNECT_CODES
+        return (
+            isinstance(e, dbapi.OperationalError | dbapi.InterfaceError)
+            and self._extract_error_code(e) in _DISCONNECT_CODES
+        )
 
     def do_ping(self, dbapi_connection: DBAPIConnection) -> Literal[True]:
         dbapi_connection.ping()
@@ -193,20 +196,31 @@ class AutovecDialect(MySQLDialect):
         A reflected vector index recreates itself: ``Index(name, text("(VEC_…(`v`))"),
         mysql_prefix="VECTOR")`` compiles to ``CREATE VECTOR INDEX name ON t ((VEC_…(`v`)))``.
         """
-        indexes = [dict(index) for index in super().get_indexes(connection, table_name, schema, **kw)]
         state = self._parsed_state_or_create(connection, table_name, schema, **kw)
         vectors = {key["name"]: key for key in state.keys if key.get("vector_expression")}
-        for index in indexes:
-            key = vectors.get(cast(str, index["name"]))
+        indexes: list[ReflectedIndex] = []
+        for reflected in super().get_indexes(connection, table_name, schema, **kw):
+            index = cast("ReflectedIndex", dict(reflected))  # the original is cached: copy
+            key = vectors.get(index["name"])
             if key is not None:
                 index["column_names"] = [None]
                 index["expressions"] = [key["vector_expression"]]
-                index["dialect_options"] = {**index.get("dialect_options", {}), f"{self.name}_prefix": "VECTOR"}
-        return cast("list[ReflectedIndex]", indexes)
+                index["dialect_options"] = {
+                    **index.get("dialect_options", {}),
+                    f"{self.name}_prefix": "VECTOR",
+                }
+            indexes.append(index)
+        return indexes
 
     # -- transactions -------------------------------------------------------------------------
     def get_isolation_level_values(self, dbapi_conn: DBAPIConnection) -> tuple[IsolationLevel, ...]:
-        return ("SERIALIZABLE", "READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "AUTOCOMMIT")
+        return (
+            "SERIALIZABLE",
+            "READ UNCOMMITTED",
+            "READ COMMITTED",
+            "REPEATABLE READ",
+            "AUTOCOMMIT",
+        )
 
     def detect_autocommit_setting(self, dbapi_conn: DBAPIConnection) -> bool:
         return bool(dbapi_conn.get_autocommit())

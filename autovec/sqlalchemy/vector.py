@@ -129,6 +129,17 @@ class VECTOR(UserDefinedType[NDArray[np.float32]]):
     def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any]:
         return decode_vector
 
+    def compare_values(self, x: Any, y: Any) -> bool:
+        """Element-wise equality: ``==`` on numpy arrays is an array, not a bool (ORM history)."""
+        if x is None or y is None:
+            return x is y
+        try:
+            return bool(
+                np.array_equal(np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.float32))
+            )
+        except (TypeError, ValueError):
+            return bool(x == y)
+
     class comparator_factory(UserDefinedType.Comparator[NDArray[np.float32]]):
         """Distance functions on a VECTOR column, named like tidb-vector's."""
 

@@ -60,5 +60,7 @@ def bump_version(conn: apsw.Connection, schema: str, name: str) -> int:
 
 
 def table_version(conn: apsw.Connection, schema: str, name: str) -> int:
-    row = conn.execute(f'SELECT version FROM "{schema}".{VERSIONS_TABLE} WHERE name = ?', (name,)).fetchone()
+    row = conn.execute(
+        f'SELECT version FROM "{schema}".{VERSIONS_TABLE} WHERE name = ?', (name,)
+    ).fetchone()
     return int(row[0]) if row else 0

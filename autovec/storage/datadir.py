@@ -45,7 +45,9 @@ class DataDirectory:
     # -- databases ----------------------------------------------------------------------
     @staticmethod
     def valid_name(name: str) -> bool:
-        return bool(_NAME_RE.match(name)) and len(name) <= 64 and name.lower() not in ("main", "temp")
+        return (
+            bool(_NAME_RE.match(name)) and len(name) <= 64 and name.lower() not in ("main", "temp")
+        )
 
     def database_file(self, name: str) -> str:
         """The SQLite filename to ATTACH for a database (``:memory:`` when in memory)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from typing import Any
+from typing import Any, ClassVar
 
 import apsw
 
@@ -22,8 +22,8 @@ BUSY_TIMEOUT_MS = 10_000
 class Store:
     """Shared state for one data directory within this process."""
 
-    _registry: weakref.WeakValueDictionary[str, Store] = weakref.WeakValueDictionary()
-    _registry_lock = threading.Lock()
+    _registry: ClassVar[weakref.WeakValueDictionary[str, Store]] = weakref.WeakValueDictionary()
+    _registry_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, datadir: DataDirectory):
         self.datadir = datadir
@@ -85,12 +85,18 @@ class Store:
         if entry is None:
             return None
         generation, schema_version, tables = entry
-        if generation != self.catalog_generation or schema_version != _schema_version(conn, database):
+        if generation != self.catalog_generation or schema_version != _schema_version(
+            conn, database
+        ):
             return None
         return tables
 
     def store_catalog(self, conn: apsw.Connection, database: str, tables: dict[str, Any]) -> None:
-        self._catalogs[database] = (self.catalog_generation, _schema_version(conn, database), tables)
+        self._catalogs[database] = (
+            self.catalog_generation,
+            _schema_version(conn, database),
+            tables,
+        )
 
     def invalidate_catalogs(self) -> None:
         with self.lock:

@@ -35,33 +35,51 @@ class VectorMatrix:
     squared_norms: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        self.norms = np.linalg.norm(self.matrix, axis=1).astype(np.float32) if len(self.matrix) else np.zeros(0, np.float32)
+        self.norms = (
+            np.linalg.norm(self.matrix, axis=1).astype(np.float32)
+            if len(self.matrix)
+            else np.zeros(0, np.float32)
+        )
         with np.errstate(divide="ignore"):
             self.inverse_norms = np.where(self.norms > 0, 1 / self.norms, 0).astype(np.float32)
         self.squared_norms = self.norms * self.norms
 
     @classmethod
-    def build(cls, version: int, dims: int, rowids: np.ndarray, blobs: list[bytes | None]) -> VectorMatrix:
+    def build(
+        cls, version: int, dims: int, rowids: np.ndarray, blobs: list[bytes | None]
+    ) -> VectorMatrix:
         present = np.fromiter((b is not None for b in blobs), dtype=bool, count=len(blobs))
         has = rowids[present]
         kept = [b for b in blobs if b is not None]
         if kept and any(len(b) != dims * 4 for b in kept):
             raise ValueError("mixed dimensions")
-        matrix = np.frombuffer(b"".join(kept), dtype="<f4").reshape(len(kept), dims) if kept else np.zeros((0, dims), np.float32)
+        matrix = (
+            np.frombuffer(b"".join(kept), dtype="<f4").reshape(len(kept), dims)
+            if kept
+            else np.zeros((0, dims), np.float32)
+        )
         order = np.argsort(has, kind="stable")
         nulls = np.sort(rowids[~present])
         return cls(version, dims, has[order], matrix[order], nulls)
 
-    def patched(self, version: int, changed: np.ndarray, rowids: np.ndarray, blobs: list[bytes | None]) -> VectorMatrix:
+    def patched(
+        self, version: int, changed: np.ndarray, rowids: np.ndarray, blobs: list[bytes | None]
+    ) -> VectorMatrix:
         """A copy where the ``changed`` rows are replaced by their re-read values."""
         keep = ~np.isin(self.rowids, changed)
         keep_null = ~np.isin(self.null_rowids, changed)
         fresh = VectorMatrix.build(version, self.dims, rowids, blobs)
         all_rowids = np.concatenate([self.rowids[keep], fresh.rowids])
-        all_matrix = np.concatenate([self.matrix[keep], fresh.matrix]) if len(fresh.matrix) else self.matrix[keep]
+        all_matrix = (
+            np.concatenate([self.matrix[keep], fresh.matrix])
+            if len(fresh.matrix)
+            else self.matrix[keep]
+        )
         order = np.argsort(all_rowids, kind="stable")
         nulls = np.sort(np.concatenate([self.null_rowids[keep_null], fresh.null_rowids]))
-        return VectorMatrix(version, self.dims, all_rowids[order], np.ascontiguousarray(all_matrix[order]), nulls)
+        return VectorMatrix(
+            version, self.dims, all_rowids[order], np.ascontiguousarray(all_matrix[order]), nulls
+        )
 
 
 class VectorCache:
