@@ -27,9 +27,23 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+#: The output formats of ``autovec sql --format``.
+FORMATS = ("table", "json", "csv")
+
 #: SQL types whose values the mysql client right-aligns.
 NUMERIC_TYPES = frozenset(
-    {"tinyint", "smallint", "mediumint", "int", "bigint", "float", "double", "decimal", "year", "bit"}
+    {
+        "tinyint",
+        "smallint",
+        "mediumint",
+        "int",
+        "bigint",
+        "float",
+        "double",
+        "decimal",
+        "year",
+        "bit",
+    }
 )
 
 Row = Sequence[Any]
@@ -174,14 +188,20 @@ def _pad(text: str, width: int, right: bool) -> str:
 
 def table(columns: Sequence[Column], rows: Sequence[Row]) -> list[str]:
     """A mysql-client ASCII table: names left-aligned, numbers right-aligned, ``NULL``."""
-    cells = [[_table_text(v, c.type_name) for v, c in zip(row, columns, strict=False)] for row in rows]
+    cells = [
+        [_table_text(v, c.type_name) for v, c in zip(row, columns, strict=False)] for row in rows
+    ]
     widths = [display_width(c.name) for c in columns]
     for row_cells in cells:
         for i, cell in enumerate(row_cells):
             widths[i] = max(widths[i], display_width(cell))
     right = [_is_numeric_column(c, i, rows) for i, c in enumerate(columns)]
     border = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
-    header = "| " + " | ".join(_pad(c.name, w, False) for c, w in zip(columns, widths, strict=True)) + " |"
+    header = (
+        "| "
+        + " | ".join(_pad(c.name, w, False) for c, w in zip(columns, widths, strict=True))
+        + " |"
+    )
     lines = [border, header, border]
     for row_cells in cells:
         padded = (_pad(cell, w, r) for cell, w, r in zip(row_cells, widths, right, strict=False))
@@ -211,16 +231,23 @@ def vertical(columns: Sequence[Column], rows: Sequence[Row]) -> list[str]:
     for number, row in enumerate(rows, 1):
         lines.append(f"{'*' * 27} {number}. row {'*' * 27}")
         for column, value in zip(columns, row, strict=False):
-            lines.append(f"{_pad(column.name, width, True)}: {_table_text(value, column.type_name)}")
+            lines.append(
+                f"{_pad(column.name, width, True)}: {_table_text(value, column.type_name)}"
+            )
     return lines
 
 
 def json_line(columns: Sequence[Column], rows: Sequence[Row]) -> str:
     """A result set as one line: a JSON array with one object per row."""
-    keys = [json.dumps(name, ensure_ascii=False) for name in unique_names([c.name for c in columns])]
+    keys = [
+        json.dumps(name, ensure_ascii=False) for name in unique_names([c.name for c in columns])
+    ]
     objects = []
     for row in rows:
-        fields = (f"{k}: {json_literal(v, c.type_name)}" for k, v, c in zip(keys, row, columns, strict=False))
+        fields = (
+            f"{k}: {json_literal(v, c.type_name)}"
+            for k, v, c in zip(keys, row, columns, strict=False)
+        )
         objects.append("{" + ", ".join(fields) + "}")
     return "[" + ", ".join(objects) + "]"
 

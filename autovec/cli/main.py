@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 
 from autovec.version import __version__
 
-FORMATS = ("table", "json", "csv")  # the same list as autovec.cli.runner.FORMATS
+#: ``formatting.FORMATS``, repeated so that ``--help`` need not import the formatters.
+FORMATS = ("table", "json", "csv")
 
 SQL_EPILOG = """\
 examples:
@@ -40,14 +41,30 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=SQL_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sql.add_argument("--db", default="./data", metavar="DIR", help="data directory (default: ./data; created if missing)")
-    sql.add_argument("-D", "--database", default="test", metavar="NAME", help="current database (default: test)")
-    sql.add_argument("-e", "--execute", metavar="SQL", help="run these ';'-separated statements and exit")
-    sql.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     sql.add_argument(
-        "-i", "--interactive", action="store_true", help="run the interactive shell even when stdin is not a terminal"
+        "--db",
+        default="./data",
+        metavar="DIR",
+        help="data directory (default: ./data; created if missing)",
     )
-    sql.add_argument("-f", "--force", action="store_true", help="keep going after an error in -e or a script")
+    sql.add_argument(
+        "-D", "--database", default="test", metavar="NAME", help="current database (default: test)"
+    )
+    sql.add_argument(
+        "-e", "--execute", metavar="SQL", help="run these ';'-separated statements and exit"
+    )
+    sql.add_argument(
+        "--format", choices=FORMATS, default="table", help="output format (default: table)"
+    )
+    sql.add_argument(
+        "-i",
+        "--interactive",
+        action="store_true",
+        help="run the interactive shell even when stdin is not a terminal",
+    )
+    sql.add_argument(
+        "-f", "--force", action="store_true", help="keep going after an error in -e or a script"
+    )
     sql.set_defaults(handler=run_sql)
     return parser
 
@@ -68,19 +85,29 @@ def run_sql(args: argparse.Namespace) -> int:
         print(f"ERROR: cannot open data directory {args.db!r}: {exc}", file=sys.stderr)
         return 1
     try:
-        interactive = args.execute is None and (args.interactive or sys.stdin.isatty())
+        typing = _stdin_is_terminal()
+        interactive = args.execute is None and (args.interactive or typing)
         runner = Runner(connection.session, args.format, interactive=interactive)
         if args.execute is not None:
             return runner.run_script(split_script(args.execute), args.force)
         if not interactive:
-            return runner.run_script(split_script(sys.stdin.read()), args.force)
+            script = sys.stdin.read() if sys.stdin is not None else ""
+            return runner.run_script(split_script(script), args.force)
         from autovec.cli.shell import History, Shell
 
-        shell = Shell(runner, History() if sys.stdin.isatty() else None)
+        shell = Shell(runner, History() if typing else None)
         shell.banner(os.path.abspath(args.db) if args.db != ":memory:" else "in memory")
         return shell.loop()
     finally:
         connection.close()
+
+
+def _stdin_is_terminal() -> bool:
+    """Whether a person is typing; stdin may also be closed or missing under some launchers."""
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except ValueError:
+        return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:

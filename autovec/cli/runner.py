@@ -20,8 +20,6 @@ from autovec.errors import Error
 from autovec.sql.result import Result
 from autovec.sql.session import Session
 
-FORMATS = ("table", "json", "csv")
-
 _USE_RE = re.compile(r"\s*use\s", re.IGNORECASE)
 
 
@@ -36,7 +34,7 @@ class Runner:
         err: TextIO | None = None,
         interactive: bool = False,
     ):
-        if output_format not in FORMATS:
+        if output_format not in formatting.FORMATS:
             raise ValueError(f"unknown output format {output_format!r}")
         self.session = session
         self.format = output_format
@@ -101,7 +99,9 @@ class Runner:
         if result.message:  # keep stdout machine-readable
             self.write(self.err, [result.message])
 
-    def _table_lines(self, sql: str, result: Result, seconds: float, warnings: int, vertical: bool) -> list[str]:
+    def _table_lines(
+        self, sql: str, result: Result, seconds: float, warnings: int, vertical: bool
+    ) -> list[str]:
         if result.columns is None:
             if _USE_RE.match(sql):
                 return ["Database changed"]

@@ -25,6 +25,10 @@ CONTINUATION = {"": "    -> ", "'": "    '> ", '"': '    "> ', "`": "    `> ", "
 
 _QUIT_RE = re.compile(r"\s*(exit|quit|\\q)\s*;?\s*$", re.IGNORECASE)
 _HELP_RE = re.compile(r"\s*(help|\\h|\?)\s*;?\s*$", re.IGNORECASE)
+#: Entries never written to the history file: they may hold secrets, such as the
+#: ``SET @@GLOBAL.tidb_exp_embed_openai_api_key = '…'`` that configures auto-embedding.
+#: (The mysql client skips ``*IDENTIFIED*`` and ``*PASSWORD*`` for the same reason.)
+_SECRET_RE = re.compile(r"api_?key|password|identified|secret", re.IGNORECASE)
 _USE_RE = re.compile(r"\s*use\s+([^;]+?)\s*$", re.IGNORECASE)  # `use db` needs no ';'
 
 HELP = """\
@@ -58,14 +62,17 @@ class History:
             pass  # no history yet
 
     def add(self, entry: str) -> None:
-        if self.readline is not None and entry.strip():
+        """Remember one statement for up-arrow recall, unless it may hold a secret."""
+        if self.readline is not None and entry.strip() and not _SECRET_RE.search(entry):
             self.readline.add_history(entry)
 
     def save(self) -> None:
+        """Write the history file, readable by its owner only (statements hold data)."""
         if self.readline is None:
             return
         try:
             self.readline.write_history_file(self.path)
+            os.chmod(self.path, 0o600)
         except OSError as exc:
             print(f"warning: could not save history to {self.path}: {exc}", file=sys.stderr)
 
@@ -106,8 +113,12 @@ class Shell:
                     self.out.write("^C\n")  # drop what was typed, as mysql does
                     self._reset()
                     continue
-                if not self.feed(line):
-                    break
+                try:
+                    if not self.feed(line):
+                        break
+                except KeyboardInterrupt:  # e.g. while a long result is being printed
+                    self.out.write("^C\n")
+                    self._reset()
         finally:
             if self.history is not None:
                 self.history.save()
