@@ -274,3 +274,16 @@ def test_persistence_across_connections(datadir: object) -> None:
     second = autovec.connect(datadir)  # type: ignore[arg-type]
     assert [str(v) for _, v in rows(second.cursor(), "SELECT * FROM keep")] == ["[1,2]"]
     second.close()
+
+
+def test_binary_and_unsigned_columns(cur: autovec.Cursor) -> None:
+    cur.execute(
+        "CREATE TABLE b (a VARBINARY(4), b BINARY(3), c BIGINT UNSIGNED, d INT(5) UNSIGNED)"
+    )
+    cur.execute("INSERT INTO b VALUES (%s, %s, %s, %s)", [b"ab", b"c", 2**63 - 1, 7])
+    assert rows(cur, "SELECT * FROM b") == [(b"ab", b"c\x00\x00", 2**63 - 1, 7)]
+    assert [d[1] for d in cur.description or ()] == [253, 254, 8, 3]
+    with pytest.raises(autovec.DataError, match="Out of range value for column 'd'"):
+        cur.execute("INSERT INTO b (d) VALUES (-1)")
+    with pytest.raises(autovec.DataError, match="Data too long for column 'a'"):
+        cur.execute("INSERT INTO b (a) VALUES (%s)", [b"12345"])

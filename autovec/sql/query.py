@@ -55,6 +55,8 @@ def name_columns(tree: exp.Expression) -> None:
             continue
         if isinstance(projection, exp.Literal) and projection.is_string:
             name = projection.this
+        elif isinstance(projection, exp.CurrentSchema):
+            name = "DATABASE()"
         elif isinstance(projection, exp.SessionParameter):
             kind = projection.args.get("kind")
             name = f"@@{kind.lower() + '.' if kind else ''}{projection.name}"

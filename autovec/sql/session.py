@@ -543,6 +543,8 @@ def _number(text: str) -> int | float:
 
 def bind_value(value: Any) -> Any:
     """A Python parameter as SQLite binds it (vectors as float32 blobs, dates as text)."""
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        return str(value)  # beyond SQLite's integers (BIGINT UNSIGNED): let the column convert it
     if value is None or isinstance(value, str | int | float | bytes):
         return value
     if isinstance(value, bool):

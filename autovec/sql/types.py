@@ -131,18 +131,20 @@ class SqlType:
         return text + (" unsigned" if self.unsigned else "")
 
     def sqlite_decl(self) -> str:
-        """The declaration used in SQLite: MySQL-looking, with the affinity we want."""
+        """The declaration used in SQLite: MySQL-looking, with the affinity we want.
+
+        SQLite's type names put any words before the parenthesised numbers
+        (``BIGINT UNSIGNED(20)``, ``VARBINARY BLOB(16)``).
+        """
         upper = self.name.upper()
         if self.name in ("json", "enum", "set"):
             return f"{upper} TEXT"
         if self.name == "decimal":
             return f"DECIMAL({self.length or 10},{self.scale or 0})"
         if self.name in ("binary", "varbinary"):
-            return f"{upper}({self.length or 1}) BLOB"
-        suffix = " UNSIGNED" if self.unsigned else ""
-        if self.length is not None:
-            return f"{upper}({self.length}){suffix}"
-        return upper + suffix
+            return f"{upper} BLOB({self.length or 1})"
+        words = upper + (" UNSIGNED" if self.unsigned else "")
+        return f"{words}({self.length})" if self.length is not None else words
 
     @classmethod
     def from_decl(cls, decl: str | None) -> SqlType | None:
@@ -152,19 +154,15 @@ class SqlType:
         cached = _DECL_CACHE.get(decl)
         if cached is not None:
             return cached
-        m = re.match(
-            r"\s*([A-Za-z ]+?)\s*(?:\((\d+)(?:\s*,\s*(\d+))?\))?\s*(UNSIGNED|TEXT|BLOB)?\s*$",
-            decl,
-            re.I,
-        )
+        m = _DECL_RE.match(decl)
         if not m:
             return None
         name = ALIASES.get(m.group(1).lower(), m.group(1).lower())
         if name not in FIELD_TYPE and name != "boolean":
             return None
-        length = int(m.group(2)) if m.group(2) else None
-        scale = int(m.group(3)) if m.group(3) else None
-        result = cls(name, length, scale, (m.group(4) or "").upper() == "UNSIGNED")
+        length = int(m.group(3)) if m.group(3) else None
+        scale = int(m.group(4)) if m.group(4) else None
+        result = cls(name, length, scale, (m.group(2) or "").upper() == "UNSIGNED")
         _DECL_CACHE[decl] = result
         return result
 
@@ -205,6 +203,10 @@ class SqlType:
 
 
 _DECL_CACHE: dict[str, SqlType] = {}
+_DECL_RE = re.compile(
+    r"^\s*([A-Za-z]+(?: PRECISION| VARYING)?)(?:\s+(UNSIGNED|TEXT|BLOB))?\s*(?:\((\d+)(?:\s*,\s*(\d+))?\))?\s*$",
+    re.I,
+)
 
 
 # -- writing: MySQL strict-mode conversion of a value into what SQLite stores ---------------
