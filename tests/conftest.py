@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import autovec
+from tests.mock_providers.fixtures import *  # noqa: F403
 
 
 @pytest.fixture

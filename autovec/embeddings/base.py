@@ -10,7 +10,6 @@ numpy is imported inside functions so that ``import autovec.embeddings`` stays c
 from __future__ import annotations
 
 import base64
-import math
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -308,12 +307,3 @@ def truncate_dimensions(matrix: np.ndarray, dims: int) -> np.ndarray:
     if dims >= matrix.shape[1]:
         return matrix
     return normalize_rows(matrix[:, :dims])
-
-
-def is_finite_number(value: object) -> bool:
-    """True for an int/float that is not NaN/Inf (bools excluded)."""
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(float(value))
-    )

@@ -323,28 +323,10 @@ class RemoteProvider(EmbeddingProvider):
         all_headers = RedactedHeaders({"Content-Type": "application/json", **(headers or {})})
         attempts = self.settings.max_retries + 1
         for attempt in range(attempts):
-            try:
-                with self._slots:
-                    status, resp_headers, content = self._exchange(url, payload, all_headers)
-            except httpx.TimeoutException:
-                error: EmbeddingProviderError = RetryableError(
-                    f"{self.display_name}: request timed out after {self.settings.timeout:g}s",
-                    provider=self.name,
-                )
-                should_retry: bool | None = None
-            except httpx.TransportError as exc:
-                error = RetryableError(
-                    f"{self.display_name}: cannot connect to {self._where(url)}: "
-                    f"{type(exc).__name__}",
-                    provider=self.name,
-                )
-                should_retry = None
-            else:
-                if 200 <= status < 300:
-                    return self._decode(content)
-                error = self.classify_error(status, resp_headers, content, secrets)
-                hint = resp_headers.get("x-should-retry", "").lower()
-                should_retry = True if hint == "true" else False if hint == "false" else None
+            ok, result, error, should_retry = self._attempt(url, payload, all_headers, secrets)
+            if ok:
+                return result
+            assert error is not None
             retry = isinstance(error, RetryableError) if should_retry is None else should_retry
             if not retry or attempt + 1 >= attempts:
                 if retry and attempts > 1:
@@ -367,6 +349,45 @@ class RemoteProvider(EmbeddingProvider):
             self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _attempt(
+        self,
+        url: str,
+        payload: bytes,
+        headers: Mapping[str, str],
+        secrets: Sequence[Secret | None],
+    ) -> tuple[bool, Any, EmbeddingProviderError | None, bool | None]:
+        """One request: ``(ok, json, error, x-should-retry)``.
+
+        A separate frame on purpose: the raw response body (which a provider may echo a
+        key into) lives only here, so it is gone from the traceback of a raised error.
+        """
+        try:
+            with self._slots:
+                status, resp_headers, content = self._exchange(url, payload, headers)
+        except httpx.TimeoutException:
+            timeout = RetryableError(
+                f"{self.display_name}: request timed out after {self.settings.timeout:g}s",
+                provider=self.name,
+            )
+            return False, None, timeout, None
+        except httpx.TransportError as exc:
+            unreachable = RetryableError(
+                f"{self.display_name}: cannot connect to {self._where(url)}: {type(exc).__name__}",
+                provider=self.name,
+            )
+            return False, None, unreachable, None
+        if 200 <= status < 300:
+            try:
+                return True, json.loads(content), None, None
+            except (ValueError, UnicodeDecodeError):
+                malformed = EmbeddingResponseError(
+                    f"{self.display_name}: response is not valid JSON", provider=self.name
+                )
+                return False, None, malformed, False
+        error = self.classify_error(status, resp_headers, content, secrets)
+        hint = resp_headers.get("x-should-retry", "").lower()
+        return False, None, error, True if hint == "true" else False if hint == "false" else None
+
     def _where(self, url: str) -> str:
         parsed = httpx.URL(url)
         return f"{parsed.scheme}://{parsed.host}" + (f":{parsed.port}" if parsed.port else "")
@@ -388,14 +409,6 @@ class RemoteProvider(EmbeddingProvider):
                     )
                 chunks.append(chunk)
             return resp.status_code, resp.headers, b"".join(chunks)
-
-    def _decode(self, content: bytes) -> Any:
-        try:
-            return json.loads(content)
-        except (ValueError, UnicodeDecodeError):
-            raise EmbeddingResponseError(
-                f"{self.display_name}: response is not valid JSON", provider=self.name
-            ) from None
 
     def classify_error(
         self,

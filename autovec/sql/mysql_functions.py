@@ -86,10 +86,20 @@ def _int(value: Value) -> int:
     return int(math.copysign(math.floor(abs(number) + 0.5), number))
 
 
+# Wide enough for any double (1e308) at MySQL's 30 decimal places: quantize never overflows.
+_DECIMAL = decimal.Context(prec=400, Emax=999, Emin=-999)
+
+
 def _dec(value: Value) -> decimal.Decimal:
     """Exact decimal of a value; floats via repr so 2.675 stays 2.675 as in a DECIMAL."""
     number = _num(value)
     return decimal.Decimal(repr(number) if isinstance(number, float) else number)
+
+
+def _whole(value: decimal.Decimal | int) -> int | float:
+    """An integral result as an int, or a float beyond SQLite's 64-bit integers."""
+    number = int(value)
+    return number if -(2**63) <= number < 2**63 else float(value)
 
 
 def _from_dec(value: decimal.Decimal) -> int | float:
@@ -154,7 +164,7 @@ def _parse_temporal(value: Value) -> dt.date | None:
     if isinstance(value, int | float):
         value = repr(value) if isinstance(value, float) else str(value)
         if len(value.split(".")[0]) in (6, 8, 12, 14):
-            match = _COMPACT_RE.match(value.zfill(8) if len(value) == 6 else value)
+            match = _COMPACT_RE.match(value)
         else:
             return None
     else:
@@ -654,8 +664,10 @@ _UNIT_MONTHS = {"MONTH": 1, "QUARTER": 3, "YEAR": 12}
 _DIGITS = re.compile(r"\d+")
 
 
+@functools.lru_cache(maxsize=1024)
 def _interval(value: Value, unit: str) -> tuple[int, dt.timedelta] | None:
-    """An INTERVAL as (months, timedelta), or None when its value is malformed."""
+    """An INTERVAL as (months, timedelta), or None when its value is malformed (cached:
+    the amount is nearly always a constant)."""
     parts = _INTERVAL_PARTS.get(unit)
     if parts is None:
         raise _error(f"Unknown interval unit '{unit}'")
@@ -732,11 +744,6 @@ def _date_add(value: Value, amount: Value, unit: Value, sign: int = 1) -> str | 
 
 def _date_sub(value: Value, amount: Value, unit: Value) -> str | None:
     return _date_add(value, amount, unit, -1)
-
-
-def _add_days(value: Value, days: Value) -> str | None:
-    """ADDDATE(d, n): n days."""
-    return _date_add(value, days, "DAY")
 
 
 @_nulls
@@ -1268,7 +1275,7 @@ def _format(value: Value, places: Value, locale: Value = "en_US") -> str:
     """FORMAT(x, d): rounded half away from zero, with thousands separators."""
     digits = max(0, min(_int(places), 30))
     number = _dec(value).quantize(
-        decimal.Decimal(1).scaleb(-digits), rounding=decimal.ROUND_HALF_UP
+        decimal.Decimal(1).scaleb(-digits), rounding=decimal.ROUND_HALF_UP, context=_DECIMAL
     )
     text = f"{number:,.{digits}f}"
     if _text(locale).lower().startswith(("de", "es", "it", "nl", "pt", "id", "da")):
@@ -1318,12 +1325,16 @@ def _round(value: Value, places: Value = 0) -> int | float | None:
         return number
     exact = _dec(number)
     rounded = (
-        exact.quantize(decimal.Decimal(1).scaleb(-digits), rounding=decimal.ROUND_HALF_UP)
-        if digits > -66
+        exact.quantize(
+            decimal.Decimal(1).scaleb(-min(digits, 30)),
+            rounding=decimal.ROUND_HALF_UP,
+            context=_DECIMAL,
+        )
+        if digits > -330
         else 0
     )
     if digits <= 0 or isinstance(number, int):
-        return int(rounded)
+        return _whole(rounded)
     return float(rounded)
 
 
@@ -1333,11 +1344,13 @@ def _truncate(value: Value, places: Value) -> int | float:
     number = _num(value)
     if isinstance(number, float) and (math.isnan(number) or math.isinf(number)):
         return number
+    if digits < -330:
+        return 0
     truncated = _dec(number).quantize(
-        decimal.Decimal(1).scaleb(-digits), rounding=decimal.ROUND_DOWN
+        decimal.Decimal(1).scaleb(-min(digits, 30)), rounding=decimal.ROUND_DOWN, context=_DECIMAL
     )
     if digits <= 0 or isinstance(number, int):
-        return int(truncated)
+        return _whole(truncated)
     return float(truncated)
 
 
@@ -1346,7 +1359,7 @@ def _ceil(value: Value) -> int | float:
     number = _num(value)
     if isinstance(number, float) and not math.isfinite(number):
         return number
-    return math.ceil(number)
+    return _whole(math.ceil(number))
 
 
 @_nulls
@@ -1354,22 +1367,20 @@ def _floor(value: Value) -> int | float:
     number = _num(value)
     if isinstance(number, float) and not math.isfinite(number):
         return number
-    return math.floor(number)
+    return _whole(math.floor(number))
 
 
 @_nulls
 def _mod(a: Value, b: Value) -> int | float | None:
+    """MOD / % : SQLite's % truncates both operands to integers, MySQL's does not."""
     x, y = _num(a), _num(b)
     if y == 0:
         return None
     if isinstance(x, int) and isinstance(y, int):
         result = abs(x) % abs(y)
         return -result if x < 0 else result
-    return (
-        _from_dec(_dec(x) % _dec(y))
-        if isinstance(x, float) or isinstance(y, float)
-        else math.fmod(x, y)
-    )
+    # exact decimal remainder (sign of the dividend), so MOD(34.5, 3) is 1.5, not 1.4999...
+    return _from_dec(_dec(x) % _dec(y))
 
 
 def _rand(seed: Value = ...) -> float:
@@ -1492,10 +1503,12 @@ def _cast_decimal(value: Value, precision: Value = 10, scale: Value = 0) -> int 
     if value is None:
         return None
     p, s = _int(precision), _int(scale)
-    number = _dec(value).quantize(decimal.Decimal(1).scaleb(-s), rounding=decimal.ROUND_HALF_UP)
+    number = _dec(value).quantize(
+        decimal.Decimal(1).scaleb(-s), rounding=decimal.ROUND_HALF_UP, context=_DECIMAL
+    )
     limit = decimal.Decimal(10) ** (p - s) - decimal.Decimal(1).scaleb(-s)
     number = max(-limit, min(limit, number))
-    return int(number) if s == 0 else float(number)
+    return _whole(number) if s == 0 else float(number)
 
 
 def _cast_char(value: Value, length: Value = None) -> str | None:
@@ -1512,10 +1525,6 @@ def _cast_double(value: Value) -> float | None:
 # ---------------------------------------------------------------------------------------
 # JSON
 # ---------------------------------------------------------------------------------------
-
-
-class _JsonText(str):
-    """Marks a string argument that is already JSON (JSON_OBJECT(...), a JSON path result...)."""
 
 
 def _json_error(fn: str, arg: int, exc: json.JSONDecodeError) -> errors.DatabaseError:
@@ -1708,9 +1717,16 @@ def _json_extract(doc: Value, *paths: Value) -> str | None:
 
 
 def _json_value(doc: Value, path: Value) -> Value:
-    """``->>``: JSON_UNQUOTE(JSON_EXTRACT(doc, path))."""
-    text = _json_extract(doc, path)
-    return None if text is None else _json_unquote(text)
+    """``->>``: JSON_UNQUOTE(JSON_EXTRACT(doc, path)), without the JSON round trip."""
+    if doc is None or path is None:
+        return None
+    values, wild = _path_values(_json_doc(doc, "json_extract"), path)
+    if not values:
+        return None
+    if wild:
+        return _dump(values)
+    value = values[0]
+    return value if isinstance(value, str) else _dump(value)
 
 
 @_nulls
@@ -1745,6 +1761,13 @@ def _json_object(flags: str, *args: Value) -> str:
 
 def _json_array(flags: str, *args: Value) -> str:
     return _dump([_sql_to_json(a, flags[i] == "1") for i, a in enumerate(args)])
+
+
+def _json_bool(value: Value) -> str | None:
+    """A boolean SQL value as JSON text (its argument is flagged as JSON)."""
+    if value is None:
+        return None
+    return "true" if _num(value) else "false"
 
 
 def _json_valid(value: Value) -> int | None:
@@ -2270,7 +2293,6 @@ _SCALARS: dict[str, tuple[Callable[..., Any], bool]] = {
     "str_to_date": (_str_to_date, True),
     "date_add": (_date_add, True),
     "date_sub": (_date_sub, True),
-    "add_days": (_add_days, True),
     "datediff": (_datediff, True),
     "timestampdiff": (_timestampdiff, True),
     "timediff": (_timediff, True),
@@ -2370,6 +2392,7 @@ _SCALARS: dict[str, tuple[Callable[..., Any], bool]] = {
     "json_object": (_json_object, True),
     "json_array": (_json_array, True),
     "json_valid": (_json_valid, True),
+    "json_bool": (_json_bool, True),
     "json_type": (_json_type, True),
     "json_length": (_json_length, True),
     "json_depth": (_json_depth, True),
@@ -2530,16 +2553,25 @@ def _is_json(node: exp.Expression) -> bool:
     return isinstance(node, exp.Boolean)
 
 
+# Expressions MySQL types as booleans: in JSON they become true/false, not 1/0.
+_PREDICATES = (exp.Predicate, exp.Not, exp.And, exp.Or, exp.Xor)
+
+
 def _json_value_args(values: list[exp.Expression]) -> tuple[str, list[exp.Expression]]:
     """(flags, args): a '1' flag per argument that is JSON; booleans become JSON true/false."""
     flags = []
     out: list[exp.Expression] = []
     for value in values:
-        flags.append("1" if _is_json(value) else "0")
+        flags.append("1" if _is_json(value) or isinstance(value, _PREDICATES) else "0")
         if isinstance(value, exp.Boolean):
             value = _str("true" if value.this else "false")
+        elif isinstance(value, _PREDICATES):
+            value = _call("json_bool", value)
         out.append(value)
     return "".join(flags), out
+
+
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.Like, exp.In)
 
 
 def _cast(node: exp.Cast) -> exp.Expression | None:
@@ -2568,6 +2600,12 @@ def _cast(node: exp.Cast) -> exp.Expression | None:
         return _call("time", value, params[0] if params else exp.Literal.number(0))
     if kind == T.JSON:
         return _call("cast_json", value)
+    if kind == T.CHARACTER_SET:  # CONVERT(x USING charset)
+        return _call("cast_char", value)
+    if kind in (T.BINARY, T.VARBINARY, T.BLOB) and isinstance(node.parent, _COMPARISONS):
+        # ``WHERE BINARY a = 'x'``: comparisons already are binary (utf8mb4_bin), while a
+        # blob never equals text in SQLite.
+        return value
     if kind in (T.DOUBLE, T.FLOAT):
         return _call("cast_double", value)
     return None
@@ -2822,6 +2860,8 @@ _HANDLERS: dict[type, Callable[[Any], exp.Expression | None]] = {
     exp.Timestamp: lambda n: _call("timestamp", n.this, n.args.get("zone")),
     exp.Extract: _extract_node,
     exp.ConcatWs: lambda n: _call("concat_ws", *n.expressions),
+    # CONCAT(x) of one argument is still a string; several generate ``a || b`` (NULL-safe)
+    exp.Concat: lambda n: _call("cast_char", n.expressions[0]) if len(n.expressions) == 1 else None,
     exp.Left: lambda n: _call("left", n.this, n.expression),
     exp.Right: lambda n: _call("right", n.this, n.expression),
     exp.Pad: lambda n: _call(

@@ -14,9 +14,20 @@ from tests.mock_providers.fixtures import *  # noqa: F403
 from tests.mock_providers.server import MockServer
 
 #: Retries that take milliseconds, not seconds.
-FAST = HttpSettings(timeout=2.0, connect_timeout=2.0, max_retries=3, backoff_base=0.01, backoff_max=0.05)
+FAST = HttpSettings(
+    timeout=2.0, connect_timeout=2.0, max_retries=3, backoff_base=0.01, backoff_max=0.05
+)
 
-_PROVIDERS = ("openai", "jina_ai", "dashscope", "huggingface", "cohere", "gemini", "nvidia_nim", "tidbcloud_free")
+_PROVIDERS = (
+    "openai",
+    "jina_ai",
+    "dashscope",
+    "huggingface",
+    "cohere",
+    "gemini",
+    "nvidia_nim",
+    "tidbcloud_free",
+)
 
 
 @pytest.fixture(autouse=True)

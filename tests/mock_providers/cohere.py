@@ -67,7 +67,9 @@ class CohereMock(MockServer):
             return self.error(400, "invalid request: body is not JSON")
         model = body.get("model")
         if model not in COHERE_MODELS:
-            return self.error(404, f"model '{model}' not found, make sure the correct model ID was used")
+            return self.error(
+                404, f"model '{model}' not found, make sure the correct model ID was used"
+            )
         native, allowed, multimodal = COHERE_MODELS[model]
         input_type = body.get("input_type")
         if input_type not in _INPUT_TYPES:
@@ -77,7 +79,9 @@ class CohereMock(MockServer):
             )
         given = [k for k in ("texts", "images", "inputs") if k in body]
         if len(given) != 1:
-            return self.error(400, "invalid request: exactly one of texts, images or inputs is required")
+            return self.error(
+                400, "invalid request: exactly one of texts, images or inputs is required"
+            )
         keys = self._keys(given[0], body[given[0]], multimodal)
         if isinstance(keys, Reply):
             return keys
@@ -101,7 +105,9 @@ class CohereMock(MockServer):
                 embeddings["base64"] = [b64_f32(v) for v in vectors]
             elif kind in ("int8", "uint8"):
                 shift = 0 if kind == "int8" else 128
-                embeddings[kind] = [(np.round(v * 127) + shift).astype(int).tolist() for v in vectors]
+                embeddings[kind] = [
+                    (np.round(v * 127) + shift).astype(int).tolist() for v in vectors
+                ]
             else:
                 embeddings[kind] = [np.packbits(v > 0).astype(int).tolist() for v in vectors]
         images = sum(1 for k in keys if k.startswith("image:"))

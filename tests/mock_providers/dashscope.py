@@ -175,14 +175,19 @@ class DashScopeMock(MockServer):
         model = body.get("model")
         if not model:
             return self.error(
-                400, 'Required parameter "model" missing from request.', req, "BadRequest.EmptyModel"
+                400,
+                'Required parameter "model" missing from request.',
+                req,
+                "BadRequest.EmptyModel",
             )
         if model not in DASHSCOPE_MODELS:
             return self.error(400, f"Model not exist: {model}", req, "InvalidParameter")
         default, allowed, limit, advanced = DASHSCOPE_MODELS[model]
         texts = (body.get("input") or {}).get("texts")
         if not isinstance(texts, list) or not texts:
-            return self.error(400, "Required input missing from request.", req, "BadRequest.EmptyInput")
+            return self.error(
+                400, "Required input missing from request.", req, "BadRequest.EmptyInput"
+            )
         if not all(isinstance(t, str) and t for t in texts):
             return self.error(400, "input.texts must be non-empty strings", req)
         if len(texts) > limit:
@@ -231,7 +236,9 @@ class DashScopeMock(MockServer):
         default, allowed, limit = MULTIMODAL_MODELS[model]
         contents = (body.get("input") or {}).get("contents")
         if not isinstance(contents, list) or not contents:
-            return self.error(400, "Required input missing from request.", req, "BadRequest.EmptyInput")
+            return self.error(
+                400, "Required input missing from request.", req, "BadRequest.EmptyInput"
+            )
         if len(contents) > limit:
             return self._batch_error(limit, "input.contents", req)
         params = body.get("parameters") or {}
@@ -244,12 +251,14 @@ class DashScopeMock(MockServer):
         for index, content in enumerate(contents):
             if not isinstance(content, dict) or len(content) != 1:
                 return self.error(400, "each content must hold exactly one of text/image", req)
-            (kind, value), = content.items()
+            ((kind, value),) = content.items()
             if kind == "text":
                 key = str(value)
             elif kind == "image":
                 if not str(value).startswith(("http://", "https://", "data:image/")):
-                    return self.error(400, "Invalid URL provided in your request.", req, "InvalidURL")
+                    return self.error(
+                        400, "Invalid URL provided in your request.", req, "InvalidURL"
+                    )
                 key = "image:" + str(value)
                 images += 1
             else:
@@ -274,7 +283,11 @@ class DashScopeMock(MockServer):
         texts = body.get("input")
         if isinstance(texts, str):
             texts = [texts]
-        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t for t in texts):
+        if (
+            not isinstance(texts, list)
+            or not texts
+            or not all(isinstance(t, str) and t for t in texts)
+        ):
             return self.error(400, "input must be a non-empty string or list of strings", req)
         if len(texts) > limit:
             return self._batch_error(limit, "input.contents", req)

@@ -41,8 +41,14 @@ _FIELDS = {
     "outputDimensionality": "outputDimensionality",
     "output_dimensionality": "outputDimensionality",
 }
-_STATUS = {400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-           429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
+_STATUS = {
+    400: "INVALID_ARGUMENT",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+}
 
 
 class GeminiMock(MockServer):
@@ -64,7 +70,13 @@ class GeminiMock(MockServer):
     def error(self, status: int, message: str, req: Recorded | None = None) -> Reply:
         return Reply(
             status,
-            {"error": {"code": status, "message": message, "status": _STATUS.get(status, "UNKNOWN")}},
+            {
+                "error": {
+                    "code": status,
+                    "message": message,
+                    "status": _STATUS.get(status, "UNKNOWN"),
+                }
+            },
         )
 
     def unauthorized(self, req: Recorded | None = None) -> Reply:
@@ -78,10 +90,11 @@ class GeminiMock(MockServer):
         if req.method != "POST" or not req.path.startswith(prefix) or ":" not in req.path:
             return self.error(404, f"Not found: {req.path}")
         model, _, method = req.path[len(prefix) :].partition(":")
-        key = req.header("x-goog-api-key") or (req.query.get("key") or [None])[0]
+        key = req.header("x-goog-api-key") or next(iter(req.query.get("key", [])), None)
         if not key:
             return self.error(
-                403, "Method doesn't allow unregistered callers (callers without established identity)."
+                403,
+                "Method doesn't allow unregistered callers (callers without established identity).",
             )
         if key != self.api_key:
             return self.unauthorized()
@@ -92,7 +105,11 @@ class GeminiMock(MockServer):
             return self.error(400, "Invalid JSON payload received.")
         if method == "embedContent":
             result = self._one(model, {**body, "model": f"models/{model}"}, failure, "")
-            return result if isinstance(result, Reply) else Reply(200, {"embedding": {"values": result}})
+            return (
+                result
+                if isinstance(result, Reply)
+                else Reply(200, {"embedding": {"values": result}})
+            )
         if method != "batchEmbedContents":
             return self.error(404, f"Method {method} not found")
         requests = body.get("requests")
@@ -111,7 +128,9 @@ class GeminiMock(MockServer):
             out.append({"values": result})
         return Reply(200, {"embeddings": out})
 
-    def _one(self, model: str, item: Any, failure: Failure | None, where: str) -> list[float] | Reply:
+    def _one(
+        self, model: str, item: Any, failure: Failure | None, where: str
+    ) -> list[float] | Reply:
         if not isinstance(item, dict):
             return self.error(400, f"Invalid JSON payload received at '{where}'.")
         fields: dict[str, Any] = {}
@@ -128,10 +147,14 @@ class GeminiMock(MockServer):
                 400, f"* BatchEmbedContentsRequest.{where}.model: unexpected model name format"
             )
         parts = (fields.get("content") or {}).get("parts")
-        if not isinstance(parts, list) or not parts or not all(
-            isinstance(p, dict) and isinstance(p.get("text"), str) for p in parts
+        if (
+            not isinstance(parts, list)
+            or not parts
+            or not all(isinstance(p, dict) and isinstance(p.get("text"), str) for p in parts)
         ):
-            return self.error(400, f"* BatchEmbedContentsRequest.{where}.content: contents is not specified")
+            return self.error(
+                400, f"* BatchEmbedContentsRequest.{where}.content: contents is not specified"
+            )
         text = "".join(p["text"] for p in parts)
         if not text:
             return self.error(400, f"* BatchEmbedContentsRequest.{where}.content: empty text")

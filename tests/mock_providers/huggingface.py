@@ -109,7 +109,8 @@ class HuggingFaceMock(MockServer):
             prompts = _PROMPTS.get(model, {})
             if prompt_name not in prompts:
                 return Reply(
-                    422, {"error": f"Prompt name {prompt_name} not found", "error_type": "Validation"}
+                    422,
+                    {"error": f"Prompt name {prompt_name} not found", "error_type": "Validation"},
                 )
             texts = [prompts[prompt_name] + t for t in texts]
         size = self.shorten(failure, HF_MODELS[model])

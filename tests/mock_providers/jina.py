@@ -19,7 +19,13 @@ from tests.mock_providers.server import Failure, MockServer, Recorded, Reply, b6
 
 __all__ = ["JINA_MODELS", "JinaMock"]
 
-_V3_TASKS = {"retrieval.query", "retrieval.passage", "text-matching", "classification", "separation"}
+_V3_TASKS = {
+    "retrieval.query",
+    "retrieval.passage",
+    "text-matching",
+    "classification",
+    "separation",
+}
 _V4_TASKS = {"retrieval.query", "retrieval.passage", "text-matching", "code.query", "code.passage"}
 
 #: model → (native dims, allowed dims (set or (lo, hi)), tasks or None, multimodal)
@@ -94,11 +100,7 @@ class JinaMock(MockServer):
             return self.error(400, f"task '{task}' is not supported by {model}")
         dims = body.get("dimensions")
         if dims is not None:
-            ok = (
-                allowed[0] <= dims <= allowed[1]
-                if isinstance(allowed, tuple)
-                else dims in allowed
-            )
+            ok = allowed[0] <= dims <= allowed[1] if isinstance(allowed, tuple) else dims in allowed
             if not isinstance(dims, int) or not ok:
                 return self.error(400, f"dimensions {dims!r} not supported by {model}")
         etype = body.get("embedding_type", "float")
@@ -112,7 +114,11 @@ class JinaMock(MockServer):
                 value: Any = b64_f32(vec)
             elif etype in ("binary", "ubinary"):
                 packed = np.packbits(vec > 0)
-                value = (packed.astype(np.int16) - 128).tolist() if etype == "binary" else packed.tolist()
+                value = (
+                    (packed.astype(np.int16) - 128).tolist()
+                    if etype == "binary"
+                    else packed.tolist()
+                )
             else:
                 value = vec.tolist()
             data.append({"object": "embedding", "index": index, "embedding": value})
@@ -125,5 +131,8 @@ class JinaMock(MockServer):
                 "usage": {"total_tokens": tokens, "prompt_tokens": tokens},
                 "data": data,
             },
-            headers={"X-RateLimit-Remaining-Requests": "499", "X-RateLimit-Remaining-Tokens": "999000"},
+            headers={
+                "X-RateLimit-Remaining-Requests": "499",
+                "X-RateLimit-Remaining-Tokens": "999000",
+            },
         )

@@ -15,8 +15,15 @@ from tests.mock_providers.server import Failure, MockServer, Recorded, Reply, b6
 __all__ = ["NIM_MODELS", "NvidiaNIMMock"]
 
 NIM_MODELS = {"baai/bge-m3": 1024, "nvidia/nv-embed-v1": 4096}
-_TITLES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 422: "Unprocessable Entity",
-           429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
+_TITLES = {
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 class NvidiaNIMMock(MockServer):
@@ -28,11 +35,15 @@ class NvidiaNIMMock(MockServer):
     def api_base(self) -> str:
         return self.base_url + "/v1"
 
-    def expected(self, text: str, model: str = "baai/bge-m3", input_type: str = "passage") -> np.ndarray:
+    def expected(
+        self, text: str, model: str = "baai/bge-m3", input_type: str = "passage"
+    ) -> np.ndarray:
         return fake_vector(text, NIM_MODELS[model], salt=f"{model}|{input_type}")
 
     def error(self, status: int, message: str, req: Recorded | None = None) -> Reply:
-        return Reply(status, {"status": status, "title": _TITLES.get(status, "Error"), "detail": message})
+        return Reply(
+            status, {"status": status, "title": _TITLES.get(status, "Error"), "detail": message}
+        )
 
     def unauthorized(self, req: Recorded | None = None) -> Reply:
         return self.error(403, "Authorization failed")
@@ -51,7 +62,11 @@ class NvidiaNIMMock(MockServer):
         texts = body.get("input")
         if isinstance(texts, str):
             texts = [texts]
-        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t for t in texts):
+        if (
+            not isinstance(texts, list)
+            or not texts
+            or not all(isinstance(t, str) and t for t in texts)
+        ):
             return self.error(422, "input must be a non-empty string or list of non-empty strings")
         input_type = body.get("input_type")
         if input_type not in (None, "query", "passage"):

@@ -33,7 +33,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
@@ -126,7 +126,7 @@ class MockServer:
     #: Provider id, e.g. "openai".
     name: ClassVar[str] = "mock"
 
-    def __init__(self, *, api_key: str = "test-key", latency: float = 0.0) -> None:
+    def __init__(self, *, api_key: str | None = "test-key", latency: float = 0.0) -> None:
         self.api_key = api_key
         self.latency = latency
         self.requests: list[Recorded] = []
@@ -139,12 +139,15 @@ class MockServer:
 
     # --- lifecycle -------------------------------------------------------------------
 
-    def start(self) -> MockServer:
+    def start(self) -> Self:
         handler = _make_handler(self)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name=f"mock-{self.name}", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name=f"mock-{self.name}",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -155,7 +158,7 @@ class MockServer:
             self._httpd.server_close()
             self._httpd = None
 
-    def __enter__(self) -> MockServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -176,7 +179,10 @@ class MockServer:
     def variables(self) -> dict[str, str]:
         """TiDB-style variables pointing a client at this mock (key and base)."""
         prefix = f"TIDB_EXP_EMBED_{self.name.upper()}"
-        return {f"{prefix}_API_KEY": self.api_key, f"{prefix}_API_BASE": self.api_base}
+        out = {f"{prefix}_API_BASE": self.api_base}
+        if self.api_key is not None:
+            out[f"{prefix}_API_KEY"] = self.api_key
+        return out
 
     # --- test controls ---------------------------------------------------------------
 
@@ -272,7 +278,9 @@ class MockServer:
         return dims - 1 if failure is not None and failure.mode == "wrong_dimensions" else dims
 
     def bearer_ok(self, req: Recorded) -> bool:
-        """Whether ``Authorization: Bearer <api_key>`` was sent."""
+        """Whether ``Authorization: Bearer <api_key>`` was sent (any request when key is None)."""
+        if self.api_key is None:
+            return True
         return req.header("authorization") == f"Bearer {self.api_key}"
 
 
@@ -280,7 +288,7 @@ def _make_handler(server: MockServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return None
 
         def _handle(self) -> None:

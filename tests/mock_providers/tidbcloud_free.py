@@ -28,7 +28,9 @@ class TiDBCloudFreeMock(MockServer):
     name = "tidbcloud_free"
     max_texts = 16
 
-    def expected(self, text: str, model: str, input_type: str = "", dims: int | None = None) -> np.ndarray:
+    def expected(
+        self, text: str, model: str, input_type: str = "", dims: int | None = None
+    ) -> np.ndarray:
         native = TIDBCLOUD_MODELS[model][0]
         return truncate(fake_vector(text, native, salt=f"{model}|{input_type}"), dims or native)
 

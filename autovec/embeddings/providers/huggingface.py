@@ -23,7 +23,11 @@ import numpy as np
 
 from autovec.embeddings.base import normalize_rows, truncate_dimensions
 from autovec.embeddings.catalog import ModelSpec
-from autovec.embeddings.errors import EmbeddingResponseError, ModelNotAvailableError
+from autovec.embeddings.errors import (
+    EmbeddingResponseError,
+    ModelNotAvailableError,
+    UnknownDimensionsError,
+)
 from autovec.embeddings.http import HttpSettings, RemoteProvider
 from autovec.embeddings.inputs import EmbedInput
 from autovec.embeddings.keys import ProviderCredentials, RedactedHeaders, Secret
@@ -82,6 +86,15 @@ class HuggingFaceProvider(RemoteProvider):
     def runs_locally(self) -> bool:
         """True when embeddings are computed on this machine."""
         return self.local() is not None
+
+    def native_dimensions(self) -> int:
+        """The model's own output size: catalog first, else the local model's."""
+        if self.spec is not None:
+            return self.spec.dimensions
+        local = self.local()
+        if local is not None:
+            return local.native_dimensions()
+        raise UnknownDimensionsError(self.full_name)
 
     def embed(
         self, inputs: Sequence[EmbedInput], *, kind: Kind, options: Mapping[str, Any]
