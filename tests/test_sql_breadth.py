@@ -287,3 +287,19 @@ def test_binary_and_unsigned_columns(cur: autovec.Cursor) -> None:
         cur.execute("INSERT INTO b (d) VALUES (-1)")
     with pytest.raises(autovec.DataError, match="Data too long for column 'a'"):
         cur.execute("INSERT INTO b (a) VALUES (%s)", [b"12345"])
+
+
+def test_repeated_statements_follow_schema_and_session_changes(cur: autovec.Cursor) -> None:
+    """Translations are reused by text; they must not outlive DDL or bake in variables."""
+    cur.execute("CREATE TABLE p (a INT)")
+    cur.execute("INSERT INTO p VALUES (1)")
+    assert rows(cur, "SELECT * FROM p") == [(1,)]
+    cur.execute("ALTER TABLE p ADD COLUMN b INT DEFAULT 2")
+    assert rows(cur, "SELECT * FROM p") == [(1, 2)]
+    for value in (5, 6):
+        cur.execute("SET @v = %s", [value])
+        assert rows(cur, "SELECT @v") == [(value,)]
+    assert rows(cur, "SELECT a FROM p WHERE a = %s", [1]) == [(1,)]
+    assert rows(cur, "SELECT a FROM p WHERE a = %s", [2]) == []
+    with pytest.raises(autovec.ProgrammingError, match="Incorrect number of bindings"):
+        cur.execute("SELECT a FROM p WHERE a = %s", [1, 2])

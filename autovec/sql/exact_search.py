@@ -130,15 +130,50 @@ def match(session: Session, tree: exp.Expression, scope: Scope, bindings: Any) -
     )
 
 
-def try_execute(
-    session: Session,
-    tree: exp.Expression,
-    scope: Scope,
-    bindings: Any,
-    static_types: list[SqlType | None],
-) -> Result | None:
+@dataclass
+class SearchPlan:
+    """Everything a top-k search needs that does not depend on the bound values.
+
+    Built once per statement text (``query.SelectPlan`` caches it), so a repeated search
+    pays for no parsing or SQL generation: only the matrix product and one SQLite query.
+    """
+
+    topk: TopK
+    restricted_sql: str  # the statement with ``_MARKER`` where the rowid filter goes
+    probe_sql: str | None  # rowids that pass the WHERE clause, when there is one
+    limit: exp.Expression | None
+    offset: exp.Expression | None
+
+
+def plan(session: Session, tree: exp.Expression, scope: Scope, bindings: Any) -> SearchPlan | None:
     topk = match(session, tree, scope, bindings)
     if topk is None:
+        return None
+    assert isinstance(tree, exp.Select)
+    restricted = tree.copy()
+    restricted.where(exp.column(_MARKER), copy=False)
+    probe_sql = None
+    if tree.args.get("where") is not None:
+        probe = exp.select(exp.column("rowid", table=topk.alias)).from_(tree.args["from_"].copy())
+        probe.set("where", tree.args["where"].copy())
+        probe_sql = probe.sql(dialect="sqlite")
+    limit, offset = tree.args.get("limit"), tree.args.get("offset")
+    return SearchPlan(
+        topk,
+        restricted.sql(dialect="sqlite"),
+        probe_sql,
+        limit.copy() if limit is not None else None,
+        offset.copy() if offset is not None else None,
+    )
+
+
+def execute(
+    session: Session, search: SearchPlan, bindings: Any, static_types: list[SqlType | None]
+) -> Result | None:
+    """Answer a planned search, or None when the plain plan must answer instead."""
+    topk = search.topk
+    limit, offset = _int_value(search.limit, bindings), _int_value(search.offset, bindings)
+    if limit is None or offset is None:
         return None
     matrix = current_matrix(session, topk)
     if matrix is None:
@@ -146,11 +181,11 @@ def try_execute(
     query_vector = _evaluate_vector(session, topk.constant, bindings)
     if query_vector is None:
         return None  # NULL query: every distance is NULL; the plain plan handles it
-    assert isinstance(tree, exp.Select)
     rowids, vectors, nulls = matrix.rowids, matrix.matrix, matrix.null_rowids
     inverse_norms, squared_norms = matrix.inverse_norms, matrix.squared_norms
-    if tree.args.get("where") is not None:
-        allowed = _filtered_rowids(session, tree, topk, bindings)
+    if search.probe_sql is not None:
+        probe_rows = session.conn.execute(search.probe_sql, bindings)
+        allowed = np.fromiter((r[0] for r in probe_rows), dtype=np.int64)
         keep = np.isin(rowids, allowed, assume_unique=True)
         rowids, vectors = rowids[keep], vectors[keep]
         inverse_norms, squared_norms = inverse_norms[keep], squared_norms[keep]
@@ -159,7 +194,7 @@ def try_execute(
         raise errors.DataError(
             f"vectors have different dimensions: {matrix.dims} and {query_vector.dims}", 1105
         )
-    need = topk.limit + topk.offset
+    need = limit + offset
     q = query_vector.to_numpy()
     if topk.metric == "COSINE":
         if not np.any(q):
@@ -171,8 +206,11 @@ def try_execute(
     if wanted > 0:
         best = _best_positions(topk.metric, vectors, q, inverse_norms, squared_norms, wanted)
         candidates = np.concatenate([candidates, rowids[best]])
-    result = _run_restricted(session, tree, topk, candidates, bindings, static_types)
-    expected = min(need, len(rowids) + len(nulls)) - topk.offset
+    ids = ",".join(str(int(r)) for r in np.unique(candidates)) or "NULL"
+    quoted_alias = '"' + topk.alias.replace('"', '""') + '"'
+    sql = search.restricted_sql.replace(_MARKER, f"{quoted_alias}.rowid IN ({ids})", 1)
+    result = session.run(sql, bindings, static_types)
+    expected = min(need, len(rowids) + len(nulls)) - offset
     if result.columns is None or len(result.rows) < expected:
         return None  # the snapshot differs from the matrix: let the plain plan answer
     return result
@@ -219,30 +257,6 @@ def _evaluate_vector(session: Session, constant: exp.Expression, bindings: Any) 
     if value is None:
         return None
     return Vector.coerce(value)
-
-
-def _filtered_rowids(session: Session, tree: exp.Select, topk: TopK, bindings: Any) -> np.ndarray:
-    probe = exp.select(exp.column("rowid", table=topk.alias)).from_(tree.args["from_"].copy())
-    probe.set("where", tree.args["where"].copy())
-    rows = session.conn.execute(probe.sql(dialect="sqlite"), bindings)
-    return np.fromiter((r[0] for r in rows), dtype=np.int64)
-
-
-def _run_restricted(
-    session: Session,
-    tree: exp.Select,
-    topk: TopK,
-    candidates: np.ndarray,
-    bindings: Any,
-    static_types: list[SqlType | None],
-) -> Result:
-    restricted = tree.copy()
-    restricted.where(exp.column(_MARKER), copy=False)
-    sql = restricted.sql(dialect="sqlite")
-    ids = ",".join(str(int(r)) for r in np.unique(candidates)) or "NULL"
-    quoted_alias = '"' + topk.alias.replace('"', '""') + '"'
-    sql = sql.replace(_MARKER, f"{quoted_alias}.rowid IN ({ids})", 1)
-    return session.run(sql, bindings, static_types)
 
 
 # -- keeping the matrix current ----------------------------------------------------------------

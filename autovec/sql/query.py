@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
+from autovec import errors
 from autovec.sql import exact_search
 from autovec.sql.result import Result
 from autovec.sql.types import SqlType
@@ -65,21 +67,63 @@ def name_columns(tree: exp.Expression) -> None:
         projection.replace(exp.alias_(projection.copy(), exp.to_identifier(name, quoted=True)))
 
 
-def execute_select(session: Session, tree: exp.Expression, bindings: Any) -> Result:
+@dataclass
+class SelectPlan:
+    """A translated SELECT that can run again for new bindings without re-parsing."""
+
+    sql: str
+    static_types: list[SqlType | None]
+    search: exact_search.SearchPlan | None
+    positional: int  # number of ``?`` placeholders renamed to ``:__pN``
+
+    def run(self, session: Session, bindings: Any) -> Result:
+        if isinstance(bindings, list):
+            if len(bindings) != self.positional:
+                raise errors.ProgrammingError(
+                    f"Incorrect number of bindings: the statement has {self.positional} placeholders, "
+                    f"{len(bindings)} given",
+                    errors.ER_WRONG_ARGUMENTS,
+                )
+            bindings = {f"__p{i}": v for i, v in enumerate(bindings)}
+        if self.search is not None:
+            fast = exact_search.execute(session, self.search, bindings, self.static_types)
+            if fast is not None:
+                return fast
+        result = session.run(self.sql, bindings, self.static_types)
+        if result.columns is not None:
+            session.found_rows = len(result.rows)
+        return result
+
+
+def plan_select(session: Session, tree: exp.Expression, bindings: Any) -> tuple[SelectPlan, Any]:
+    """Translate a SELECT; returns the plan and the bindings renamed to match it."""
     for select in tree.find_all(exp.Select):
         # FOR UPDATE / FOR SHARE (SQLAlchemy's with_for_update()): SQLite already
         # serializes writers, and sqlglot would log "not supported" for each one.
         select.set("locks", None)
     name_columns(tree)
+    positional = len(bindings) if isinstance(bindings, list) else 0
     bindings = name_placeholders(tree, bindings)
     scope = session.translator.prepare(tree)
     static_types: list[SqlType | None] = []
     if isinstance(tree, exp.Select):
         static_types = [session.translator.output_type(e, scope) for e in tree.expressions]
-    fast = exact_search.try_execute(session, tree, scope, bindings, static_types)
-    if fast is not None:
-        return fast
-    result = session.run(session.translator.sql(tree), bindings, static_types)
-    if result.columns is not None:
-        session.found_rows = len(result.rows)
-    return result
+    search = exact_search.plan(session, tree, scope, bindings)
+    return SelectPlan(session.translator.sql(tree), static_types, search, positional), bindings
+
+
+def execute_select(session: Session, tree: exp.Expression, bindings: Any) -> Result:
+    raw_bindings = bindings
+    session.translator.volatile = False
+    select_plan, bindings = plan_select(session, tree, bindings)
+    if (
+        tree is session.current_tree
+        and session.current_text is not None
+        and not session.translator.volatile
+    ):
+        session.store.remember_plan(
+            session.plan_key(session.current_text, raw_bindings), select_plan
+        )
+    return select_plan.run(
+        session, bindings if not isinstance(raw_bindings, list) else raw_bindings
+    )

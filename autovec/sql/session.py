@@ -64,6 +64,9 @@ class Session:
         self._statement_rows: dict[tuple[str, str], set[int]] = {}
         self._versions_unknown = False
         self._depth = 0  # nesting of write_statement (executemany wraps statements)
+        self._seen_generation = store.catalog_generation
+        self.current_text: str | None = None  # the statement text being run, for the plan cache
+        self.current_tree: exp.Expression | None = None
         self.closed = False
         vector_functions.register(self.conn)
         mysql_functions.register(self.conn)
@@ -199,6 +202,16 @@ class Session:
         if found is not None:
             self.warnings = []
             return self._special(found)
+        cached = self.store.plan(self.plan_key(text, params))
+        if cached is not None:
+            self.warnings = []
+            try:
+                result: Result = cached.run(self, bind_params(params))
+            except apsw.Error as exc:
+                raise map_sqlite_error(exc) from None
+            except VectorError as exc:
+                raise errors.DataError(str(exc), exc.errno) from None
+            return result
         replace = bool(_REPLACE_RE.match(text))
         if replace:
             text = _REPLACE_RE.sub("INSERT INTO", text, count=1)
@@ -214,7 +227,20 @@ class Session:
         tree = trees[0]
         if replace and isinstance(tree, exp.Insert):
             tree.set("replace", True)
-        return self.execute_tree(tree, bind_params(params))
+        self.current_text, self.current_tree = text, tree
+        try:
+            return self.execute_tree(tree, bind_params(params))
+        finally:
+            self.current_text = self.current_tree = None
+
+    def plan_key(self, text: str, params: Any) -> tuple[Any, ...]:
+        """What a cached translation depends on besides the text."""
+        version = 0
+        if self.database and self.database in self.store.attached(self.conn):
+            row = self.conn.execute(f'PRAGMA "{self.database}".schema_version').fetchone()
+            version = row[0] if row else 0
+        kind = "list" if isinstance(params, list | tuple) else type(params).__name__
+        return (text, self.database, self.store.catalog_generation, version, kind)
 
     def execute_many(self, sql: str, seq_of_params: Sequence[Params]) -> Result:
         """Run one statement for many parameter sets, all-or-nothing.
@@ -438,12 +464,25 @@ class Session:
                 described.append(())
             return True
 
+        if self._seen_generation != self.store.catalog_generation:
+            # Cached prepared statements describe tables as they were: drop them after DDL.
+            self.conn.cache_flush()
+            self._seen_generation = self.store.catalog_generation
         cursor.set_exec_trace(trace)
         cursor.execute(sql, bindings)
         rows = cursor.fetchall()
-        if not described or not described[-1]:
+        description = described[-1] if described else ()
+        if rows and len(rows[0]) != len(description):
+            # Another process changed the table under a cached statement: describe afresh.
+            described.clear()
+            cursor = self.conn.cursor()
+            cursor.set_exec_trace(trace)
+            cursor.execute(sql, bindings, can_cache=False)
+            rows = cursor.fetchall()
+            description = described[-1] if described else ()
+        if not description:
             return Result(rowcount=self.conn.changes())
-        return self.build_result(described[-1], rows, static_types)
+        return self.build_result(description, rows, static_types)
 
     def build_result(
         self,

@@ -98,6 +98,9 @@ class Translator:
 
     def __init__(self, session: Session):
         self.session = session
+        # Set when a translation bakes in session state (variables, information_schema),
+        # which makes the result unfit for the plan cache.
+        self.volatile = False
 
     # -- entry points -----------------------------------------------------------------
     def prepare(self, tree: exp.Expression) -> Scope:
@@ -122,6 +125,7 @@ class Translator:
             if not db and table.name.lower() in cte_names:
                 continue
             if db.lower() == INFO_SCHEMA:
+                self.volatile = True
                 self.session.information_schema.materialize(table.name)
                 table.set("db", exp.to_identifier(INFO_SCHEMA_ALIAS))
                 continue
@@ -178,6 +182,7 @@ class Translator:
                 continue
             else:
                 continue
+            self.volatile = True
             node.replace(literal(value))
 
     # -- vectors ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections import OrderedDict
 from typing import Any, ClassVar
 
 import apsw
@@ -17,6 +18,7 @@ from autovec.storage.datadir import DataDirectory
 from autovec.storage.vector_cache import VectorCache
 
 BUSY_TIMEOUT_MS = 10_000
+PLAN_CACHE_SIZE = 256
 
 
 class Store:
@@ -32,7 +34,7 @@ class Store:
         self.catalog_generation = 0  # bumped by every DDL in this process
         self._catalogs: dict[str, tuple[int, int, dict[str, Any]]] = {}
         self._next_connection_id = 0
-        self.shared: dict[str, Any] = {}  # caches owned by upper layers (parsed schemas, …)
+        self._plans: OrderedDict[Any, Any] = OrderedDict()  # translated statements, by text
 
     @classmethod
     def open(cls, path: str) -> Store:
@@ -51,6 +53,17 @@ class Store:
         with self.lock:
             self._next_connection_id += 1
             return self._next_connection_id
+
+    # -- translated statements ----------------------------------------------------------
+    def remember_plan(self, key: Any, plan: Any) -> None:
+        with self.lock:
+            self._plans[key] = plan
+            self._plans.move_to_end(key)
+            while len(self._plans) > PLAN_CACHE_SIZE:
+                self._plans.popitem(last=False)
+
+    def plan(self, key: Any) -> Any:
+        return self._plans.get(key)
 
     # -- SQLite connections -----------------------------------------------------------
     def connect(self) -> apsw.Connection:
@@ -102,6 +115,7 @@ class Store:
         with self.lock:
             self.catalog_generation += 1
             self._catalogs.clear()
+            self._plans.clear()
             self.vectors.clear()
 
 
