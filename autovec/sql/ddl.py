@@ -395,6 +395,10 @@ def add_index(schema: TableSchema, index: IndexDef) -> None:
 def validate(schema: TableSchema) -> None:
     if not schema.columns:
         raise errors.OperationalError("A table must have at least 1 column", 1113, "42000")
+    from autovec.sql import auto_embedding
+
+    for column in schema.columns:
+        auto_embedding.validate_column(column)
     autos = [c for c in schema.columns if c.auto_increment]
     if len(autos) > 1:
         raise errors.OperationalError(

@@ -82,8 +82,11 @@ def execute_insert(session: Session, tree: exp.Insert, bindings: Any) -> Result:
 class InsertPlan:
     """A translated INSERT: SQLite text plus what is needed to report its result."""
 
-    def __init__(self, sql: str, schema: TableSchema, rows_per_execution: int | None):
+    def __init__(
+        self, sql: str, database: str, schema: TableSchema, rows_per_execution: int | None
+    ):
         self.sql = sql
+        self.database = database
         self.schema = schema
         self.rows_per_execution = rows_per_execution  # None for INSERT … SELECT
 
@@ -138,7 +141,7 @@ def plan_insert(session: Session, tree: exp.Insert) -> InsertPlan:
         tree.set("alternative", "REPLACE")
         tree.set("replace", None)
     session.translator.prepare(tree)
-    return InsertPlan(session.translator.sql(tree), schema, rows_per_execution)
+    return InsertPlan(session.translator.sql(tree), _database, schema, rows_per_execution)
 
 
 def _is_default_keyword(value: exp.Expression) -> bool:
@@ -159,6 +162,7 @@ def run_insert(session: Session, plan: InsertPlan, all_bindings: list[Any]) -> R
             session.conn.executemany(plan.sql, all_bindings)
         changed = session.conn.total_changes() - before
         last = session.conn.last_insert_rowid()
+        _fill_generated(session, plan.database, plan.schema, None)
     result = Result(rowcount=changed)
     schema = plan.schema
     if schema.rowid_column is not None and schema.rowid_column.auto_increment and changed:
@@ -251,7 +255,8 @@ def execute_update(session: Session, tree: exp.Update, bindings: Any) -> Result:
     table = tree.this
     if not isinstance(table, exp.Table) or tree.args.get("joins"):
         raise errors.unsupported("multi-table UPDATE is not supported yet; use a subquery in WHERE")
-    _database, schema = _target(session, table)
+    database, schema = _target(session, table)
+    targets = {a.this.name.lower() for a in tree.expressions}
     _assignments(tree, schema)
     _limit_by_rowid(tree, table)
     session.translator.prepare(tree)
@@ -260,7 +265,20 @@ def execute_update(session: Session, tree: exp.Update, bindings: Any) -> Result:
         before = session.conn.total_changes()
         session.conn.execute(sql, bindings)
         changed = session.conn.total_changes() - before
+        _fill_generated(session, database, schema, targets)
     return Result(rowcount=changed)
+
+
+def _fill_generated(
+    session: Session, database: str, schema: TableSchema, changed_columns: set[str] | None
+) -> None:
+    """Compute generated columns (EMBED_TEXT included) for the rows this statement wrote."""
+    if not any(c.generated is not None for c in schema.columns):
+        return
+    from autovec.sql.auto_embedding import fill_generated
+
+    rowids = session._statement_rows.get((database, schema.name.lower()), set())
+    fill_generated(session, database, schema, set(rowids), changed_columns)
 
 
 def execute_delete(session: Session, tree: exp.Delete, bindings: Any) -> Result:

@@ -21,7 +21,16 @@ import numpy as np
 from sqlglot import exp
 
 from autovec import errors
-from autovec.sql import ddl, dml, internal_functions, mysql_functions, query, show, vector_functions
+from autovec.sql import (
+    auto_embedding,
+    ddl,
+    dml,
+    internal_functions,
+    mysql_functions,
+    query,
+    show,
+    vector_functions,
+)
 from autovec.sql import variables as sysvars
 from autovec.sql.information_schema import InformationSchema
 from autovec.sql.parser import Special, parse, prepare_text, special
@@ -71,6 +80,7 @@ class Session:
         vector_functions.register(self.conn)
         mysql_functions.register(self.conn)
         internal_functions.register(self.conn)
+        auto_embedding.register(self)
         self.conn.set_update_hook(self._on_row_change)
         if not store.datadir.exists(DEFAULT_DATABASE):
             store.datadir.create(DEFAULT_DATABASE)

@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from autovec import errors
 from autovec.sql import mysql_functions
-from autovec.sql.schema import TableSchema
+from autovec.sql.schema import ColumnDef, TableSchema
 from autovec.sql.types import SqlType, from_sqlglot
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ VECTOR_FUNCTIONS = {
     "__AV_VEC_SUB",
     "__AV_VEC_MUL",
     "__AV_VEC_FROM_SORTKEY",
+    "__AV_EMBED_QUERY",
 }
 DISTANCE_FUNCTIONS = {
     "VEC_COSINE_DISTANCE": "COSINE",
@@ -76,21 +77,28 @@ def call(name: str, *args: exp.Expression) -> exp.Anonymous:
 class Scope:
     """The tables a statement reads, by alias, to give columns their types."""
 
-    def __init__(self, tables: dict[str, TableSchema]):
-        self.tables = tables
+    def __init__(self, tables: dict[str, tuple[str, TableSchema]]):
+        self.tables = tables  # alias → (database, schema)
+
+    def column(self, column: exp.Column) -> tuple[str, ColumnDef] | None:
+        """The (database, definition) a column reference reads, if it reads a table."""
+        qualifier = column.table.lower() if column.table else None
+        candidates = (
+            [self.tables[qualifier]]
+            if qualifier in self.tables
+            else []
+            if qualifier
+            else list(self.tables.values())
+        )
+        for database, schema in candidates:
+            col = schema.column(column.name)
+            if col is not None:
+                return database, col
+        return None
 
     def column_type(self, column: exp.Column) -> SqlType | None:
-        qualifier = column.table.lower() if column.table else None
-        name = column.name
-        if qualifier:
-            schema = self.tables.get(qualifier)
-            col = schema.column(name) if schema else None
-            return col.type if col else None
-        for schema in self.tables.values():
-            col = schema.column(name)
-            if col is not None:
-                return col.type
-        return None
+        found = self.column(column)
+        return found[1].type if found else None
 
 
 class Translator:
@@ -107,6 +115,7 @@ class Translator:
         """Rewrite ``tree`` in place; returns the scope used to type its columns."""
         scope = self.qualify_tables(tree)
         self.substitute_session_values(tree)
+        self.rewrite_embed_distances(tree, scope)
         self.apply_vector_semantics(tree, scope)
         mysql_functions.rewrite(tree)
         return scope
@@ -117,7 +126,7 @@ class Translator:
     # -- tables -------------------------------------------------------------------------
     def qualify_tables(self, tree: exp.Expression) -> Scope:
         cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
-        tables: dict[str, TableSchema] = {}
+        tables: dict[str, tuple[str, TableSchema]] = {}
         for table in list(tree.find_all(exp.Table)):
             if not table.name or isinstance(table.this, exp.Func):
                 continue
@@ -136,9 +145,9 @@ class Translator:
             table.set("db", exp.to_identifier(database.lower(), quoted=True))
             schema = self.session.catalog(database).get(table.name.lower())
             if schema is not None:
-                tables[table.alias_or_name.lower()] = schema
+                tables[table.alias_or_name.lower()] = (database.lower(), schema)
                 if table.alias:
-                    tables.setdefault(table.name.lower(), schema)
+                    tables.setdefault(table.name.lower(), (database.lower(), schema))
         return Scope(tables)
 
     # -- session values ---------------------------------------------------------------------
@@ -197,6 +206,29 @@ class Translator:
         if isinstance(node, exp.Add | exp.Sub | exp.Mul):
             return self.is_vector(node.this, scope) or self.is_vector(node.expression, scope)
         return function_name(node) in VECTOR_FUNCTIONS
+
+    def rewrite_embed_distances(self, tree: exp.Expression, scope: Scope) -> None:
+        """``VEC_EMBED_<M>_DISTANCE(col, 'text')`` → a distance to the embedded text."""
+        from autovec.sql import auto_embedding
+
+        for node in list(tree.find_all(exp.Anonymous)):
+            name = str(node.this).upper()
+            if name not in auto_embedding.EMBED_DISTANCES:
+                continue
+            if len(node.expressions) != 2:
+                raise errors.OperationalError(
+                    f"Incorrect parameter count in the call to native function '{name}'",
+                    1582,
+                    "42000",
+                )
+            column = node.expressions[0]
+            found = scope.column(column) if isinstance(column, exp.Column) else None
+            database = found[0] if found else (self.session.database or "")
+            node.replace(
+                auto_embedding.rewrite_embed_distance(
+                    node, found[1] if found else None, database, column.sql(dialect="mysql")
+                )
+            )
 
     def apply_vector_semantics(self, tree: exp.Expression, scope: Scope) -> None:
         # Post-order, so inner rewrites are seen by outer ones (v + v) < '[1]'.

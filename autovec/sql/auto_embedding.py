@@ -1,0 +1,306 @@
+"""Auto Embedding: ``EMBED_TEXT`` columns, ``VEC_EMBED_*_DISTANCE`` and the SQL function.
+
+- A column ``VECTOR(D) GENERATED ALWAYS AS (EMBED_TEXT('provider/model', src[, 'opts'])) STORED``
+  is filled by :func:`fill_generated` inside the writing statement's savepoint: every row
+  the statement touched is embedded in one batch (the provider layer splits it within
+  each provider's limits), then written. If embedding fails, the statement fails whole.
+- ``VEC_EMBED_<M>_DISTANCE(col, 'query')`` becomes ``VEC_<M>_DISTANCE(col,
+  __av_embed_query(db, model, 'query', opts))``: the query is embedded once, with the
+  column's model and its query-side (``key@search``) options.
+- Vectors are cached per database (``storage.embedding_cache``) outside the statement's
+  transaction, so a failed statement retried later does not pay again.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+from sqlglot import exp
+
+from autovec import errors
+from autovec.sql.parser import parse, quote_identifier
+from autovec.sql.schema import ColumnDef, TableSchema
+from autovec.storage.embedding_cache import CACHE_FILE, PersistentEmbeddingCache
+
+if TYPE_CHECKING:
+    from autovec.embeddings import EmbeddingFunction
+    from autovec.sql.session import Session
+    from autovec.storage.engine import Store
+
+EMBED_DISTANCES = {
+    "VEC_EMBED_COSINE_DISTANCE": "VEC_COSINE_DISTANCE",
+    "VEC_EMBED_L2_DISTANCE": "VEC_L2_DISTANCE",
+    "VEC_EMBED_L1_DISTANCE": "VEC_L1_DISTANCE",
+    "VEC_EMBED_NEGATIVE_INNER_PRODUCT": "VEC_NEGATIVE_INNER_PRODUCT",
+}
+
+
+@dataclass(frozen=True)
+class EmbedSpec:
+    """A parsed ``EMBED_TEXT(model, source[, options])`` column definition."""
+
+    model: str
+    source: str  # MySQL expression text of the embedded value (usually a column name)
+    options: str | None
+    columns: frozenset[str]  # lower-cased columns the source reads
+
+
+@lru_cache(maxsize=1024)
+def embed_spec(generated: str | None) -> EmbedSpec | None:
+    """The spec when a generation expression is a top-level EMBED_TEXT with literal args."""
+    if not generated:
+        return None
+    node = parse(f"SELECT {generated}")[0].expressions[0]
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if not isinstance(node, exp.Anonymous) or str(node.this).upper() != "EMBED_TEXT":
+        return None
+    args = node.expressions
+    if len(args) not in (2, 3) or not (isinstance(args[0], exp.Literal) and args[0].is_string):
+        raise errors.DatabaseError(
+            "EMBED_TEXT needs a literal 'provider/model' as its first argument", 1105
+        )
+    options = None
+    if len(args) == 3:
+        if isinstance(args[2], exp.Null):
+            options = None
+        elif isinstance(args[2], exp.Literal) and args[2].is_string:
+            options = args[2].this or None
+        else:
+            raise errors.DatabaseError("EMBED_TEXT expects options in JSON format", 1105)
+    columns = frozenset(c.name.lower() for c in args[1].find_all(exp.Column))
+    return EmbedSpec(args[0].this, args[1].sql(dialect="mysql"), options, columns)
+
+
+def generated_dependencies(generated: str) -> frozenset[str]:
+    node = parse(f"SELECT {generated}")[0]
+    return frozenset(c.name.lower() for c in node.find_all(exp.Column))
+
+
+def embedding_error(exc: Exception) -> errors.DatabaseError:
+    return errors.DatabaseError(str(exc), getattr(exc, "errno", 1105))
+
+
+class Embedder:
+    """Embedding functions and persistent caches of one store (data directory)."""
+
+    _by_store: ClassVar[weakref.WeakKeyDictionary[Store, Embedder]] = weakref.WeakKeyDictionary()
+    _registry_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, store: Store):
+        from autovec.embeddings import KeyResolver
+
+        self.store = store
+        self.keys = KeyResolver(store.datadir.settings)
+        self._functions: dict[tuple[str, str], EmbeddingFunction] = {}
+        self._caches: dict[str, PersistentEmbeddingCache] = {}
+        self._lock = threading.RLock()
+
+    @classmethod
+    def of(cls, store: Store) -> Embedder:
+        with cls._registry_lock:
+            embedder = cls._by_store.get(store)
+            if embedder is None:
+                embedder = cls._by_store[store] = cls(store)
+            return embedder
+
+    def cache(self, database: str) -> PersistentEmbeddingCache:
+        with self._lock:
+            cache = self._caches.get(database)
+            if cache is None:
+                datadir = self.store.datadir
+                path = (
+                    ":memory:"
+                    if datadir.in_memory
+                    else str(datadir.database_dir(database) / CACHE_FILE)
+                )
+                cache = self._caches[database] = PersistentEmbeddingCache(path)
+            return cache
+
+    def function(self, database: str, model: str) -> EmbeddingFunction:
+        from autovec.embeddings import EmbeddingFunction
+
+        with self._lock:
+            fn = self._functions.get((database, model))
+            if fn is None:
+                fn = EmbeddingFunction(model, keys=self.keys, cache=self.cache(database))
+                self._functions[(database, model)] = fn
+            return fn
+
+    def embed(
+        self, database: str, model: str, texts: list[str], kind: str, options: str | None
+    ) -> np.ndarray:
+        from autovec.embeddings import EmbeddingError
+
+        try:
+            return self.function(database, model).embed(texts, kind, options)  # type: ignore[arg-type]
+        except EmbeddingError as exc:
+            raise embedding_error(exc) from None
+
+
+def validate_column(column: ColumnDef) -> None:
+    """CREATE/ALTER-time checks of an EMBED_TEXT column: name, options, dimensions."""
+    spec = embed_spec(column.generated)
+    if spec is None:
+        return
+    if not column.type.is_vector:
+        raise errors.DatabaseError(
+            f"EMBED_TEXT() produces a VECTOR; column '{column.name}' is {column.type.sql()}", 1105
+        )
+    from autovec.embeddings import EmbeddingError, check_column
+
+    try:
+        check_column(spec.model, spec.options, column.type.dimensions)
+    except EmbeddingError as exc:
+        raise embedding_error(exc) from None
+
+
+def fill_generated(
+    session: Session,
+    database: str,
+    schema: TableSchema,
+    rowids: set[int],
+    changed_columns: set[str] | None = None,
+    progress: Any = None,
+) -> None:
+    """Compute the generated columns of the given rows (inside the caller's statement)."""
+    if not rowids:
+        return
+    table = f"{quote_identifier(database)}.{quote_identifier(schema.name)}"
+    for column in schema.columns:
+        if column.generated is None:
+            continue
+        spec = embed_spec(column.generated)
+        reads = spec.columns if spec is not None else generated_dependencies(column.generated)
+        if changed_columns is not None and not (reads & changed_columns):
+            continue  # an UPDATE that leaves the source alone keeps its vector
+        ids = sorted(rowids)
+        if spec is None:
+            _fill_expression(session, table, column, ids)
+        else:
+            _fill_embeddings(session, database, table, column, spec, ids, progress)
+
+
+def _source_sql(session: Session, source: str) -> str:
+    tree = parse(f"SELECT {source}")[0]
+    session.translator.substitute_session_values(tree)
+    from autovec.sql import mysql_functions
+
+    mysql_functions.rewrite(tree)
+    return str(tree.expressions[0].sql(dialect="sqlite"))
+
+
+def _fill_expression(session: Session, table: str, column: ColumnDef, ids: list[int]) -> None:
+    from autovec.sql.ddl import _store_sql
+
+    expression = _store_sql(_source_sql(session, column.generated or "NULL"), column)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        session.conn.execute(
+            f"UPDATE {table} SET {quote_identifier(column.name)} = {expression} WHERE rowid IN ({marks})",
+            chunk,
+        )
+
+
+def _fill_embeddings(
+    session: Session,
+    database: str,
+    table: str,
+    column: ColumnDef,
+    spec: EmbedSpec,
+    ids: list[int],
+    progress: Any,
+) -> None:
+    source = _source_sql(session, spec.source)
+    pending: list[tuple[int, str]] = []
+    nulls: list[int] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for rowid, value in session.conn.execute(
+            f"SELECT rowid, {source} FROM {table} WHERE rowid IN ({marks})", chunk
+        ):
+            text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+            if text is None or (isinstance(text, str) and not text.strip()):
+                nulls.append(rowid)  # NULL (or empty) source → NULL vector
+            else:
+                pending.append((rowid, str(text)))
+    name = quote_identifier(column.name)
+    if nulls:
+        session.conn.executemany(
+            f"UPDATE {table} SET {name} = NULL WHERE rowid = ?", [(r,) for r in nulls]
+        )
+    if not pending:
+        return
+    embedder = Embedder.of(session.store)
+    vectors = embedder.embed(
+        database, spec.model, [text for _, text in pending], "document", spec.options
+    )
+    dims = column.type.dimensions
+    if dims is not None and vectors.shape[1] != dims:
+        raise errors.DataError(
+            f"vector has {vectors.shape[1]} dimensions, does not fit VECTOR({dims})", 1105
+        )
+    blobs = np.ascontiguousarray(vectors, dtype="<f4")
+    session.conn.executemany(
+        f"UPDATE {table} SET {name} = ? WHERE rowid = ?",
+        [(blobs[i].tobytes(), rowid) for i, (rowid, _) in enumerate(pending)],
+    )
+    if progress is not None:
+        progress(len(pending))
+
+
+# -- VEC_EMBED_*_DISTANCE ------------------------------------------------------------------------
+
+
+def rewrite_embed_distance(
+    node: exp.Anonymous, column: ColumnDef | None, database: str, argument: str
+) -> exp.Expression:
+    """``VEC_EMBED_<M>_DISTANCE(col, q)`` → ``VEC_<M>_DISTANCE(col, __av_embed_query(…))``."""
+    name = str(node.this).upper()
+    spec = embed_spec(column.generated) if column is not None else None
+    if spec is None:
+        raise errors.DatabaseError(
+            f"{name}() first argument must be a vector embedding column generated by EMBED_TEXT(), got {argument}",
+            1105,
+        )
+    col, query = node.expressions
+    options: exp.Expression = exp.Literal.string(spec.options) if spec.options else exp.Null()
+    embedded = exp.Anonymous(
+        this="__av_embed_query",
+        expressions=[exp.Literal.string(database), exp.Literal.string(spec.model), query, options],
+    )
+    return exp.Anonymous(this=EMBED_DISTANCES[name], expressions=[col, embedded])
+
+
+def register(session: Session) -> None:
+    """SQL functions that embed: ``EMBED_TEXT`` and the query-side helper."""
+    store = session.store
+
+    def embed_text(model: Any, text: Any, options: Any = None) -> bytes | None:
+        if text is None or model is None:
+            return None
+        database = session.database or "test"
+        vector = Embedder.of(store).embed(
+            database, str(model), [str(text)], "document", options or None
+        )[0]
+        return np.ascontiguousarray(vector, dtype="<f4").tobytes()
+
+    def embed_query(database: Any, model: Any, text: Any, options: Any) -> bytes | None:
+        if text is None:
+            return None
+        vector = Embedder.of(store).embed(
+            str(database), str(model), [str(text)], "query", options or None
+        )[0]
+        return np.ascontiguousarray(vector, dtype="<f4").tobytes()
+
+    conn = session.conn
+    conn.create_scalar_function("EMBED_TEXT", embed_text, 2, deterministic=True)
+    conn.create_scalar_function("EMBED_TEXT", embed_text, 3, deterministic=True)
+    conn.create_scalar_function("__av_embed_query", embed_query, 4, deterministic=True)
