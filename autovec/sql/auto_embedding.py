@@ -17,7 +17,7 @@ import threading
 import weakref
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
 from sqlglot import exp
@@ -301,6 +301,6 @@ def register(session: Session) -> None:
         return np.ascontiguousarray(vector, dtype="<f4").tobytes()
 
     conn = session.conn
-    conn.create_scalar_function("EMBED_TEXT", embed_text, 2, deterministic=True)
-    conn.create_scalar_function("EMBED_TEXT", embed_text, 3, deterministic=True)
-    conn.create_scalar_function("__av_embed_query", embed_query, 4, deterministic=True)
+    conn.create_scalar_function("EMBED_TEXT", cast(Any, embed_text), 2, deterministic=True)
+    conn.create_scalar_function("EMBED_TEXT", cast(Any, embed_text), 3, deterministic=True)
+    conn.create_scalar_function("__av_embed_query", cast(Any, embed_query), 4, deterministic=True)
