@@ -13,8 +13,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -167,13 +170,14 @@ def fill_generated(
     rowids: set[int],
     changed_columns: set[str] | None = None,
     progress: Any = None,
+    only: set[str] | None = None,
 ) -> None:
     """Compute the generated columns of the given rows (inside the caller's statement)."""
     if not rowids:
         return
     table = f"{quote_identifier(database)}.{quote_identifier(schema.name)}"
     for column in schema.columns:
-        if column.generated is None:
+        if column.generated is None or (only is not None and column.name not in only):
             continue
         spec = embed_spec(column.generated)
         reads = spec.columns if spec is not None else generated_dependencies(column.generated)
@@ -254,6 +258,103 @@ def _fill_embeddings(
     )
     if progress is not None:
         progress(len(pending))
+
+
+# -- back-filling a new EMBED_TEXT column ------------------------------------------------------
+
+BACKFILL_BATCH = 256
+
+
+def run_backfills(session: Session) -> None:
+    """Fill the EMBED_TEXT columns queued by ALTER TABLE, in committed batches."""
+    while session.pending_backfills:
+        database, table = session.pending_backfills.pop(0)
+        backfill(session, database, table)
+
+
+def resume_backfills(session: Session, database: str) -> None:
+    """Finish back-fills a crashed or interrupted process left behind."""
+    for schema in list(session.catalog(database).values()):
+        if schema.options.get("backfill"):
+            backfill(session, database, schema.name)
+
+
+@contextmanager
+def _backfill_lock(session: Session, database: str, table: str) -> Iterator[bool]:
+    """True when this process may back-fill the table (no other process is doing it)."""
+    datadir = session.store.datadir
+    if datadir.in_memory:
+        yield True
+        return
+    path = datadir.database_dir(database) / f"backfill-{table.lower()}.lock"
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def backfill(session: Session, database: str, table: str) -> None:
+    """Embed the rows of queued columns batch by batch, each batch its own transaction.
+
+    Progress is recorded in the catalog (the last rowid done), so a crash loses at most
+    one batch, and readers are never blocked for longer than one batch's write.
+    """
+    with _backfill_lock(session, database, table) as mine:
+        if mine:
+            _backfill(session, database, table)
+
+
+def _backfill(session: Session, database: str, table: str) -> None:
+    from autovec.sql.ddl import _save
+
+    schema = session.table(database, table)
+    pending: dict[str, int] = dict(schema.options.get("backfill", {}))
+    qtable = f"{quote_identifier(database)}.{quote_identifier(schema.name)}"
+    for name, start in pending.items():
+        column = schema.column(name)
+        if column is None:
+            continue
+        quoted = quote_identifier(column.name)
+        total_row = session.conn.execute(
+            f"SELECT count(*) FROM {qtable} WHERE rowid > ?", (start,)
+        ).fetchone()
+        total, done, last = int(total_row[0]) if total_row else 0, 0, start
+        label = f"embedding {schema.name}.{column.name}"
+        while True:
+            ids = [
+                r[0]
+                for r in session.conn.execute(
+                    f"SELECT rowid FROM {qtable} WHERE rowid > ? AND {quoted} IS NULL ORDER BY rowid LIMIT ?",
+                    (last, BACKFILL_BATCH),
+                )
+            ]
+            if not ids:
+                break
+            current = session.table(database, table)
+            with session.write_statement():
+                fill_generated(session, database, current, set(ids), only={column.name})
+                marker = dict(current.options.get("backfill", {}))
+                marker[column.name] = ids[-1]
+                current.options = {**current.options, "backfill": marker}
+                _save(session, database, current)
+            session.commit()
+            done += len(ids)
+            last = ids[-1]
+            if session.progress is not None:
+                session.progress(min(done, total), total, label)
+        current = session.table(database, table)
+        marker = {k: v for k, v in current.options.get("backfill", {}).items() if k != column.name}
+        current.options = {**current.options, "backfill": marker}
+        with session.write_statement():
+            _save(session, database, current)
+        session.commit()
+    session.store.invalidate_catalogs()
 
 
 # -- VEC_EMBED_*_DISTANCE ------------------------------------------------------------------------

@@ -60,7 +60,11 @@ def execute_ddl(session: Session, tree: exp.Expression, bindings: Any) -> Result
         if kind == "VIEW":
             return _run(session, lambda: _drop_view(session, tree))
     if isinstance(tree, exp.Alter):
-        return _run(session, lambda: _alter_table(session, tree))
+        result = _run(session, lambda: _alter_table(session, tree))
+        from autovec.sql.auto_embedding import run_backfills
+
+        run_backfills(session)
+        return result
     if isinstance(tree, exp.TruncateTable):
         return _run(session, lambda: _truncate(session, tree))
     raise errors.unsupported(f"Unsupported DDL: {tree.sql(dialect='mysql')[:80]}")
@@ -914,10 +918,38 @@ def _alter_table(session: Session, tree: exp.Alter) -> Result:
                 f"Unsupported ALTER TABLE clause: {action.sql(dialect='mysql')}"
             )
     validate(schema)
+    new_generated = [c for c in schema.columns if c.generated is not None and old.column(c.name) is None]
+    embedded = _queue_backfills(schema, new_generated)
     apply_schema_change(session, database, old, schema, renames, conversions)
+    computed = [c.name for c in new_generated if c.name not in embedded]
+    if computed:  # plain generated columns are computed within the ALTER itself
+        from autovec.sql.auto_embedding import fill_generated
+
+        everything = {
+            r[0]
+            for r in session.conn.execute(
+                f"SELECT rowid FROM {quote_identifier(database)}.{quote_identifier(schema.name)}"
+            )
+        }
+        fill_generated(session, database, schema, everything, only=set(computed))
     if new_name is not None and new_name.lower() != schema.name.lower():
         rename_table(session, database, schema.name, database, new_name)
+    if embedded:
+        session.pending_backfills.append((database, new_name or schema.name))
     return Result(rowcount=0)
+
+
+def _queue_backfills(schema: TableSchema, added: list[ColumnDef]) -> list[str]:
+    """Mark new EMBED_TEXT columns for back-filling after the ALTER commits (resumable)."""
+    from autovec.sql.auto_embedding import embed_spec
+
+    names = [c.name for c in added if embed_spec(c.generated) is not None]
+    if names:
+        schema.options = {
+            **schema.options,
+            "backfill": {**schema.options.get("backfill", {}), **dict.fromkeys(names, -(2**63))},
+        }
+    return names
 
 
 def _insert_column(schema: TableSchema, column: ColumnDef, position: exp.Expression | None) -> None:

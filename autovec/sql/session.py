@@ -74,6 +74,9 @@ class Session:
         self._versions_unknown = False
         self._depth = 0  # nesting of write_statement (executemany wraps statements)
         self._seen_generation = store.catalog_generation
+        self.pending_backfills: list[tuple[str, str]] = []
+        # Long statements (back-fills, index builds) report (done, total, label) here.
+        self.progress: Callable[[int, int, str], None] | None = None
         self.current_text: str | None = None  # the statement text being run, for the plan cache
         self.current_tree: exp.Expression | None = None
         self.closed = False
@@ -106,6 +109,8 @@ class Session:
             raise errors.unknown_database(database)
         self.attach(database)
         self.database = database.lower()
+        if not self.conn.in_transaction:
+            auto_embedding.resume_backfills(self, self.database)
 
     def require_database(self) -> str:
         if not self.database:
@@ -413,6 +418,10 @@ class Session:
         outer_rows, self._statement_rows = self._statement_rows, {}
         self._depth += 1
         versions_before = {key: list(v) for key, v in self.pending_versions.items()}
+        if not self.conn.in_transaction:
+            # Take the write lock first (waiting for it if need be): a statement that
+            # reads before it writes could otherwise find its snapshot outdated.
+            self.conn.execute("BEGIN IMMEDIATE")
         self.conn.execute("SAVEPOINT __av_statement")
         try:
             yield
@@ -420,11 +429,20 @@ class Session:
         except BaseException:
             self.conn.execute("ROLLBACK TO __av_statement")
             self.conn.execute("RELEASE __av_statement")
+            if self._depth == 1 and not self.explicit_transaction and self.autocommit:
+                self.conn.execute("ROLLBACK")
             self.pending_versions = versions_before  # those bumps were rolled back too
             self._statement_rows = outer_rows
             self._depth -= 1
             raise
         self.conn.execute("RELEASE __av_statement")
+        if (
+            self._depth == 1
+            and not self.explicit_transaction
+            and self.autocommit
+            and self.conn.in_transaction
+        ):
+            self.conn.execute("COMMIT")
         for key, rows in self._statement_rows.items():
             self.pending_rows.setdefault(key, set()).update(rows)
             outer_rows.setdefault(key, set()).update(rows)

@@ -1,0 +1,98 @@
+"""ALTER TABLE … ADD COLUMN … EMBED_TEXT back-fills existing rows: batched, resumable, readable."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import autovec
+from tests.conftest import rows
+from tests.mock_providers.huggingface import HuggingFaceMock
+
+ADD = (
+    "ALTER TABLE notes ADD COLUMN v VECTOR(1024) "
+    "GENERATED ALWAYS AS (EMBED_TEXT('huggingface/BAAI/bge-m3', body)) STORED"
+)
+
+
+def make_notes(datadir: Path, mock: HuggingFaceMock, count: int) -> None:
+    conn = autovec.connect(datadir, autocommit=True)
+    cur = conn.cursor()
+    for name, value in mock.variables().items():
+        cur.execute(f"SET @@GLOBAL.{name} = %s", [value])
+    cur.execute("CREATE TABLE notes (id INT PRIMARY KEY, body TEXT)")
+    cur.executemany(
+        "INSERT INTO notes VALUES (%s, %s)",
+        [(i, f"note number {i}" if i % 10 else None) for i in range(count)],
+    )
+    conn.close()
+
+
+def test_add_embedding_column_backfills_with_progress(
+    datadir: Path, huggingface_mock: HuggingFaceMock
+) -> None:
+    make_notes(datadir, huggingface_mock, 600)
+    conn = autovec.connect(datadir, autocommit=True)
+    reports: list[tuple[int, int, str]] = []
+    conn.session.progress = lambda done, total, label: reports.append((done, total, label))
+    cur = conn.cursor()
+    cur.execute(ADD)
+    assert rows(cur, "SELECT count(*) FROM notes WHERE v IS NOT NULL") == [(540,)]
+    assert rows(cur, "SELECT count(*) FROM notes WHERE v IS NULL AND body IS NULL") == [(60,)]
+    assert reports[-1] == (600, 600, "embedding notes.v") and len(reports) == 3
+    assert "backfill" not in str(rows(cur, "SHOW CREATE TABLE notes"))
+    # New rows are embedded by their own INSERT from now on.
+    cur.execute("INSERT INTO notes VALUES (1000, 'fresh')")
+    assert rows(cur, "SELECT VEC_DIMS(v) FROM notes WHERE id = 1000") == [(1024,)]
+    conn.close()
+
+
+RESUMER = """
+import sys, autovec
+conn = autovec.connect(sys.argv[1], autocommit=True)
+conn.session.progress = lambda done, total, label: print("progress", done, flush=True)
+conn.cursor().execute(sys.argv[2])
+print("done", flush=True)
+"""
+
+
+def test_backfill_resumes_after_a_crash_and_table_stays_readable(datadir: Path) -> None:
+    with HuggingFaceMock(api_key="hf_test0123456789abcdef", latency=0.05) as mock:
+        make_notes(datadir, mock, 2000)
+        process = subprocess.Popen(
+            [sys.executable, "-c", RESUMER, str(datadir), ADD], stdout=subprocess.PIPE, text=True
+        )
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("progress")
+        # Readable while the back-fill runs in another process.
+        reader = autovec.connect(datadir, autocommit=True)
+        assert rows(reader.cursor(), "SELECT count(*) FROM notes") == [(2000,)]
+        reader.close()
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        partial = autovec.connect(datadir, database=None, autocommit=True)
+        filled = rows(partial.cursor(), "SELECT count(*) FROM test.notes WHERE v IS NOT NULL")[0][0]
+        partial.close()
+        assert 0 < filled < 1800
+        time.sleep(0.1)
+        resumed = autovec.connect(datadir, autocommit=True)  # USE test resumes it
+        assert rows(resumed.cursor(), "SELECT count(*) FROM notes WHERE v IS NOT NULL") == [(1800,)]
+        resumed.close()
+
+
+def test_plain_generated_column_is_computed(cur: autovec.Cursor) -> None:
+    cur.execute("CREATE TABLE g (a INT, b INT, s INT GENERATED ALWAYS AS (a + b) STORED)")
+    cur.execute("INSERT INTO g (a, b) VALUES (1, 2), (3, 4)")
+    cur.execute("UPDATE g SET a = 10 WHERE b = 2")
+    assert rows(cur, "SELECT s FROM g ORDER BY b") == [(12,), (7,)]
+    cur.execute("ALTER TABLE g ADD COLUMN d INT GENERATED ALWAYS AS (b * 2) STORED")
+    assert rows(cur, "SELECT d FROM g ORDER BY b") == [(4,), (8,)]
+    with pytest.raises(autovec.OperationalError) as info:
+        cur.execute("INSERT INTO g (a, b, s) VALUES (1, 1, 1)")
+    assert info.value.args[0] == 3105
