@@ -84,6 +84,9 @@ def run_sql(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"ERROR: cannot open data directory {args.db!r}: {exc}", file=sys.stderr)
         return 1
+    from autovec.cli.progress import progress_printer
+
+    connection.session.progress = progress_printer()  # back-fills and index builds draw a bar
     try:
         typing = _stdin_is_terminal()
         interactive = args.execute is None and (args.interactive or typing)
