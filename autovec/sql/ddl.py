@@ -918,7 +918,9 @@ def _alter_table(session: Session, tree: exp.Alter) -> Result:
                 f"Unsupported ALTER TABLE clause: {action.sql(dialect='mysql')}"
             )
     validate(schema)
-    new_generated = [c for c in schema.columns if c.generated is not None and old.column(c.name) is None]
+    new_generated = [
+        c for c in schema.columns if c.generated is not None and old.column(c.name) is None
+    ]
     embedded = _queue_backfills(schema, new_generated)
     apply_schema_change(session, database, old, schema, renames, conversions)
     computed = [c.name for c in new_generated if c.name not in embedded]

@@ -210,17 +210,31 @@ class MockServer:
     def _serve(self, req: Recorded) -> Reply | None:
         with self._lock:
             self.requests.append(req)
+            failure = self._failures.popleft() if self._failures else None
+        if failure is not None:
+            reply = self._render_failure(failure, req)
+            if reply is not None:
+                return reply
+        return self.route(req, failure)
+
+    def _respond(self, req: Recorded) -> tuple[Reply, bytes]:
+        """Serve one request taking ``latency`` seconds in all, like a remote service.
+
+        The reply is computed first and the rest of the latency slept afterwards, so the
+        mock's own CPU time (JSON, vectors) overlaps the latency instead of adding to it.
+        """
+        started = time.monotonic()
+        with self._lock:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
-            failure = self._failures.popleft() if self._failures else None
         try:
-            if self.latency:
-                time.sleep(self.latency)
-            if failure is not None:
-                reply = self._render_failure(failure, req)
-                if reply is not None:
-                    return reply
-            return self.route(req, failure)
+            reply = self._serve(req)
+            assert reply is not None
+            payload = reply.encode()
+            remaining = self.latency - (time.monotonic() - started)
+            if remaining > 0:
+                time.sleep(remaining)
+            return reply, payload
         finally:
             with self._lock:
                 self.in_flight -= 1
@@ -307,9 +321,7 @@ def _make_handler(server: MockServer) -> type[BaseHTTPRequestHandler]:
                 raw=raw,
                 body=body,
             )
-            reply = server._serve(req)
-            assert reply is not None
-            payload = reply.encode()
+            reply, payload = server._respond(req)
             try:
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json")
