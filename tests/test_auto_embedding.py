@@ -9,6 +9,7 @@ import pytest
 
 import autovec
 from tests.conftest import rows
+from tests.mock_providers.dashscope import DashScopeMock
 from tests.mock_providers.huggingface import HuggingFaceMock
 from tests.mock_providers.jina import JinaMock
 from tests.mock_providers.server import fake_vector
@@ -41,7 +42,7 @@ def seed(cur: autovec.Cursor, model: str, dims: int, options: str = "") -> list[
     return [r[0] for r in cur.fetchall()]
 
 
-def configure(cur: autovec.Cursor, mock: HuggingFaceMock | JinaMock) -> None:
+def configure(cur: autovec.Cursor, mock: HuggingFaceMock | JinaMock | DashScopeMock) -> None:
     for name, value in mock.variables().items():
         cur.execute(f"SET @@GLOBAL.{name} = %s", [value])
 
@@ -206,3 +207,26 @@ def test_embed_text_function_and_persistent_cache(
     ) == [(1024,)]
     assert huggingface_mock.requests == []
     again.close()
+
+
+def test_batches_paid_for_survive_a_failed_statement(
+    cur: autovec.Cursor, dashscope_mock: DashScopeMock
+) -> None:
+    """DashScope v4 takes 10 texts a request: 15 rows are 2 requests, one of which fails."""
+    configure(cur, dashscope_mock)
+    cur.execute(
+        "CREATE TABLE ds (id INT PRIMARY KEY, body TEXT, "
+        "v VECTOR(1024) GENERATED ALWAYS AS (EMBED_TEXT('dashscope/text-embedding-v4', body)) STORED)"
+    )
+    bodies = [f"text number {i}" for i in range(15)]
+    dashscope_mock.fail_next("unauthorized")
+    with pytest.raises(autovec.DatabaseError):
+        cur.executemany("INSERT INTO ds VALUES (%s, %s)", list(enumerate(bodies)))
+    assert rows(cur, "SELECT count(*) FROM ds") == [(0,)]
+    first_attempt = [len(r.body["input"]["texts"]) for r in dashscope_mock.requests]
+    assert sorted(first_attempt) == [5, 10]
+    dashscope_mock.clear()
+    cur.executemany("INSERT INTO ds VALUES (%s, %s)", list(enumerate(bodies)))
+    retried = [len(r.body["input"]["texts"]) for r in dashscope_mock.requests]
+    assert len(retried) == 1 and retried[0] in (5, 10)  # only the batch that failed is sent again
+    assert rows(cur, "SELECT count(*) FROM ds WHERE v IS NOT NULL") == [(15,)]

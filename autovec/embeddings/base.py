@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import base64
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -94,6 +95,14 @@ def estimate_tokens(item: EmbedInput) -> int:
     if isinstance(item, ImageInput):
         return 1024
     return len(item.encode("utf-8")) // 3 + 1
+
+
+#: Set by :class:`~autovec.embeddings.function.EmbeddingFunction` around a provider call:
+#: remote providers hand each batch to it as soon as it arrives, so the vectors of a call
+#: that fails later (one batch out of many) are already cached and not paid for again.
+batch_sink: ContextVar[Callable[[Sequence[Any], np.ndarray], None] | None] = ContextVar(
+    "batch_sink", default=None
+)
 
 
 class EmbeddingProvider(ABC):

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from autovec.embeddings.base import EmbeddingProvider, ModelRef, parse_model_name
+from autovec.embeddings.base import EmbeddingProvider, ModelRef, batch_sink, parse_model_name
 from autovec.embeddings.cache import EmbeddingCache, LRUEmbeddingCache, NullCache
 from autovec.embeddings.catalog import ModelSpec, check_dimensions, lookup
 from autovec.embeddings.errors import (
@@ -311,7 +311,17 @@ class EmbeddingFunction:
         vectors: list[np.ndarray | None] = list(cache.get_many(self.model_name, options_key, texts))
         missing = [i for i, vec in enumerate(vectors) if vec is None]
         if missing:
-            fresh = provider.embed([unique[i] for i in missing], kind=kind, options=opts)
+
+            def keep(batch: Sequence[EmbedInput], vectors: np.ndarray) -> None:
+                cache.put_many(
+                    self.model_name, options_key, [cache_text(x) for x in batch], list(vectors)
+                )
+
+            token = batch_sink.set(keep)
+            try:
+                fresh = provider.embed([unique[i] for i in missing], kind=kind, options=opts)
+            finally:
+                batch_sink.reset(token)
             if fresh.shape[0] != len(missing):
                 raise EmbeddingResponseError(
                     f"{provider.display_name}: got {fresh.shape[0]} vectors for "

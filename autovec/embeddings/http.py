@@ -30,6 +30,7 @@ import numpy as np
 from autovec.embeddings.base import (
     BatchLimits,
     EmbeddingProvider,
+    batch_sink,
     estimate_tokens,
     to_matrix,
 )
@@ -245,6 +246,7 @@ class RemoteProvider(EmbeddingProvider):
         key = self.api_key()
         items = list(inputs)
         dims = self.response_dimensions(resolved)
+        sink = batch_sink.get()  # captured here: worker threads do not see context vars
 
         def run(batch: range) -> np.ndarray:
             try:
@@ -258,7 +260,10 @@ class RemoteProvider(EmbeddingProvider):
                     mid = len(batch) // 2
                     return np.concatenate([run(batch[:mid]), run(batch[mid:])])
                 raise
-            return to_matrix(rows, count=len(batch), dims=dims, who=self.display_name)
+            matrix = to_matrix(rows, count=len(batch), dims=dims, who=self.display_name)
+            if sink is not None:
+                sink([items[i] for i in batch], self.postprocess(matrix, resolved))
+            return matrix
 
         parts = self.map_concurrently(run, plan_batches(items, self.limits))
         if len({p.shape[1] for p in parts}) > 1:
@@ -290,7 +295,9 @@ class RemoteProvider(EmbeddingProvider):
     def map_concurrently(self, fn: Callable[[range], R], batches: list[range]) -> list[R]:
         """Run ``fn`` over ``batches`` on up to ``max_concurrency`` threads, in order.
 
-        The first failure cancels what has not started and is raised.
+        The first failure cancels what has not started and is raised once the requests
+        already in flight have finished: what they bring back is paid for, and the batch
+        sink (the cache) keeps it for the retry.
         """
         if len(batches) <= 1:
             return [fn(b) for b in batches]
@@ -306,7 +313,7 @@ class RemoteProvider(EmbeddingProvider):
                     raise fut.exception()  # type: ignore[misc]
             return [fut.result() for fut in futures]
         finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=True, cancel_futures=True)
 
     # --- one HTTP exchange with retries ----------------------------------------------
 
