@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from autovec import errors
+from autovec.sql import vector_index as _secondary
 from autovec.sql.internal_functions import type_key
 from autovec.sql.parser import Special, mysql_quote, parse, quote_identifier
 from autovec.sql.result import Result
@@ -90,7 +91,70 @@ def execute_special(session: Session, found: Special) -> Result:
         database, name = _split_name(session, found.args[0])
         session.table(database, name)
         return Result(rowcount=0)
+    if found.kind in ("create_vector_index", "add_vector_index", "create_fulltext_index"):
+        return _create_secondary_index(session, found)
     raise errors.unsupported(found.kind)
+
+
+_INDEX_TAIL = re.compile(
+    r"^(?:(?:USING|TYPE)\s+HNSW\s*|COMMENT\s+'((?:[^']|'')*)'\s*|WITH\s+PARSER\s+(\w+)(\([^)]*\))?\s*|(INVISIBLE)\s*|VISIBLE\s*)*$",
+    re.I,
+)
+
+
+def _create_secondary_index(session: Session, found: Special) -> Result:
+    """CREATE VECTOR/FULLTEXT INDEX and ALTER TABLE … ADD VECTOR INDEX (forms sqlglot lacks)."""
+    if found.kind == "add_vector_index":
+        table_text, exists, name, expression, tail = _groups(found, 5)
+    else:
+        exists, name, table_text, expression, tail = _groups(found, 5)
+    tail_match = _INDEX_TAIL.match(tail or "")
+    if tail_match is None:
+        raise errors.syntax_error(f"You have an error in your SQL syntax near '{tail}'")
+    comment, parser_name, _ngram, invisible = tail_match.groups()
+    if invisible:
+        raise errors.DatabaseError(
+            "Unsupported set vector index invisible", errors.ER_UNSUPPORTED_DDL
+        )
+    database, table = _split_name(session, table_text)
+    old = session.table(database, table)
+    schema = copy.deepcopy(old)
+    if found.kind == "create_fulltext_index":
+        columns = [c.strip().strip("`") for c in expression.split(",") if c.strip()]
+        index = IndexDef(
+            name or "", "FULLTEXT", columns, options={"parser": (parser_name or "STANDARD").upper()}
+        )
+    else:
+        node = parse(f"SELECT {expression}")[0].expressions[0]
+        index = _vector_index(name or "", node)
+        from autovec.sql.vector_index import parse_options
+
+        index.options = parse_options(comment.replace("''", "'") if comment else None)
+        index.comment = comment.replace("''", "'") if comment else None
+    if exists and index.name and schema.index(index.name) is not None:
+        session.warnings.append(
+            ("Note", errors.ER_DUP_KEYNAME, f"index already exist {index.name}")
+        )
+        return Result(rowcount=0)
+
+    def create() -> Result:
+        add_index(schema, index)
+        if index.kind == "VECTOR":
+            schema.tiflash_replica = max(schema.tiflash_replica, 1)
+        apply_schema_change(session, database, old, schema)
+        return Result(rowcount=0)
+
+    result = _run(session, create)
+    if index.kind == "VECTOR":
+        from autovec.sql.vector_index import index_created
+
+        index_created(session, database, schema.name, index.name)
+    return result
+
+
+def _groups(found: Special, count: int) -> tuple[str, ...]:
+    """The captured groups of a special statement, "" for the optional ones not given."""
+    return tuple((found.groups[i] or "") if i < len(found.groups) else "" for i in range(count))
 
 
 def _run(session: Session, action: Any) -> Result:
@@ -382,7 +446,8 @@ def add_index(schema: TableSchema, index: IndexDef) -> None:
                 and existing.metric == index.metric
             ):
                 raise errors.OperationalError(
-                    f"vector index {index.name or 'vector_index'} function vec_{index.metric.lower()}_distance already exist on column {column.name}",  # type: ignore[union-attr]
+                    f"[ddl:1061]vector index {index.name or existing.name} function "
+                    f"vec_{(index.metric or 'cosine').lower()}_distance already exist on column {column.name}",
                     errors.ER_DUP_KEYNAME,
                     "42000",
                 )
@@ -676,6 +741,7 @@ def _drop_tables(session: Session, tree: exp.Drop) -> Result:
         )
         storage_catalog.delete_table(session.conn, database, schema.name)
         session.store.vectors.forget_table(database, schema.name.lower())
+        _secondary.table_dropped(session, database, schema.name)
     return Result(rowcount=0)
 
 
@@ -692,6 +758,7 @@ def _truncate(session: Session, tree: exp.TruncateTable) -> Result:
                 (schema.name,),
             )
         session.store.vectors.forget_table(database, schema.name.lower())
+        _secondary.table_dropped(session, database, schema.name)  # rebuilt, empty, on next use
     return Result(rowcount=0)
 
 
@@ -724,6 +791,7 @@ def rename_table(session: Session, database: str, old: str, new_database: str, n
     )
     storage_catalog.delete_table(session.conn, database, schema.name)
     session.store.vectors.forget_table(database, schema.name.lower())
+    _secondary.table_renamed(session, database, schema.name, new)
     schema.name = new
     for statement in sqlite_index_statements(database, schema):
         session.conn.execute(statement)
@@ -1023,6 +1091,11 @@ def apply_schema_change(
 ) -> None:
     """Make the SQLite table match ``new``: in place when only indexes changed, else rebuild."""
     renames = renames or {}
+    for index in old.indexes:
+        if index.kind == "VECTOR" and not any(
+            i.kind == "VECTOR" and i.name == index.name for i in new.indexes
+        ):
+            _secondary.index_dropped(session, database, old.name, index.name)
     same_columns = [c.to_dict() for c in old.columns] == [
         c.to_dict() for c in new.columns
     ] and old.checks == new.checks

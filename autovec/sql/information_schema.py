@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from autovec.sql.schema import TableSchema
-from autovec.sql.types import SqlType
 
 if TYPE_CHECKING:
     from autovec.sql.session import Session
@@ -441,14 +440,9 @@ class InformationSchema:
             for db, name, sql in self._view_list()
         ]
 
-    def _tiflash_replica(self) -> Rows:
-        rows: Rows = []
-        for table_id, (database, schema) in enumerate(self._each_table(), start=100):
-            if schema.tiflash_replica:
-                rows.append((database, schema.name, table_id, schema.tiflash_replica, "", 1, 1.0))
-        return rows
-
     def _tiflash_indexes(self) -> Rows:
+        from autovec.sql.vector_index import indexed_rows, saved_rows
+
         rows: Rows = []
         for table_id, (database, schema) in enumerate(self._each_table(), start=100):
             for index_id, index in enumerate(schema.indexes, start=1):
@@ -456,28 +450,55 @@ class InformationSchema:
                     continue
                 column = schema.column(index.columns[0])
                 column_id = schema.columns.index(column) + 1 if column is not None else 0
-                count = self._row_count(database, schema.name)
-                kind = "Vector" if index.kind == "VECTOR" else "FullText"
-                rows.append(
-                    (
-                        database,
-                        schema.name,
-                        table_id,
-                        index.columns[0],
-                        index.name,
-                        column_id,
-                        index_id,
-                        kind,
-                        count,
-                        0,
-                        0,
-                        0,
-                        "",
-                        "autovec",
-                    )
-                )
+                if index.kind == "VECTOR":
+                    quoted = '"' + index.columns[0].replace('"', '""') + '"'
+                    found = self.session.conn.execute(
+                        f'SELECT count(*) FROM "{database}"."{schema.name}" WHERE {quoted} IS NOT NULL'
+                    ).fetchone()
+                    total = int(found[0]) if found else 0
+                    indexed = indexed_rows(self.session, database, schema, index)
+                    if indexed is None:
+                        indexed = saved_rows(self.session, database, schema, index)
+                    indexed = min(indexed, total)
+                    kind = "Vector"
+                else:
+                    total = indexed = self._row_count(database, schema.name)
+                    kind = "FullText"
+                rows.append((
+                    database, schema.name, table_id, index.columns[0], index.name, column_id, index_id, kind,
+                    indexed, total - indexed, 0, 0, "", "autovec",
+                ))  # fmt: skip
         return rows
 
+    def _tiflash_replica(self) -> Rows:
+        from autovec.sql.vector_index import indexed_rows, saved_rows
 
-def describe_type(sql_type: SqlType) -> str:
-    return sql_type.sql()
+        rows: Rows = []
+        for table_id, (database, schema) in enumerate(self._each_table(), start=100):
+            if not schema.tiflash_replica:
+                continue
+            progress = 1.0
+            for index in schema.indexes:
+                if index.kind != "VECTOR":
+                    continue
+                quoted = '"' + index.columns[0].replace('"', '""') + '"'
+                found = self.session.conn.execute(
+                    f'SELECT count(*) FROM "{database}"."{schema.name}" WHERE {quoted} IS NOT NULL'
+                ).fetchone()
+                total = int(found[0]) if found else 0
+                indexed = indexed_rows(self.session, database, schema, index)
+                if indexed is None:
+                    indexed = saved_rows(self.session, database, schema, index)
+                progress = min(progress, 1.0 if total == 0 else min(indexed, total) / total)
+            rows.append(
+                (
+                    database,
+                    schema.name,
+                    table_id,
+                    schema.tiflash_replica,
+                    "",
+                    1 if progress >= 1 else 0,
+                    progress,
+                )
+            )
+        return rows

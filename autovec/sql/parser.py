@@ -31,7 +31,8 @@ class Special:
     """A statement recognised before sqlglot: ``kind`` plus its captured arguments."""
 
     kind: str
-    args: tuple[str, ...]
+    args: tuple[str, ...]  # the groups that matched
+    groups: tuple[str | None, ...] = ()  # every group, by position
 
 
 _SPECIALS = [
@@ -49,6 +50,30 @@ _SPECIALS = [
         ),
     ),
     ("compact", re.compile(r"^\s*ALTER\s+TABLE\s+([`\w.]+)\s+COMPACT\b.*$", re.I | re.S)),
+    (
+        "create_vector_index",
+        re.compile(
+            r"^\s*CREATE\s+VECTOR\s+(?:INDEX|KEY)\s+(IF\s+NOT\s+EXISTS\s+)?`?(\w+)`?\s+ON\s+([`\w.]+)\s*"
+            r"\(\s*(\(.*\))\s*\)\s*(.*?)\s*;?\s*$",
+            re.I | re.S,
+        ),
+    ),
+    (
+        "add_vector_index",
+        re.compile(
+            r"^\s*ALTER\s+TABLE\s+([`\w.]+)\s+ADD\s+VECTOR\s+(?:INDEX|KEY)\s+(IF\s+NOT\s+EXISTS\s+)?"
+            r"(?:`?(\w+)`?\s*)?\(\s*(\(.*\))\s*\)\s*(.*?)\s*;?\s*$",
+            re.I | re.S,
+        ),
+    ),
+    (
+        "create_fulltext_index",
+        re.compile(
+            r"^\s*CREATE\s+FULLTEXT\s+(?:INDEX|KEY)\s+(IF\s+NOT\s+EXISTS\s+)?`?(\w+)`?\s+ON\s+([`\w.]+)\s*"
+            r"\(([^)]*)\)\s*(.*?)\s*;?\s*$",
+            re.I | re.S,
+        ),
+    ),
     (
         "noop",
         re.compile(
@@ -93,7 +118,7 @@ def special(sql: str) -> Special | None:
     for kind, pattern in _SPECIALS:
         match = pattern.match(sql)
         if match:
-            return Special(kind, tuple(g for g in match.groups() if g is not None))
+            return Special(kind, tuple(g for g in match.groups() if g is not None), match.groups())
     return None
 
 

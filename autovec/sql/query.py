@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
 from autovec import errors
-from autovec.sql import exact_search
+from autovec.sql import exact_search, vector_index
 from autovec.sql.result import Result
 from autovec.sql.types import SqlType
 
@@ -75,6 +75,8 @@ class SelectPlan:
     static_types: list[SqlType | None]
     search: exact_search.SearchPlan | None
     positional: int  # number of ``?`` placeholders renamed to ``:__pN``
+    index_search: vector_index.IndexSearch | None = None
+    warnings: list[tuple[str, int, str]] = field(default_factory=list)
 
     def run(self, session: Session, bindings: Any) -> Result:
         if isinstance(bindings, list):
@@ -85,6 +87,11 @@ class SelectPlan:
                     errors.ER_WRONG_ARGUMENTS,
                 )
             bindings = {f"__p{i}": v for i, v in enumerate(bindings)}
+        session.warnings.extend(self.warnings)
+        if self.index_search is not None:
+            found = vector_index.execute(session, self.index_search, bindings, self.static_types)
+            if found is not None:
+                return found
         if self.search is not None:
             fast = exact_search.execute(session, self.search, bindings, self.static_types)
             if fast is not None:
@@ -109,7 +116,11 @@ def plan_select(session: Session, tree: exp.Expression, bindings: Any) -> tuple[
     if isinstance(tree, exp.Select):
         static_types = [session.translator.output_type(e, scope) for e in tree.expressions]
     search = exact_search.plan(session, tree, scope, bindings)
-    return SelectPlan(session.translator.sql(tree), static_types, search, positional), bindings
+    index_search, warnings = vector_index.plan(session, tree, scope, bindings, search)
+    select_plan = SelectPlan(
+        session.translator.sql(tree), static_types, search, positional, index_search, warnings
+    )
+    return select_plan, bindings
 
 
 def execute_select(session: Session, tree: exp.Expression, bindings: Any) -> Result:

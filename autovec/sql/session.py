@@ -99,6 +99,9 @@ class Session:
         try:
             if self.conn.in_transaction:
                 self.rollback()
+            from autovec.sql.vector_index import LiveIndexes
+
+            LiveIndexes.of(self.store).save_dirty()
         finally:
             self.closed = True
             self.conn.close()
@@ -213,6 +216,9 @@ class Session:
         if self.closed:
             raise errors.InterfaceError("Connection is closed")
         text = prepare_text(sql, params is not None)
+        if "_ON_DEMAND" in text.upper():
+            # TiDB Cloud's clause for creating the columnar replica: always "on" here.
+            text = re.sub(r"\s+ADD_COLUMNAR_REPLICA_ON_DEMAND\b", "", text, flags=re.I)
         found = special(text)
         if found is not None:
             self.warnings = []
@@ -358,7 +364,14 @@ class Session:
             return self._savepoint_op("RELEASE", found.args[0])
         if found.kind == "rollback_to":
             return self.rollback_to(found.args[0])
-        if found.kind in ("rename_table", "tiflash_replica", "compact"):
+        if found.kind in (
+            "rename_table",
+            "tiflash_replica",
+            "compact",
+            "create_vector_index",
+            "add_vector_index",
+            "create_fulltext_index",
+        ):
             return ddl.execute_special(self, found)
         return Result(rowcount=0)
 
@@ -458,9 +471,12 @@ class Session:
             self._statement_rows.setdefault((database.lower(), table.lower()), set()).add(rowid)
 
     def _bump_versions(self) -> None:
-        for database, table in list(self._statement_rows):
+        for (database, table), rowids in list(self._statement_rows.items()):
             version = storage_catalog.bump_version(self.conn, database, table)
             self.pending_versions.setdefault((database, table), []).append(version)
+            schema = self.catalog(database).get(table)
+            if schema is not None and any(i.kind == "VECTOR" for i in schema.indexes):
+                storage_catalog.log_changes(self.conn, database, table, version, rowids)
 
     def _publish(self) -> None:
         for (database, table), versions in self.pending_versions.items():

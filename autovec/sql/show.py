@@ -426,28 +426,17 @@ def _where_matches(condition: exp.Expression, row: tuple[str, str]) -> bool:
 
 def explain(session: Session, target: exp.Expression, bindings: Any) -> Result:
     """TiDB-shaped EXPLAIN: id, estRows, task, access object, operator info."""
-    from autovec.sql import exact_search
-    from autovec.sql.query import name_placeholders
+    from autovec.sql.query import plan_select
 
-    bindings = name_placeholders(target, bindings)
-    scope = session.translator.prepare(target)
     names = ["id", "estRows", "task", "access object", "operator info"]
-    topk = exact_search.match(session, target, scope, bindings)
-    if topk is not None:
-        count = session.conn.execute(
-            f'SELECT count(*) FROM "{topk.database}"."{topk.table}"'
-        ).fetchone()
-        total = int(count[0]) if count else 0
-        func = f"vec_{topk.metric.lower()}_distance"
-        plan_rows: list[tuple[Any, ...]] = [
-            ("Projection_1", f"{topk.limit:.2f}", "root", "", "output columns"),
-            ("└─TopN_2", f"{topk.limit:.2f}", "root", "", f"{func}({topk.table}.{topk.column}, <query>), offset:{topk.offset}, count:{topk.limit}"),
-            (
-                "  └─TableFullScan_3", f"{total:.2f}", "root", f"table:{topk.table}",
-                f"exactSearch:{topk.metric}({topk.table}.{topk.column}), vectors held in memory, one matrix product" + (", filtered by WHERE first" if target.args.get("where") is not None else ""),
-            ),
-        ]  # fmt: skip
-        return Result.table(names, plan_rows)
+    if isinstance(target, exp.Select | exp.SetOperation):
+        select_plan, bindings = plan_select(session, target, bindings)
+        session.warnings.extend(select_plan.warnings)
+        search = select_plan.search
+        if search is not None:
+            return Result.table(names, _search_rows(session, select_plan, bindings))
+    else:
+        session.translator.prepare(target)
     sql = session.translator.sql(target)
     plan = session.conn.execute("EXPLAIN QUERY PLAN " + sql, bindings).fetchall()
     rows: list[tuple[Any, ...]] = []
@@ -473,3 +462,53 @@ def explain(session: Session, target: exp.Expression, bindings: Any) -> Result:
     if not rows:
         rows.append(("Projection_1", "1.00", "root", "", "constant"))
     return Result.table(names, rows)
+
+
+def _search_rows(session: Session, select_plan: Any, bindings: Any) -> list[tuple[Any, ...]]:
+    """The plan of a top-k vector search, in TiDB's vocabulary."""
+    from autovec.sql import exact_search
+    from autovec.vector import format_for_explain
+
+    search = select_plan.search
+    topk = search.topk
+    limit = exact_search._int_value(search.limit, bindings)
+    offset = exact_search._int_value(search.offset, bindings) or 0
+    count = session.conn.execute(
+        f'SELECT count(*) FROM "{topk.database}"."{topk.table}"'
+    ).fetchone()
+    total = int(count[0]) if count else 0
+    try:
+        vector = exact_search._evaluate_vector(session, topk.constant, bindings)
+        shown = format_for_explain(vector) if vector is not None else "NULL"
+    except Exception:
+        shown = "?"
+    func = f"vec_{topk.metric.lower()}_distance"
+    filtered = search.probe_sql is not None
+    top = (
+        "└─TopN_2",
+        f"{limit or 0:.2f}",
+        "root",
+        "",
+        f"{func}({topk.table}.{topk.column}, {shown}), offset:{offset}, count:{limit}",
+    )
+    index = select_plan.index_search
+    if index is not None:
+        name = index.index.name
+        scan = (
+            "  └─TableFullScan_3",
+            f"{total:.2f}",
+            "cop[tiflash]",
+            f"table:{topk.table}, index:{name}({topk.column})",
+            f"keep order:false, annIndex:{topk.metric}({topk.column}..{shown}, limit:{(limit or 0) + offset})"
+            + (", filtered by WHERE first (exact when selective)" if filtered else ""),
+        )
+    else:
+        scan = (
+            "  └─TableFullScan_3",
+            f"{total:.2f}",
+            "root",
+            f"table:{topk.table}",
+            f"exactSearch:{topk.metric}({topk.table}.{topk.column}), vectors held in memory, one matrix product"
+            + (", filtered by WHERE first" if filtered else ""),
+        )
+    return [("Projection_1", f"{limit or 0:.2f}", "root", "", "output columns"), top, scan]

@@ -14,6 +14,7 @@ import apsw
 
 CATALOG_TABLE = "__autovec_catalog"
 VERSIONS_TABLE = "__autovec_versions"
+CHANGES_TABLE = "__autovec_changes"
 INTERNAL_PREFIX = "__autovec"
 
 
@@ -26,6 +27,11 @@ def ensure_catalog(conn: apsw.Connection, schema: str) -> None:
     conn.execute(
         f'CREATE TABLE IF NOT EXISTS "{schema}".{VERSIONS_TABLE} ('
         "name TEXT PRIMARY KEY COLLATE NOCASE, version INTEGER NOT NULL DEFAULT 0)"
+    )
+    conn.execute(
+        f'CREATE TABLE IF NOT EXISTS "{schema}".{CHANGES_TABLE} ('
+        "name TEXT NOT NULL COLLATE NOCASE, version INTEGER NOT NULL, row INTEGER NOT NULL, "
+        "PRIMARY KEY (name, version, row)) WITHOUT ROWID"
     )
 
 
@@ -45,7 +51,7 @@ def save_table(conn: apsw.Connection, schema: str, name: str, definition: dict[s
 
 def delete_table(conn: apsw.Connection, schema: str, name: str) -> None:
     conn.execute(f'DELETE FROM "{schema}".{CATALOG_TABLE} WHERE name = ?', (name,))
-    conn.execute(f'DELETE FROM "{schema}".{VERSIONS_TABLE} WHERE name = ?', (name,))
+    conn.execute(f'DELETE FROM "{schema}".{CHANGES_TABLE} WHERE name = ?', (name,))
 
 
 def bump_version(conn: apsw.Connection, schema: str, name: str) -> int:
@@ -64,3 +70,30 @@ def table_version(conn: apsw.Connection, schema: str, name: str) -> int:
         f'SELECT version FROM "{schema}".{VERSIONS_TABLE} WHERE name = ?', (name,)
     ).fetchone()
     return int(row[0]) if row else 0
+
+
+# -- the change log: which rows each version changed, for tables with derived indexes ---------
+
+
+def log_changes(
+    conn: apsw.Connection, schema: str, name: str, version: int, rowids: set[int]
+) -> None:
+    """Record, in the writing transaction, the rows a table version changed."""
+    conn.executemany(
+        f'INSERT OR IGNORE INTO "{schema}".{CHANGES_TABLE}(name, version, row) VALUES (?, ?, ?)',
+        [(name, version, r) for r in rowids],
+    )
+
+
+def changed_rows(conn: apsw.Connection, schema: str, name: str, after: int, upto: int) -> list[int]:
+    rows = conn.execute(
+        f'SELECT DISTINCT row FROM "{schema}".{CHANGES_TABLE} WHERE name = ? AND version > ? AND version <= ?',
+        (name, after, upto),
+    )
+    return [r[0] for r in rows]
+
+
+def prune_changes(conn: apsw.Connection, schema: str, name: str, upto: int) -> None:
+    conn.execute(
+        f'DELETE FROM "{schema}".{CHANGES_TABLE} WHERE name = ? AND version <= ?', (name, upto)
+    )

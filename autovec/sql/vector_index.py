@@ -1,0 +1,556 @@
+"""TiDB's HNSW vector index: DDL effects, maintenance, and index-driven top-k search.
+
+``ORDER BY VEC_<M>_DISTANCE(col, <constant>) LIMIT k`` on a column with a vector index of
+metric M is answered from the index (either argument order, literals or parameters).
+Unlike TiDB, a WHERE clause does not disable it: the filter is evaluated first and
+
+- when it keeps few rows, their vectors (stored in the index) are ranked exactly;
+- otherwise the graph is searched for more candidates than k (in proportion to the
+  filter's selectivity, doubling until k matching rows are found), so a filtered query
+  returns the k nearest matching rows, never fewer when k rows match.
+
+As in the exact path, the index only *chooses rowids*; the statement then runs on
+SQLite restricted to them, so the output is exactly what the plain plan would print
+for those rows. Rows the session changed but has not committed are always candidates.
+
+Indexes live in memory (one per process, shared by sessions) and on disk
+(``<database>/indexes/<table>/<index>.usearch``); they follow the table through the change
+log and catch up when a query needs them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import threading
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+from sqlglot import exp
+
+from autovec import errors
+from autovec.sql import exact_search
+from autovec.sql.parser import quote_identifier
+from autovec.sql.schema import IndexDef, TableSchema
+from autovec.sql.translate import DISTANCE_FUNCTIONS, Scope, function_name
+from autovec.storage import catalog as storage_catalog
+from autovec.storage.hnsw import HnswIndex, HnswParams
+
+if TYPE_CHECKING:
+    from autovec.sql.result import Result
+    from autovec.sql.session import Session
+    from autovec.sql.types import SqlType
+    from autovec.storage.engine import Store
+
+EXACT_BELOW = 2_000  # filtered rows up to this many are ranked exactly
+SAVE_EVERY = 5_000  # changes applied to an index before it is saved again
+BUILD_CHUNK = 8_192
+MARGIN = 16
+
+
+# -- the shared, in-memory indexes ----------------------------------------------------------------
+
+
+class LiveIndexes:
+    """The loaded indexes of one store, and which ones are being built."""
+
+    _by_store: ClassVar[weakref.WeakKeyDictionary[Store, LiveIndexes]] = weakref.WeakKeyDictionary()
+    _guard: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.indexes: dict[tuple[str, str, str], HnswIndex] = {}
+        self.building: set[tuple[str, str, str]] = set()
+        self.lock = threading.RLock()
+
+    @classmethod
+    def of(cls, store: Store) -> LiveIndexes:
+        with cls._guard:
+            live = cls._by_store.get(store)
+            if live is None:
+                live = cls._by_store[store] = cls(store)
+            return live
+
+    def path(self, database: str, table: str, index: str) -> Path | None:
+        datadir = self.store.datadir
+        if datadir.in_memory:
+            return None
+        return (
+            datadir.database_dir(database) / "indexes" / table.lower() / f"{index.lower()}.usearch"
+        )
+
+    def forget(
+        self, database: str, table: str, index: str | None = None, delete_files: bool = False
+    ) -> None:
+        with self.lock:
+            for key in [
+                k
+                for k in self.indexes
+                if k[:2] == (database, table.lower()) and (index is None or k[2] == index.lower())
+            ]:
+                del self.indexes[key]
+        if delete_files and not self.store.datadir.in_memory:
+            folder = self.store.datadir.database_dir(database) / "indexes" / table.lower()
+            if index is None:
+                shutil.rmtree(folder, ignore_errors=True)
+            else:
+                for suffix in (".usearch", ".json"):
+                    (folder / f"{index.lower()}{suffix}").unlink(missing_ok=True)
+
+    def save_dirty(self) -> None:
+        with self.lock:
+            items = list(self.indexes.items())
+        for (database, table, name), index in items:
+            if index.dirty:
+                path = self.path(database, table, name)
+                if path is not None:
+                    index.save(path)
+
+
+def params_for(index: IndexDef) -> HnswParams:
+    try:
+        return HnswParams.parse(index.options)
+    except TypeError as exc:
+        raise errors.DatabaseError(
+            f"invalid vector index option: {exc}", errors.ER_UNKNOWN_ERROR
+        ) from None
+
+
+def parse_options(comment: str | None) -> dict[str, Any]:
+    """Index parameters given in COMMENT: ``'m=32, ef_construction=200, ef_search=128, quantization=f16'``."""
+    options: dict[str, Any] = {}
+    if not comment:
+        return options
+    for key, value in re.findall(r"(\w+)\s*=\s*([\w.]+)", comment):
+        key = key.lower()
+        if key in ("m", "ef_construction", "ef_search"):
+            options[key] = int(value)
+        elif key == "quantization":
+            if value.lower() not in ("f32", "f16", "i8", "bf16"):
+                raise errors.DatabaseError(
+                    f"quantization must be f32, f16, bf16 or i8, got {value}",
+                    errors.ER_UNKNOWN_ERROR,
+                )
+            options[key] = value.lower()
+    return options
+
+
+def vector_indexes(schema: TableSchema) -> list[IndexDef]:
+    return [i for i in schema.indexes if i.kind == "VECTOR"]
+
+
+# -- building and catching up -------------------------------------------------------------------
+
+
+def _table(database: str, schema: TableSchema) -> str:
+    return f"{quote_identifier(database)}.{quote_identifier(schema.name)}"
+
+
+def _read_vectors(
+    session: Session,
+    database: str,
+    schema: TableSchema,
+    column: str,
+    rowids: list[int] | None,
+    after: int | None = None,
+) -> tuple[np.ndarray, list[bytes | None]]:
+    sql = f"SELECT rowid, {quote_identifier(column)} FROM {_table(database, schema)}"
+    params: list[Any] = []
+    if rowids is not None:
+        sql += " WHERE rowid IN (" + ",".join("?" * len(rowids)) + ")"
+        params = list(rowids)
+    elif after is not None:
+        sql += f" WHERE rowid > ? AND {quote_identifier(column)} IS NOT NULL ORDER BY rowid LIMIT {BUILD_CHUNK}"
+        params = [after]
+    rows = session.conn.execute(sql, params).fetchall()
+    blobs: list[Any] = [r[1] for r in rows]
+    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)), blobs
+
+
+def _apply(index: HnswIndex, rowids: np.ndarray, blobs: list[bytes | None]) -> None:
+    present = [i for i, b in enumerate(blobs) if b is not None and len(b) == index.dims * 4]
+    missing = np.array(
+        [rowids[i] for i in range(len(blobs)) if i not in set(present)], dtype=np.int64
+    )
+    if len(missing):
+        index.remove(missing)
+    if present:
+        data = b"".join(bytes(blobs[i] or b"") for i in present)
+        matrix = np.frombuffer(data, dtype="<f4").reshape(len(present), index.dims)
+        index.upsert(rowids[present], matrix)
+
+
+def build(session: Session, database: str, schema: TableSchema, index: IndexDef) -> HnswIndex:
+    """Build from the table in one read snapshot, in chunks, reporting progress."""
+    column = schema.column(index.columns[0])
+    assert column is not None and column.type.dimensions is not None
+    hnsw = HnswIndex(column.type.dimensions, index.metric or "COSINE", params_for(index))
+    opened = not session.conn.in_transaction
+    if opened:
+        session.conn.execute("BEGIN")  # one snapshot: the version and the rows agree
+    try:
+        hnsw.version = storage_catalog.table_version(session.conn, database, schema.name)
+        total_row = session.conn.execute(
+            f"SELECT count(*) FROM {_table(database, schema)} WHERE {quote_identifier(column.name)} IS NOT NULL"
+        ).fetchone()
+        total = int(total_row[0]) if total_row else 0
+        done, after = 0, -(2**63)
+        label = f"building vector index {schema.name}.{index.name}"
+        while True:
+            rowids, blobs = _read_vectors(session, database, schema, column.name, None, after)
+            if not len(rowids):
+                break
+            _apply(hnsw, rowids, blobs)
+            done += len(rowids)
+            after = int(rowids[-1])
+            if session.progress is not None:
+                session.progress(done, total, label)
+    finally:
+        if opened:
+            session.conn.execute("COMMIT")
+    return hnsw
+
+
+def live_index(
+    session: Session, database: str, schema: TableSchema, index: IndexDef
+) -> HnswIndex | None:
+    """The index as this session may use it, caught up with the table; None while unusable."""
+    live = LiveIndexes.of(session.store)
+    key = (database, schema.name.lower(), index.name.lower())
+    with live.lock:
+        if key in live.building:
+            return None
+        hnsw = live.indexes.get(key)
+        column = schema.column(index.columns[0])
+        if column is None or column.type.dimensions is None:
+            return None
+        if hnsw is None:
+            path = live.path(database, schema.name, index.name)
+            if path is not None and path.exists():
+                hnsw = HnswIndex.load(
+                    path, column.type.dimensions, index.metric or "COSINE", params_for(index)
+                )
+            if hnsw is None:  # missing or unreadable: rebuild it from the table
+                hnsw = build(session, database, schema, index)
+                if path is not None:
+                    hnsw.save(path)
+            live.indexes[key] = hnsw
+    return _caught_up(session, database, schema, index, hnsw)
+
+
+def _caught_up(
+    session: Session, database: str, schema: TableSchema, index: IndexDef, hnsw: HnswIndex
+) -> HnswIndex | None:
+    table = schema.name.lower()
+    own_versions = session.pending_versions.get((database, table), [])
+    own_rows = session.pending_rows.get((database, table), set()) | session._statement_rows.get(
+        (database, table), set()
+    )
+    version = storage_catalog.table_version(session.conn, database, schema.name)
+    target = own_versions[0] - 1 if own_versions else version
+    with hnsw.lock:
+        if target <= hnsw.version:
+            return hnsw  # current, or the session reads an older snapshot (rows are re-checked)
+        changed = storage_catalog.changed_rows(
+            session.conn, database, schema.name, hnsw.version, target
+        )
+        if own_rows & set(changed):
+            return None  # we would read our own uncommitted values into the shared index
+        column = index.columns[0]
+        for start in range(0, len(changed), 500):
+            rowids, blobs = _read_vectors(
+                session, database, schema, column, changed[start : start + 500]
+            )
+            gone = np.setdiff1d(np.array(changed[start : start + 500], dtype=np.int64), rowids)
+            if len(gone):
+                hnsw.remove(gone)
+            _apply(hnsw, rowids, blobs)
+        hnsw.version = target
+        if hnsw.dirty >= SAVE_EVERY:
+            save(session, database, schema, index, hnsw)
+    return hnsw
+
+
+def save(
+    session: Session, database: str, schema: TableSchema, index: IndexDef, hnsw: HnswIndex
+) -> None:
+    """Persist the index, then drop change-log entries every index of the table has."""
+    live = LiveIndexes.of(session.store)
+    path = live.path(database, schema.name, index.name)
+    if path is None:
+        return
+    hnsw.save(path)
+    saved = []
+    for other in vector_indexes(schema):
+        other_index = live.indexes.get((database, schema.name.lower(), other.name.lower()))
+        if other_index is None or other_index.dirty:
+            return
+        saved.append(other_index.version)
+    if saved and not session.conn.in_transaction:
+        with session.write_statement():
+            storage_catalog.prune_changes(session.conn, database, schema.name, min(saved))
+
+
+# -- DDL effects ----------------------------------------------------------------------------------
+
+
+def index_created(session: Session, database: str, table: str, index_name: str) -> None:
+    """Build a new index after its DDL committed: reads stay unblocked, progress is shown."""
+    schema = session.table(database, table)
+    index = schema.index(index_name)
+    if index is None:
+        return
+    live = LiveIndexes.of(session.store)
+    key = (database, schema.name.lower(), index.name.lower())
+    with live.lock:
+        live.building.add(key)
+    try:
+        hnsw = build(session, database, schema, index)
+        path = live.path(database, schema.name, index.name)
+        if path is not None:
+            hnsw.save(path)
+        with live.lock:
+            live.indexes[key] = hnsw
+    finally:
+        with live.lock:
+            live.building.discard(key)
+
+
+def index_dropped(session: Session, database: str, table: str, index_name: str) -> None:
+    LiveIndexes.of(session.store).forget(database, table, index_name, delete_files=True)
+
+
+def table_dropped(session: Session, database: str, table: str) -> None:
+    LiveIndexes.of(session.store).forget(database, table, None, delete_files=True)
+
+
+def table_renamed(session: Session, database: str, old: str, new: str) -> None:
+    live = LiveIndexes.of(session.store)
+    live.forget(database, old)
+    if not session.store.datadir.in_memory:
+        folder = session.store.datadir.database_dir(database) / "indexes"
+        if (folder / old.lower()).exists():
+            shutil.rmtree(folder / new.lower(), ignore_errors=True)
+            (folder / old.lower()).rename(folder / new.lower())
+
+
+def indexed_rows(
+    session: Session, database: str, schema: TableSchema, index: IndexDef
+) -> int | None:
+    """Rows in the index now (for information_schema.TIFLASH_INDEXES), None if not loaded."""
+    hnsw = LiveIndexes.of(session.store).indexes.get(
+        (database, schema.name.lower(), index.name.lower())
+    )
+    return len(hnsw) if hnsw is not None else None
+
+
+def saved_rows(session: Session, database: str, schema: TableSchema, index: IndexDef) -> int:
+    """Rows in the saved index file, 0 when there is none yet."""
+    import json
+
+    path = LiveIndexes.of(session.store).path(database, schema.name, index.name)
+    if path is None:
+        return 0
+    try:
+        return int(json.loads(path.with_suffix(".json").read_text())["count"])
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+# -- planning ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class IndexSearch:
+    """A top-k search answered by a vector index."""
+
+    search: exact_search.SearchPlan
+    index: IndexDef
+    database: str
+    table: str
+
+
+def plan(
+    session: Session,
+    tree: exp.Expression,
+    scope: Scope,
+    bindings: Any,
+    search: exact_search.SearchPlan | None,
+) -> tuple[IndexSearch | None, list[tuple[str, int, str]]]:
+    """The index search for this statement, or the reasons (as TiDB warnings) it cannot be used."""
+    if search is not None:
+        topk = search.topk
+        schema = session.catalog(topk.database).get(topk.table)
+        if schema is not None:
+            for index in vector_indexes(schema):
+                if index.columns[0].lower() == topk.column.lower() and index.metric == topk.metric:
+                    return IndexSearch(search, index, topk.database, topk.table), []
+    return None, _reasons(session, tree, scope)
+
+
+def _warning(reason: str) -> tuple[str, int, str]:
+    return ("Warning", 1105, f"ANN index not used: {reason}")
+
+
+def _reasons(session: Session, tree: exp.Expression, scope: Scope) -> list[tuple[str, int, str]]:
+    """TiDB's explanations when a query orders by a distance on an indexed table."""
+    if not isinstance(tree, exp.Select) or tree.args.get("order") is None:
+        return []
+    ordered = tree.args["order"].expressions
+    for item in ordered:
+        key = item.this
+        if isinstance(key, exp.Column) and not key.table:
+            for projection in tree.expressions:
+                if (
+                    isinstance(projection, exp.Alias)
+                    and projection.alias.lower() == key.name.lower()
+                ):
+                    key = projection.this
+        metric = DISTANCE_FUNCTIONS.get(function_name(key))
+        if metric is None or not isinstance(key, exp.Anonymous):
+            continue
+        column = next((a for a in key.expressions if isinstance(a, exp.Column)), None)
+        found = scope.column(column) if column is not None else None
+        if found is None:
+            continue
+        database, column_def = found
+        schema = next(
+            (
+                s
+                for d, s in scope.tables.values()
+                if d == database and s.column(column_def.name) is column_def
+            ),
+            None,
+        )
+        if schema is None or not vector_indexes(schema):
+            continue
+        indexes = [
+            i for i in vector_indexes(schema) if i.columns[0].lower() == column_def.name.lower()
+        ]
+        if not indexes:
+            return [_warning(f"column '{column_def.name}' does not have ANN index")]
+        wanted = indexes[0].metric or "COSINE"
+        if len(ordered) > 1:
+            return [_warning("order by multiple expressions")]
+        if metric != wanted and all(i.metric != metric for i in indexes):
+            return [_warning(f"not ordering by {wanted} distance")]
+        if item.args.get("desc"):
+            return [
+                _warning(
+                    f"index can be used only when ordering by vec_{metric.lower()}_distance() in ASC order"
+                )
+            ]
+        if tree.args.get("limit") is None:
+            return [_warning("only Top N queries (like ORDER BY ... LIMIT ...) can use ANN index")]
+        if tree.args.get("group") or tree.args.get("having") or tree.args.get("joins"):
+            return [_warning("only Top N queries (like ORDER BY ... LIMIT ...) can use ANN index")]
+    return []
+
+
+# -- execution --------------------------------------------------------------------------------------
+
+
+def execute(
+    session: Session, plan_: IndexSearch, bindings: Any, static_types: list[SqlType | None]
+) -> Result | None:
+    search = plan_.search
+    topk = search.topk
+    limit = exact_search._int_value(search.limit, bindings)
+    offset = exact_search._int_value(search.offset, bindings)
+    if limit is None or offset is None:
+        return None
+    schema = session.catalog(plan_.database).get(plan_.table)
+    if schema is None:
+        return None
+    hnsw = live_index(session, plan_.database, schema, plan_.index)
+    if hnsw is None:
+        return None
+    query_vector = exact_search._evaluate_vector(session, topk.constant, bindings)
+    if query_vector is None:
+        return None
+    if query_vector.dims != hnsw.dims:
+        if len(hnsw):
+            raise errors.DataError(
+                f"vectors have different dimensions: {hnsw.dims} and {query_vector.dims}", 1105
+            )
+        return None
+    q = query_vector.to_numpy()
+    if topk.metric == "COSINE" and not np.any(q):
+        return None
+    need = limit + offset
+    own = session.pending_rows.get(
+        (plan_.database, plan_.table), set()
+    ) | session._statement_rows.get((plan_.database, plan_.table), set())
+    ef = plan_.index.options.get("ef_search")
+    if search.probe_sql is None:
+        keys, _ = hnsw.search(q, need + MARGIN, ef)
+        candidates = keys
+    else:
+        allowed = np.fromiter(
+            (r[0] for r in session.conn.execute(search.probe_sql, bindings)), dtype=np.int64
+        )
+        candidates = _filtered(hnsw, q, allowed, need, topk.metric, ef)
+    if own:
+        candidates = np.concatenate([candidates, np.fromiter(own, dtype=np.int64)])
+    ids = ",".join(str(int(r)) for r in np.unique(candidates)) or "NULL"
+    quoted_alias = '"' + topk.alias.replace('"', '""') + '"'
+    sql = search.restricted_sql.replace(exact_search._MARKER, f"{quoted_alias}.rowid IN ({ids})", 1)
+    sql = _without_nulls(sql, quoted_alias, topk.column)
+    result = session.run(sql, bindings, static_types)
+    if result.columns is None:
+        return None
+    if len(result.rows) < min(limit, max(len(hnsw) - offset, 0)) and search.probe_sql is None:
+        return None  # the index lags behind this snapshot: let the exact plan answer
+    return result
+
+
+def _without_nulls(sql: str, alias: str, column: str) -> str:
+    """Indexes hold no NULL vectors; like TiDB's index path, such rows are not returned."""
+    marker = f"{alias}.rowid IN ("
+    position = sql.find(marker)
+    if position < 0:
+        return sql
+    return sql[:position] + f"{alias}.{quote_identifier(column)} IS NOT NULL AND " + sql[position:]
+
+
+def _filtered(
+    hnsw: HnswIndex, q: np.ndarray, allowed: np.ndarray, need: int, metric: str, ef: int | None
+) -> np.ndarray:
+    """Candidates among ``allowed`` rows: exact when few, else widened graph searches."""
+    if not len(allowed) or not len(hnsw):
+        return np.zeros(0, np.int64)
+    if len(allowed) <= max(EXACT_BELOW, need * 4):
+        keys, vectors = hnsw.vectors(allowed)
+        return _exact_top(keys, vectors, q, need + MARGIN, metric)
+    selectivity = len(allowed) / len(hnsw)
+    count = math.ceil((need + MARGIN) / selectivity * 1.5)
+    allowed_set = allowed
+    while True:
+        keys, _ = hnsw.search(q, count, max(ef or 0, count))
+        hits = keys[np.isin(keys, allowed_set, assume_unique=True)]
+        if len(hits) >= need + MARGIN or count >= len(hnsw):
+            if len(hits) >= min(need, len(allowed)):
+                return hits
+            keys, vectors = hnsw.vectors(allowed)  # the graph could not reach them: be exact
+            return _exact_top(keys, vectors, q, need + MARGIN, metric)
+        count = min(count * 2, len(hnsw))
+
+
+def _exact_top(
+    keys: np.ndarray, vectors: np.ndarray, q: np.ndarray, count: int, metric: str
+) -> np.ndarray:
+    if not len(keys):
+        return keys
+    if metric == "COSINE":
+        norms = np.linalg.norm(vectors, axis=1)
+        norms[norms == 0] = np.inf
+        scores = (vectors @ q) / norms
+    else:
+        scores = 2 * (vectors @ q) - np.einsum("ij,ij->i", vectors, vectors)
+    if count >= len(scores):
+        return keys
+    return keys[np.argpartition(scores, len(scores) - count)[len(scores) - count :]]

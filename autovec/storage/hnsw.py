@@ -1,0 +1,183 @@
+"""HNSW vector indexes (usearch), persisted next to the database file.
+
+An index is derived data: the table is the truth. Each saved index carries the table
+version it reflects (``<index>.json``); rows changed after that are listed in the
+database's change log (``catalog.CHANGES_TABLE``, written in the same transaction as the
+rows), so after a crash the index catches up from the log, and a missing or unreadable
+file is rebuilt from the table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+METRICS = {"COSINE": "cos", "L2": "l2sq"}
+QUANTIZATIONS = {"f32", "f16", "i8", "bf16"}
+
+
+@dataclass(frozen=True)
+class HnswParams:
+    """Build and search parameters (HNSW's M, efConstruction, efSearch) and storage type."""
+
+    m: int = 16
+    ef_construction: int = 128
+    ef_search: int = 96
+    quantization: str = "f32"
+
+    @classmethod
+    def parse(cls, options: dict[str, Any]) -> HnswParams:
+        params = cls()
+        values = {
+            k: options[k]
+            for k in ("m", "ef_construction", "ef_search", "quantization")
+            if k in options
+        }
+        return cls(**{**asdict(params), **values})
+
+
+@dataclass
+class IndexMeta:
+    version: int  # the table version the saved graph reflects
+    dims: int
+    metric: str
+    params: dict[str, Any]
+    count: int
+
+
+class HnswIndex:
+    """One usearch graph keyed by rowid, with the table version it reflects."""
+
+    def __init__(self, dims: int, metric: str, params: HnswParams, version: int = 0):
+        from usearch.index import Index
+
+        self.dims = dims
+        self.metric = metric
+        self.params = params
+        self.version = version
+        self.lock = threading.RLock()
+        self.dirty = 0  # changes since the last save
+        self._index = Index(
+            ndim=dims,
+            metric=METRICS[metric],
+            dtype=params.quantization,
+            connectivity=params.m,
+            expansion_add=params.ef_construction,
+            expansion_search=params.ef_search,
+        )
+
+    # -- content ----------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def upsert(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        """Insert or replace vectors; keys already present are replaced."""
+        if not len(keys):
+            return
+        with self.lock:
+            present = np.array(
+                [k for k in keys.tolist() if self._index.contains(k)], dtype=np.uint64
+            )
+            if len(present):
+                self._index.remove(present)
+            self._index.add(
+                keys.astype(np.uint64), np.ascontiguousarray(vectors, dtype=np.float32), threads=0
+            )
+            self.dirty += len(keys)
+
+    def remove(self, keys: np.ndarray) -> None:
+        with self.lock:
+            present = np.array(
+                [k for k in keys.tolist() if self._index.contains(k)], dtype=np.uint64
+            )
+            if len(present):
+                self._index.remove(present)
+                self.dirty += len(present)
+
+    def vectors(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The stored vectors of the keys that are present: (keys, matrix)."""
+        with self.lock:
+            found = [k for k in keys.tolist() if self._index.contains(k)]
+            if not found:
+                return np.zeros(0, np.int64), np.zeros((0, self.dims), np.float32)
+            got: Any = self._index.get(np.array(found, dtype=np.uint64), dtype="f32")
+            rows = (
+                np.stack(got)
+                if isinstance(got, tuple)
+                else np.asarray(got).reshape(len(found), self.dims)
+            )
+            return np.array(found, dtype=np.int64), rows.astype(np.float32, copy=False)
+
+    # -- search -----------------------------------------------------------------------
+    def search(
+        self, query: np.ndarray, count: int, ef_search: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Approximate nearest rowids (nearest first) and their index distances."""
+        with self.lock:
+            size = len(self._index)
+            if size == 0 or count <= 0:
+                return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            count = min(count, size)
+            expansion = max(ef_search or self.params.ef_search, count)
+            if self._index.expansion_search != expansion:
+                self._index.expansion_search = expansion  # settable; typed read-only
+            matches = self._index.search(np.asarray(query, dtype=np.float32), count)
+            return np.asarray(matches.keys, dtype=np.int64), np.asarray(
+                matches.distances, dtype=np.float32
+            )
+
+    # -- files ------------------------------------------------------------------------
+    def save(self, path: Path) -> None:
+        """Write the graph and its meta atomically (temp files, fsync, rename)."""
+        with self.lock:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".usearch.tmp")
+            self._index.save(str(tmp))
+            _fsync(tmp)
+            meta = IndexMeta(
+                self.version, self.dims, self.metric, asdict(self.params), len(self._index)
+            )
+            meta_tmp = path.with_suffix(".json.tmp")
+            meta_tmp.write_text(json.dumps(asdict(meta)))
+            _fsync(meta_tmp)
+            # The graph first, then the meta naming its version: a crash in between leaves
+            # a newer graph with an older version, and catching up from there is harmless.
+            os.replace(tmp, path)
+            os.replace(meta_tmp, path.with_suffix(".json"))
+            self.dirty = 0
+
+    @classmethod
+    def load(cls, path: Path, dims: int, metric: str, params: HnswParams) -> HnswIndex | None:
+        """The saved index, or None when missing, unreadable or built differently."""
+        from usearch.index import Index
+
+        meta_path = path.with_suffix(".json")
+        try:
+            meta = IndexMeta(**json.loads(meta_path.read_text()))
+            if meta.dims != dims or meta.metric != metric or HnswParams(**meta.params) != params:
+                return None
+            loaded = Index.restore(str(path))
+            if loaded is None or loaded.ndim != dims or len(loaded) != meta.count:
+                return None
+        except (OSError, ValueError, TypeError, RuntimeError):
+            return None
+        index = cls.__new__(cls)
+        index.dims, index.metric, index.params, index.version = dims, metric, params, meta.version
+        index.lock = threading.RLock()
+        index.dirty = 0
+        index._index = loaded
+        return index
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
