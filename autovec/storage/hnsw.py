@@ -34,7 +34,7 @@ class HnswParams:
     @classmethod
     def parse(cls, options: dict[str, Any]) -> HnswParams:
         params = cls()
-        values = {
+        values: dict[str, Any] = {
             k: options[k]
             for k in ("m", "ef_construction", "ef_search", "quantization")
             if k in options
@@ -126,7 +126,8 @@ class HnswIndex:
             count = min(count, size)
             expansion = max(ef_search or self.params.ef_search, count)
             if self._index.expansion_search != expansion:
-                self._index.expansion_search = expansion  # settable; typed read-only
+                graph: Any = self._index  # expansion_search is settable, though typed read-only
+                graph.expansion_search = expansion
             matches = self._index.search(np.asarray(query, dtype=np.float32), count)
             return np.asarray(matches.keys, dtype=np.int64), np.asarray(
                 matches.distances, dtype=np.float32
