@@ -21,6 +21,7 @@ log and catch up when a query needs them.
 from __future__ import annotations
 
 import math
+import os
 import re
 import shutil
 import threading
@@ -47,7 +48,9 @@ if TYPE_CHECKING:
     from autovec.storage.engine import Store
 
 EXACT_BELOW = 2_000  # filtered rows up to this many are ranked exactly
-SAVE_EVERY = 5_000  # changes applied to an index before it is saved again
+# Changes applied to an index before it is saved again (a crash replays at most these
+# from the change log); tests lower it through the environment.
+SAVE_EVERY = int(os.environ.get("AUTOVEC_INDEX_SAVE_EVERY", "5000"))
 BUILD_CHUNK = 8_192
 MARGIN = 16
 
