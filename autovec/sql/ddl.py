@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from autovec import errors
+from autovec.sql import fulltext  # full-text indexes (sql/fulltext.py)
 from autovec.sql import vector_index as _secondary
 from autovec.sql.internal_functions import type_key
 from autovec.sql.parser import Special, mysql_quote, parse, quote_identifier
@@ -232,6 +233,7 @@ def _drop_database(session: Session, tree: exp.Drop) -> Result:
     count = len(session.catalog(name))
     if name in session.store.attached(session.conn):
         session.store.detach(session.conn, name)
+        session._attached.discard(name)
     datadir.drop(name)
     session.store.invalidate_catalogs()
     if session.database == name:
@@ -685,6 +687,7 @@ def create_table_from_schema(session: Session, database: str, schema: TableSchem
             (schema.name, schema.auto_increment_start - 1),
         )
     _save(session, database, schema)
+    fulltext.table_created(session, database, schema)  # full-text indexes (sql/fulltext.py)
 
 
 def _create_table_as_select(
@@ -742,6 +745,7 @@ def _drop_tables(session: Session, tree: exp.Drop) -> Result:
         storage_catalog.delete_table(session.conn, database, schema.name)
         session.store.vectors.forget_table(database, schema.name.lower())
         _secondary.table_dropped(session, database, schema.name)
+        fulltext.drop_table(session, database, schema)  # full-text indexes (sql/fulltext.py)
     return Result(rowcount=0)
 
 
@@ -793,6 +797,7 @@ def rename_table(session: Session, database: str, old: str, new_database: str, n
     session.store.vectors.forget_table(database, schema.name.lower())
     _secondary.table_renamed(session, database, schema.name, new)
     schema.name = new
+    fulltext.table_renamed(session, database, old, schema)  # full-text indexes (sql/fulltext.py)
     for statement in sqlite_index_statements(database, schema):
         session.conn.execute(statement)
     _save(session, database, schema)
@@ -1117,9 +1122,11 @@ def apply_schema_change(
                 probe = TableSchema(new.name, new.columns, [index])
                 for statement in sqlite_index_statements(database, probe):
                     session.conn.execute(statement)
+        fulltext.schema_changed(session, database, old, new)  # full-text indexes (sql/fulltext.py)
         _save(session, database, new)
         return
     _rebuild(session, database, old, new, renames)
+    fulltext.schema_changed(session, database, old, new)  # full-text indexes (sql/fulltext.py)
 
 
 def _rebuild(

@@ -155,12 +155,19 @@ def _is_default_keyword(value: exp.Expression) -> bool:
 def run_insert(session: Session, plan: InsertPlan, all_bindings: list[Any]) -> Result:
     """Execute a planned INSERT once per bindings set, as one all-or-nothing statement."""
     with session.write_statement():
-        before = session.conn.total_changes()
+        # changes(), not total_changes(): the triggers of full-text indexes write rows too.
         if len(all_bindings) == 1:
             session.conn.execute(plan.sql, all_bindings[0])
+            changed = session.conn.changes()
+        elif any(i.kind == "FULLTEXT" for i in plan.schema.indexes):
+            changed = 0
+            for bindings in all_bindings:
+                session.conn.execute(plan.sql, bindings)
+                changed += session.conn.changes()
         else:
+            before = session.conn.total_changes()
             session.conn.executemany(plan.sql, all_bindings)
-        changed = session.conn.total_changes() - before
+            changed = session.conn.total_changes() - before
         last = session.conn.last_insert_rowid()
         _fill_generated(session, plan.database, plan.schema, None)
     result = Result(rowcount=changed)
@@ -262,9 +269,8 @@ def execute_update(session: Session, tree: exp.Update, bindings: Any) -> Result:
     session.translator.prepare(tree)
     sql = session.translator.sql(tree)
     with session.write_statement():
-        before = session.conn.total_changes()
         session.conn.execute(sql, bindings)
-        changed = session.conn.total_changes() - before
+        changed = session.conn.changes()  # not total_changes(): full-text index triggers write too
         _fill_generated(session, database, schema, targets)
     return Result(rowcount=changed)
 
@@ -291,7 +297,6 @@ def execute_delete(session: Session, tree: exp.Delete, bindings: Any) -> Result:
     session.translator.prepare(tree)
     sql = session.translator.sql(tree)
     with session.write_statement():
-        before = session.conn.total_changes()
         session.conn.execute(sql, bindings)
-        changed = session.conn.total_changes() - before
+        changed = session.conn.changes()  # not total_changes(): full-text index triggers write too
     return Result(rowcount=changed)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import apsw
 import numpy as np
 from sqlglot import exp
 
@@ -24,7 +25,7 @@ from autovec.sql.translate import DISTANCE_FUNCTIONS, Scope, function_name
 from autovec.sql.types import SqlType
 from autovec.storage import catalog as storage_catalog
 from autovec.storage.vector_cache import VectorMatrix
-from autovec.vector import Vector
+from autovec.vector import Vector, distances_to
 
 if TYPE_CHECKING:
     from autovec.sql.result import Result
@@ -47,6 +48,7 @@ class TopK:
     constant: exp.Expression
     limit: int
     offset: int
+    key: exp.Expression | None = None  # the ORDER BY distance call itself
 
 
 def _int_value(node: exp.Expression | None, bindings: Any) -> int | None:
@@ -117,7 +119,7 @@ def match(session: Session, tree: exp.Expression, scope: Scope, bindings: Any) -
     column_def = schema.column(column.name)
     if column_def is None:
         return None
-    return TopK(
+    found = TopK(
         database,
         schema.name.lower(),
         table.alias_or_name,
@@ -128,6 +130,8 @@ def match(session: Session, tree: exp.Expression, scope: Scope, bindings: Any) -
         limit,
         offset,
     )
+    found.key = key
+    return found
 
 
 @dataclass
@@ -152,6 +156,7 @@ def plan(session: Session, tree: exp.Expression, scope: Scope, bindings: Any) ->
     assert isinstance(tree, exp.Select)
     restricted = tree.copy()
     restricted.where(exp.column(_MARKER), copy=False)
+    _use_known_distances(restricted, topk)
     probe_sql = None
     if tree.args.get("where") is not None:
         probe = exp.select(exp.column("rowid", table=topk.alias)).from_(tree.args["from_"].copy())
@@ -165,6 +170,66 @@ def plan(session: Session, tree: exp.Expression, scope: Scope, bindings: Any) ->
         limit.copy() if limit is not None else None,
         offset.copy() if offset is not None else None,
     )
+
+
+def _use_known_distances(tree: exp.Select, topk: TopK) -> None:
+    """Let the final query read the candidates' distances instead of recomputing them.
+
+    Each call of the distance function costs a SQL function call per row; the search has
+    already computed the same values, bit for bit, in one vectorised pass
+    (``vector.distances_to``). ``COALESCE`` keeps the function as the fallback.
+    """
+    if topk.key is None:
+        return
+    wanted = topk.key.sql(dialect="sqlite")
+    rowid = exp.column("rowid", table=topk.alias, quoted=True)
+    for node in list(tree.find_all(exp.Anonymous)):
+        if node.sql(dialect="sqlite") == wanted:
+            known = exp.Anonymous(this="__av_known_distance", expressions=[rowid.copy()])
+            node.replace(exp.Coalesce(this=known, expressions=[node.copy()]))
+
+
+def run_candidates(
+    session: Session,
+    search: SearchPlan,
+    candidates: np.ndarray,
+    query: Vector,
+    bindings: Any,
+    static_types: list[SqlType | None],
+    exclude_nulls: bool = False,
+) -> Result:
+    """Run the statement restricted to ``candidates``, their distances computed at once."""
+    topk = search.topk
+    # The candidates travel as a bound array (carray), so both statements keep one text
+    # and SQLite's prepared-statement cache serves them.
+    ids = apsw.carray(np.unique(candidates).astype(np.int64))
+    column = '"' + topk.column.replace('"', '""') + '"'
+    read = session.conn.execute(
+        f'SELECT rowid, {column} FROM "{topk.database}"."{topk.table}" WHERE rowid IN carray(?)',
+        (ids,),
+    ).fetchall()
+    known: dict[int, float | None] = {}
+    with_vectors: list[tuple[int, bytes]] = [
+        (int(r), blob)
+        for r, blob in read
+        if isinstance(r, int) and isinstance(blob, bytes) and len(blob) == query.dims * 4
+    ]
+    if with_vectors:
+        matrix = np.frombuffer(b"".join(blob for _, blob in with_vectors), dtype="<f4").reshape(
+            len(with_vectors), query.dims
+        )
+        distances = distances_to(topk.metric, matrix, query)
+        known = {r: d for (r, _), d in zip(with_vectors, distances, strict=True)}
+    quoted_alias = '"' + topk.alias.replace('"', '""') + '"'
+    condition = f"{quoted_alias}.rowid IN carray(:__av_candidates)"
+    if exclude_nulls:
+        condition = f"{quoted_alias}.{column} IS NOT NULL AND {condition}"
+    sql = search.restricted_sql.replace(_MARKER, condition, 1)
+    session.known_distances = known
+    try:
+        return session.run(sql, {**(bindings or {}), "__av_candidates": ids}, static_types)
+    finally:
+        session.known_distances = {}
 
 
 def execute(
@@ -206,10 +271,7 @@ def execute(
     if wanted > 0:
         best = _best_positions(topk.metric, vectors, q, inverse_norms, squared_norms, wanted)
         candidates = np.concatenate([candidates, rowids[best]])
-    ids = ",".join(str(int(r)) for r in np.unique(candidates)) or "NULL"
-    quoted_alias = '"' + topk.alias.replace('"', '""') + '"'
-    sql = search.restricted_sql.replace(_MARKER, f"{quoted_alias}.rowid IN ({ids})", 1)
-    result = session.run(sql, bindings, static_types)
+    result = run_candidates(session, search, candidates, query_vector, bindings, static_types)
     expected = min(need, len(rowids) + len(nulls)) - offset
     if result.columns is None or len(result.rows) < expected:
         return None  # the snapshot differs from the matrix: let the plain plan answer

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import apsw
 import numpy as np
@@ -25,6 +25,7 @@ from autovec.sql import (
     auto_embedding,
     ddl,
     dml,
+    fulltext,  # full-text search: tokenizers, WITH PARSER text (sql/fulltext.py)
     internal_functions,
     mysql_functions,
     query,
@@ -74,6 +75,10 @@ class Session:
         self._versions_unknown = False
         self._depth = 0  # nesting of write_statement (executemany wraps statements)
         self._seen_generation = store.catalog_generation
+        self._attached: set[str] = set()  # databases ATTACHed on this connection
+        # Distances a vector search computed for its candidates, read by the final query.
+        self.known_distances: dict[int, float | None] = {}
+        self.conn.create_scalar_function("__av_known_distance", cast(Any, self._known_distance), 1)
         self.pending_backfills: list[tuple[str, str]] = []
         # Long statements (back-fills, index builds) report (done, total, label) here.
         self.progress: Callable[[int, int, str], None] | None = None
@@ -83,6 +88,7 @@ class Session:
         vector_functions.register(self.conn)
         mysql_functions.register(self.conn)
         internal_functions.register(self.conn)
+        fulltext.register(self.conn)  # FTS5 tokenizers, recursive triggers, __av_fts_query
         auto_embedding.register(self)
         self.conn.set_update_hook(self._on_row_change)
         if not store.datadir.exists(DEFAULT_DATABASE):
@@ -122,7 +128,7 @@ class Session:
 
     def attach(self, database: str) -> None:
         name = database.lower()
-        if name in self.store.attached(self.conn):
+        if name in self._attached:
             return
         if not self.store.datadir.exists(name):
             raise errors.unknown_database(database)
@@ -132,6 +138,7 @@ class Session:
                 errors.ER_UNKNOWN_ERROR,
             )
         self.store.attach(self.conn, name)
+        self._attached.add(name)
 
     def catalog(self, database: str) -> dict[str, TableSchema]:
         """Table definitions of a database (lower-cased names), cached per store."""
@@ -216,6 +223,7 @@ class Session:
         if self.closed:
             raise errors.InterfaceError("Connection is closed")
         text = prepare_text(sql, params is not None)
+        text = fulltext.normalize_text(text)  # FTS_MATCH_WORD('q' WITH PARSER p, …) → parseable
         if "_ON_DEMAND" in text.upper():
             # TiDB Cloud's clause for creating the columnar replica: always "on" here.
             text = re.sub(r"\s+ADD_COLUMNAR_REPLICA_ON_DEMAND\b", "", text, flags=re.I)
@@ -257,7 +265,7 @@ class Session:
     def plan_key(self, text: str, params: Any) -> tuple[Any, ...]:
         """What a cached translation depends on besides the text."""
         version = 0
-        if self.database and self.database in self.store.attached(self.conn):
+        if self.database and self.database in self._attached:
             row = self.conn.execute(f'PRAGMA "{self.database}".schema_version').fetchone()
             version = row[0] if row else 0
         kind = "list" if isinstance(params, list | tuple) else type(params).__name__
@@ -466,8 +474,13 @@ class Session:
             self.explicit_transaction = False
             self._publish()
 
+    def _known_distance(self, rowid: Any) -> float | None:
+        return self.known_distances.get(rowid)
+
     def _on_row_change(self, _op: int, database: str, table: str, rowid: int) -> None:
-        if not table.startswith(storage_catalog.INTERNAL_PREFIX):
+        if not table.startswith(
+            (storage_catalog.INTERNAL_PREFIX, "__av_fts__")
+        ):  # + FTS5 shadow tables
             self._statement_rows.setdefault((database.lower(), table.lower()), set()).add(rowid)
 
     def _bump_versions(self) -> None:

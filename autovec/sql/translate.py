@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from autovec import errors
-from autovec.sql import mysql_functions
+from autovec.sql import fulltext, mysql_functions
 from autovec.sql.schema import ColumnDef, TableSchema
 from autovec.sql.types import SqlType, from_sqlglot
 
@@ -115,6 +115,9 @@ class Translator:
         """Rewrite ``tree`` in place; returns the scope used to type its columns."""
         scope = self.qualify_tables(tree)
         self.substitute_session_values(tree)
+        fulltext.rewrite(
+            self, tree, scope
+        )  # FTS_MATCH_WORD / MATCH…AGAINST → FTS5 (sql/fulltext.py)
         self.rewrite_embed_distances(tree, scope)
         self.apply_vector_semantics(tree, scope)
         mysql_functions.rewrite(tree)

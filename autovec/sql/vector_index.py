@@ -52,7 +52,7 @@ EXACT_BELOW = 2_000  # filtered rows up to this many are ranked exactly
 # from the change log); tests lower it through the environment.
 SAVE_EVERY = int(os.environ.get("AUTOVEC_INDEX_SAVE_EVERY", "5000"))
 BUILD_CHUNK = 8_192
-MARGIN = 16
+MARGIN = 4  # a few extra candidates: the graph search is approximate anyway
 
 
 # -- the shared, in-memory indexes ----------------------------------------------------------------
@@ -499,25 +499,15 @@ def execute(
         candidates = _filtered(hnsw, q, allowed, need, topk.metric, ef)
     if own:
         candidates = np.concatenate([candidates, np.fromiter(own, dtype=np.int64)])
-    ids = ",".join(str(int(r)) for r in np.unique(candidates)) or "NULL"
-    quoted_alias = '"' + topk.alias.replace('"', '""') + '"'
-    sql = search.restricted_sql.replace(exact_search._MARKER, f"{quoted_alias}.rowid IN ({ids})", 1)
-    sql = _without_nulls(sql, quoted_alias, topk.column)
-    result = session.run(sql, bindings, static_types)
+    # Indexes hold no NULL vectors; like TiDB's index path, such rows are not returned.
+    result = exact_search.run_candidates(
+        session, search, candidates, query_vector, bindings, static_types, exclude_nulls=True
+    )
     if result.columns is None:
         return None
     if len(result.rows) < min(limit, max(len(hnsw) - offset, 0)) and search.probe_sql is None:
         return None  # the index lags behind this snapshot: let the exact plan answer
     return result
-
-
-def _without_nulls(sql: str, alias: str, column: str) -> str:
-    """Indexes hold no NULL vectors; like TiDB's index path, such rows are not returned."""
-    marker = f"{alias}.rowid IN ("
-    position = sql.find(marker)
-    if position < 0:
-        return sql
-    return sql[:position] + f"{alias}.{quote_identifier(column)} IS NOT NULL AND " + sql[position:]
 
 
 def _filtered(
