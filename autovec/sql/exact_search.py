@@ -197,29 +197,24 @@ def run_candidates(
     bindings: Any,
     static_types: list[SqlType | None],
     exclude_nulls: bool = False,
+    stored: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Result:
-    """Run the statement restricted to ``candidates``, their distances computed at once."""
+    """Run the statement restricted to ``candidates``, their distances computed at once.
+
+    ``stored`` gives the candidates' vectors when the caller has exact copies (an f32
+    index); otherwise they are read from the table.
+    """
     topk = search.topk
     # The candidates travel as a bound array (carray), so both statements keep one text
     # and SQLite's prepared-statement cache serves them.
     ids = apsw.carray(np.unique(candidates).astype(np.int64))
     column = '"' + topk.column.replace('"', '""') + '"'
-    read = session.conn.execute(
-        f'SELECT rowid, {column} FROM "{topk.database}"."{topk.table}" WHERE rowid IN carray(?)',
-        (ids,),
-    ).fetchall()
+    if stored is None:
+        stored = _read_candidates(session, topk, ids, query.dims)
+    keys, matrix = stored
     known: dict[int, float | None] = {}
-    with_vectors: list[tuple[int, bytes]] = [
-        (int(r), blob)
-        for r, blob in read
-        if isinstance(r, int) and isinstance(blob, bytes) and len(blob) == query.dims * 4
-    ]
-    if with_vectors:
-        matrix = np.frombuffer(b"".join(blob for _, blob in with_vectors), dtype="<f4").reshape(
-            len(with_vectors), query.dims
-        )
-        distances = distances_to(topk.metric, matrix, query)
-        known = {r: d for (r, _), d in zip(with_vectors, distances, strict=True)}
+    if len(keys):
+        known = dict(zip(keys.tolist(), distances_to(topk.metric, matrix, query), strict=True))
     quoted_alias = '"' + topk.alias.replace('"', '""') + '"'
     condition = f"{quoted_alias}.rowid IN carray(:__av_candidates)"
     if exclude_nulls:
@@ -230,6 +225,20 @@ def run_candidates(
         return session.run(sql, {**(bindings or {}), "__av_candidates": ids}, static_types)
     finally:
         session.known_distances = {}
+
+
+def _read_candidates(
+    session: Session, topk: TopK, ids: Any, dims: int
+) -> tuple[np.ndarray, np.ndarray]:
+    column = '"' + topk.column.replace('"', '""') + '"'
+    read = session.conn.execute(
+        f'SELECT rowid, {column} FROM "{topk.database}"."{topk.table}" WHERE rowid IN carray(?)',
+        (ids,),
+    ).fetchall()
+    rows = [(r, blob) for r, blob in read if isinstance(blob, bytes) and len(blob) == dims * 4]
+    keys = np.fromiter((r for r, _ in rows), dtype=np.int64, count=len(rows))
+    matrix = np.frombuffer(b"".join(blob for _, blob in rows), dtype="<f4").reshape(len(rows), dims)
+    return keys, matrix
 
 
 def execute(

@@ -497,11 +497,21 @@ def execute(
             (r[0] for r in session.conn.execute(search.probe_sql, bindings)), dtype=np.int64
         )
         candidates = _filtered(hnsw, q, allowed, need, topk.metric, ef)
+    stored = None
     if own:
         candidates = np.concatenate([candidates, np.fromiter(own, dtype=np.int64)])
+    elif hnsw.params.quantization == "f32":
+        stored = hnsw.vectors(np.unique(candidates))  # exact copies: no need to read the table
     # Indexes hold no NULL vectors; like TiDB's index path, such rows are not returned.
     result = exact_search.run_candidates(
-        session, search, candidates, query_vector, bindings, static_types, exclude_nulls=True
+        session,
+        search,
+        candidates,
+        query_vector,
+        bindings,
+        static_types,
+        exclude_nulls=True,
+        stored=stored,
     )
     if result.columns is None:
         return None

@@ -103,7 +103,8 @@ class HnswIndex:
     def vectors(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The stored vectors of the keys that are present: (keys, matrix)."""
         with self.lock:
-            found = [k for k in keys.tolist() if self._index.contains(k)]
+            present = self._index.contains(keys.astype(np.uint64))
+            found = keys[np.asarray(present, dtype=bool)].tolist() if len(keys) else []
             if not found:
                 return np.zeros(0, np.int64), np.zeros((0, self.dims), np.float32)
             got: Any = self._index.get(np.array(found, dtype=np.uint64), dtype="f32")
