@@ -356,3 +356,47 @@ def test_missing_or_corrupt_index_file_is_rebuilt(datadir: Path) -> None:
     index_file.unlink()
     checked = run_python(VERIFIER, str(datadir))
     assert checked.returncode == 0, checked.stderr[-2000:]
+
+
+HYBRID = """
+WITH vec AS (
+  SELECT id, ROW_NUMBER() OVER (ORDER BY VEC_COSINE_DISTANCE(embedding, '[1,0,0]')) AS r
+  FROM docs ORDER BY VEC_COSINE_DISTANCE(embedding, '[1,0,0]') LIMIT 20
+), fts AS (
+  SELECT id, ROW_NUMBER() OVER (ORDER BY fts_match_word('quick fox', text) DESC) AS r
+  FROM docs WHERE fts_match_word('quick fox', text)
+  ORDER BY fts_match_word('quick fox', text) DESC LIMIT 20
+)
+SELECT d.id FROM docs d LEFT JOIN vec ON d.id = vec.id LEFT JOIN fts ON d.id = fts.id
+ORDER BY COALESCE(1/(60+vec.r),0) + COALESCE(1/(60+fts.r),0) DESC, d.id
+"""
+
+
+def test_hybrid_sql_uses_both_indexes(cur: autovec.Cursor) -> None:
+    cur.execute(
+        "CREATE TABLE docs (id INT PRIMARY KEY, text TEXT, embedding VECTOR(3), "
+        "VECTOR INDEX iv ((VEC_COSINE_DISTANCE(embedding))), FULLTEXT INDEX ft (text) WITH PARSER STANDARD)"
+    )
+    cur.execute(
+        "INSERT INTO docs VALUES (1, 'the quick brown fox', '[1,0,0]'), (2, 'lazy dog', '[0.9,0.1,0]'), "
+        "(3, 'quick quick fox', '[0,1,0]'), (4, 'nothing here', '[0,0,1]')"
+    )
+    # vector ranks 1,2,3,4; text ranks 3,1: fused 1 (1/61+1/62), 3 (1/63+1/61), 2, 4
+    assert [r[0] for r in rows(cur, HYBRID)] == [1, 3, 2, 4]
+    plan = plan_of(cur, HYBRID)
+    assert "annIndex:COSINE(embedding.." in plan and "index:iv(embedding)" in plan
+    assert "FTS_MATCH_WORD" in plan.upper() or "textSearch" in plan
+
+
+def test_pytidb_post_filter_pattern_uses_the_index(
+    items: tuple[autovec.Cursor, np.ndarray],
+) -> None:
+    """pytidb's default search: a top-N subquery by distance, filtered and cut outside."""
+    cur, data = items
+    sql = (
+        "SELECT id, _distance FROM (SELECT id, cat, VEC_COSINE_DISTANCE(v, %s) AS _distance FROM items "
+        "ORDER BY _distance LIMIT 100) t WHERE cat < 500 ORDER BY _distance LIMIT 5"
+    )
+    got = rows(cur, sql, [data[3]])
+    assert got[0][0] == 3 and got[0][1] == pytest.approx(0, abs=1e-6) and len(got) == 5
+    assert "annIndex" in plan_of(cur, sql, [data[3]])

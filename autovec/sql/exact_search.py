@@ -1,19 +1,24 @@
-"""Exact top-k vector search by one matrix product instead of one SQL call per row.
+"""Top-k vector search by one matrix product instead of one SQL call per row.
 
-Applies to the query shape TiDB users write::
+Applies to every SELECT of a statement — the statement itself, a CTE body, a subquery —
+of the shape TiDB users (and pytidb, and the documented hybrid-search SQL) write::
 
-    SELECT … FROM t [WHERE …] ORDER BY VEC_<METRIC>_DISTANCE(col, <constant>) [ASC] LIMIT k
+    SELECT … [, ROW_NUMBER() OVER (ORDER BY <distance>)] FROM t [WHERE …]
+    ORDER BY VEC_<METRIC>_DISTANCE(col, <constant>) [ASC] LIMIT k
 
-The column's vectors are held contiguously in memory (``storage.vector_cache``). The
-numpy ranking only *chooses rows*: the original statement then runs on SQLite restricted
-to those rowids, so the output, its distances and its order are exactly what the plain
-plan would give. Rows this connection changed but has not committed are re-read from
-its own transaction, so a session always sees its own writes.
+The search only *chooses rows*: at plan time each such SELECT gets a condition
+``t.rowid IN carray(:__av_candidates_N)``, and its distance calls read the distances the
+search computed (``__av_known_distance(N, rowid)``, the same values bit for bit). The
+whole statement then runs once on SQLite, so its output is exactly what the plain plan
+would give for those rows. Candidates come from a vector index when the column has one
+(``vector_index``), else from the column's vectors held contiguously in memory
+(``storage.vector_cache``). Rows this connection changed but has not committed are
+re-read from its own transaction, so a session always sees its own writes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import apsw
@@ -29,10 +34,11 @@ from autovec.vector import Vector, distances_to
 
 if TYPE_CHECKING:
     from autovec.sql.result import Result
+    from autovec.sql.schema import IndexDef
     from autovec.sql.session import Session
 
 MARGIN = 8  # extra candidates so float ties at the k-th place cannot drop a row
-_MARKER = "__av_candidates__"
+_RANKING_WINDOWS = (exp.RowNumber, exp.Rank, exp.DenseRank)
 
 
 @dataclass
@@ -46,9 +52,7 @@ class TopK:
     dims: int
     metric: str
     constant: exp.Expression
-    limit: int
-    offset: int
-    key: exp.Expression | None = None  # the ORDER BY distance call itself
+    key: exp.Expression  # the ORDER BY distance call itself
 
 
 def _int_value(node: exp.Expression | None, bindings: Any) -> int | None:
@@ -67,15 +71,34 @@ def _is_constant(node: exp.Expression) -> bool:
     return not any(isinstance(n, exp.Column | exp.Subquery | exp.Select) for n in node.walk())
 
 
+def _ranking_window(node: exp.Expression, key_sql: str, aliases: dict[str, str]) -> bool:
+    """ROW_NUMBER()/RANK()/DENSE_RANK() OVER (ORDER BY <the search's distance>).
+
+    Over the k nearest candidates these number the rows exactly as over the whole table,
+    so a SELECT carrying them can still be answered from candidates.
+    """
+    if not isinstance(node, exp.Window) or not isinstance(node.this, _RANKING_WINDOWS):
+        return False
+    if node.args.get("partition_by") or node.args.get("spec"):
+        return False
+    order = node.args.get("order")
+    if order is None or len(order.expressions) != 1 or order.expressions[0].args.get("desc"):
+        return False
+    key = order.expressions[0].this
+    if isinstance(key, exp.Column) and not key.table and key.name.lower() in aliases:
+        return aliases[key.name.lower()] == key_sql
+    return bool(key.sql(dialect="sqlite") == key_sql)
+
+
 def match(session: Session, tree: exp.Expression, scope: Scope, bindings: Any) -> TopK | None:
+    """The top-k search a SELECT is, if it has the shape this module answers."""
     if not isinstance(tree, exp.Select) or tree.args.get("with_"):
         return None
     if any(
         tree.args.get(k) for k in ("joins", "group", "having", "distinct", "windows", "laterals")
     ):
         return None
-    from_ = tree.args.get("from_")
-    order = tree.args.get("order")
+    from_, order = tree.args.get("from_"), tree.args.get("order")
     if (
         from_ is None
         or order is None
@@ -89,6 +112,11 @@ def match(session: Session, tree: exp.Expression, scope: Scope, bindings: Any) -
     ordered = order.expressions[0]
     if ordered.args.get("desc"):
         return None
+    aliases = {
+        p.alias.lower(): p.this.sql(dialect="sqlite")
+        for p in tree.expressions
+        if isinstance(p, exp.Alias)
+    }
     key = ordered.this
     if isinstance(key, exp.Column) and not key.table:  # ORDER BY an alias of the select list
         for projection in tree.expressions:
@@ -104,22 +132,19 @@ def match(session: Session, tree: exp.Expression, scope: Scope, bindings: Any) -
     sql_type = scope.column_type(column)
     if sql_type is None or not sql_type.is_vector or sql_type.dimensions is None:
         return None
-    if any(isinstance(n, exp.AggFunc | exp.Window) for p in tree.expressions for n in p.walk()):
-        return None
-    limit, offset = (
-        _int_value(tree.args.get("limit"), bindings),
-        _int_value(tree.args.get("offset"), bindings),
-    )
-    if limit is None or offset is None:
-        return None
+    key_sql = key.sql(dialect="sqlite")
+    for projection in tree.expressions:
+        for node in projection.walk():
+            if isinstance(node, exp.AggFunc | exp.Subquery):
+                return None
+            if isinstance(node, exp.Window) and not _ranking_window(node, key_sql, aliases):
+                return None
     database = table.db
     schema = session.catalog(database).get(table.name.lower())
-    if schema is None:
+    column_def = schema.column(column.name) if schema is not None else None
+    if schema is None or column_def is None:
         return None
-    column_def = schema.column(column.name)
-    if column_def is None:
-        return None
-    found = TopK(
+    return TopK(
         database,
         schema.name.lower(),
         table.alias_or_name,
@@ -127,124 +152,89 @@ def match(session: Session, tree: exp.Expression, scope: Scope, bindings: Any) -
         sql_type.dimensions,
         metric,
         constant,
-        limit,
-        offset,
+        key,
     )
-    found.key = key
-    return found
 
 
 @dataclass
 class SearchPlan:
-    """Everything a top-k search needs that does not depend on the bound values.
+    """One top-k search inside a statement: what does not depend on the bound values.
 
     Built once per statement text (``query.SelectPlan`` caches it), so a repeated search
-    pays for no parsing or SQL generation: only the matrix product and one SQLite query.
+    pays for no parsing or SQL generation: only the search and one SQLite query.
     """
 
     topk: TopK
-    restricted_sql: str  # the statement with ``_MARKER`` where the rowid filter goes
-    probe_sql: str | None  # rowids that pass the WHERE clause, when there is one
+    slot: int  # N in ``:__av_candidates_N`` and ``__av_known_distance(N, rowid)``
+    probe_sql: str | None  # rowids that pass the SELECT's WHERE clause, when it has one
     limit: exp.Expression | None
     offset: exp.Expression | None
+    top_level: bool  # the statement itself (its row count can be checked)
+    index: IndexDef | None = None  # the vector index that serves it, if any
+    warnings: list[tuple[str, int, str]] = field(default_factory=list)
 
 
-def plan(session: Session, tree: exp.Expression, scope: Scope, bindings: Any) -> SearchPlan | None:
-    topk = match(session, tree, scope, bindings)
-    if topk is None:
-        return None
-    assert isinstance(tree, exp.Select)
-    restricted = tree.copy()
-    restricted.where(exp.column(_MARKER), copy=False)
-    _use_known_distances(restricted, topk)
-    probe_sql = None
-    if tree.args.get("where") is not None:
-        probe = exp.select(exp.column("rowid", table=topk.alias)).from_(tree.args["from_"].copy())
-        probe.set("where", tree.args["where"].copy())
-        probe_sql = probe.sql(dialect="sqlite")
-    limit, offset = tree.args.get("limit"), tree.args.get("offset")
-    return SearchPlan(
-        topk,
-        restricted.sql(dialect="sqlite"),
-        probe_sql,
-        limit.copy() if limit is not None else None,
-        offset.copy() if offset is not None else None,
-    )
+def plan_searches(
+    session: Session, tree: exp.Expression, scope: Scope, bindings: Any
+) -> list[SearchPlan]:
+    """Find every SELECT of the statement that is a top-k search, and inject the hooks."""
+    searches: list[SearchPlan] = []
+    for select in list(tree.find_all(exp.Select)):
+        topk = match(session, select, scope, bindings)
+        if topk is None:
+            continue
+        slot = len(searches)
+        probe_sql = None
+        if select.args.get("where") is not None:
+            probe = exp.select(exp.column("rowid", table=topk.alias)).from_(
+                select.args["from_"].copy()
+            )
+            probe.set("where", select.args["where"].copy())
+            probe_sql = probe.sql(dialect="sqlite")
+        limit, offset = select.args.get("limit"), select.args.get("offset")
+        searches.append(
+            SearchPlan(
+                topk,
+                slot,
+                probe_sql,
+                limit.copy() if limit is not None else None,
+                offset.copy() if offset is not None else None,
+                select is tree,
+            )
+        )
+        _inject(select, searches[-1])
+    return searches
 
 
-def _use_known_distances(tree: exp.Select, topk: TopK) -> None:
-    """Let the final query read the candidates' distances instead of recomputing them.
-
-    Each call of the distance function costs a SQL function call per row; the search has
-    already computed the same values, bit for bit, in one vectorised pass
-    (``vector.distances_to``). ``COALESCE`` keeps the function as the fallback.
-    """
-    if topk.key is None:
-        return
+def _inject(select: exp.Select, search: SearchPlan) -> None:
+    """Restrict the search's SELECT to its candidates and let it read their distances."""
+    topk = search.topk
     wanted = topk.key.sql(dialect="sqlite")
     rowid = exp.column("rowid", table=topk.alias, quoted=True)
-    for node in list(tree.find_all(exp.Anonymous)):
+    for node in list(select.find_all(exp.Anonymous)):
         if node.sql(dialect="sqlite") == wanted:
-            known = exp.Anonymous(this="__av_known_distance", expressions=[rowid.copy()])
+            slot = exp.Literal.number(search.slot)
+            known = exp.Anonymous(this="__av_known_distance", expressions=[slot, rowid.copy()])
             node.replace(exp.Coalesce(this=known, expressions=[node.copy()]))
+    candidates = exp.Anonymous(
+        this="carray", expressions=[exp.Placeholder(this=f"__av_candidates_{search.slot}")]
+    )
+    select.where(exp.In(this=rowid.copy(), query=candidates), copy=False)
 
 
-def run_candidates(
-    session: Session,
-    search: SearchPlan,
-    candidates: np.ndarray,
-    query: Vector,
-    bindings: Any,
-    static_types: list[SqlType | None],
-    exclude_nulls: bool = False,
-    stored: tuple[np.ndarray, np.ndarray] | None = None,
-) -> Result:
-    """Run the statement restricted to ``candidates``, their distances computed at once.
+@dataclass
+class Candidates:
+    """What one search found: rowids, the query vector, and exact copies when at hand."""
 
-    ``stored`` gives the candidates' vectors when the caller has exact copies (an f32
-    index); otherwise they are read from the table.
-    """
-    topk = search.topk
-    # The candidates travel as a bound array (carray), so both statements keep one text
-    # and SQLite's prepared-statement cache serves them.
-    ids = apsw.carray(np.unique(candidates).astype(np.int64))
-    column = '"' + topk.column.replace('"', '""') + '"'
-    if stored is None:
-        stored = _read_candidates(session, topk, ids, query.dims)
-    keys, matrix = stored
-    known: dict[int, float | None] = {}
-    if len(keys):
-        known = dict(zip(keys.tolist(), distances_to(topk.metric, matrix, query), strict=True))
-    quoted_alias = '"' + topk.alias.replace('"', '""') + '"'
-    condition = f"{quoted_alias}.rowid IN carray(:__av_candidates)"
-    if exclude_nulls:
-        condition = f"{quoted_alias}.{column} IS NOT NULL AND {condition}"
-    sql = search.restricted_sql.replace(_MARKER, condition, 1)
-    session.known_distances = known
-    try:
-        return session.run(sql, {**(bindings or {}), "__av_candidates": ids}, static_types)
-    finally:
-        session.known_distances = {}
+    rowids: np.ndarray
+    query: Vector
+    stored: tuple[np.ndarray, np.ndarray] | None = None  # (rowids, vectors) already read
+    exclude_nulls: bool = False
+    expected: int | None = None  # rows the SELECT must return, when that can be told
 
 
-def _read_candidates(
-    session: Session, topk: TopK, ids: Any, dims: int
-) -> tuple[np.ndarray, np.ndarray]:
-    column = '"' + topk.column.replace('"', '""') + '"'
-    read = session.conn.execute(
-        f'SELECT rowid, {column} FROM "{topk.database}"."{topk.table}" WHERE rowid IN carray(?)',
-        (ids,),
-    ).fetchall()
-    rows = [(r, blob) for r, blob in read if isinstance(blob, bytes) and len(blob) == dims * 4]
-    keys = np.fromiter((r for r, _ in rows), dtype=np.int64, count=len(rows))
-    matrix = np.frombuffer(b"".join(blob for _, blob in rows), dtype="<f4").reshape(len(rows), dims)
-    return keys, matrix
-
-
-def execute(
-    session: Session, search: SearchPlan, bindings: Any, static_types: list[SqlType | None]
-) -> Result | None:
-    """Answer a planned search, or None when the plain plan must answer instead."""
+def exact_candidates(session: Session, search: SearchPlan, bindings: Any) -> Candidates | None:
+    """The k nearest rows by one matrix product over the column's in-memory vectors."""
     topk = search.topk
     limit, offset = _int_value(search.limit, bindings), _int_value(search.offset, bindings)
     if limit is None or offset is None:
@@ -275,16 +265,85 @@ def execute(
             return None  # a zero query vector makes every distance NULL
         null_positions = np.flatnonzero(inverse_norms == 0)
         nulls = np.concatenate([nulls, rowids[null_positions]]) if len(null_positions) else nulls
-    candidates = nulls[:need]
-    wanted = min(need + MARGIN - len(candidates), len(rowids))
+    chosen = nulls[:need]
+    wanted = min(need + MARGIN - len(chosen), len(rowids))
     if wanted > 0:
         best = _best_positions(topk.metric, vectors, q, inverse_norms, squared_norms, wanted)
-        candidates = np.concatenate([candidates, rowids[best]])
-    result = run_candidates(session, search, candidates, query_vector, bindings, static_types)
+        chosen = np.concatenate([chosen, rowids[best]])
     expected = min(need, len(rowids) + len(nulls)) - offset
-    if result.columns is None or len(result.rows) < expected:
-        return None  # the snapshot differs from the matrix: let the plain plan answer
+    return Candidates(chosen, query_vector, expected=max(expected, 0))
+
+
+def execute_searches(
+    session: Session,
+    sql: str,
+    searches: list[SearchPlan],
+    bindings: Any,
+    static_types: list[SqlType | None],
+) -> Result | None:
+    """Run the injected statement once every search has its candidates; None to fall back."""
+    from autovec.sql import vector_index
+
+    bound = dict(bindings or {})
+    known: dict[int, dict[int, float | None]] = {}
+    top_expected: int | None = None
+    for search in searches:
+        found = None
+        if search.index is not None:
+            found = vector_index.index_candidates(session, search, bindings)
+        if found is None:
+            found = exact_candidates(session, search, bindings)
+        if found is None:
+            return None
+        ids = np.unique(found.rowids).astype(np.int64)
+        stored = (
+            found.stored
+            if found.stored is not None
+            else _read_candidates(session, search.topk, ids, found.query.dims)
+        )
+        keys, matrix = stored
+        known[search.slot] = (
+            dict(
+                zip(
+                    keys.tolist(),
+                    distances_to(search.topk.metric, matrix, found.query),
+                    strict=True,
+                )
+            )
+            if len(keys)
+            else {}
+        )
+        if found.exclude_nulls:
+            ids = (
+                keys.astype(np.int64) if len(keys) else np.zeros(0, np.int64)
+            )  # rows with a vector only
+        bound[f"__av_candidates_{search.slot}"] = apsw.carray(ids)
+        if search.top_level:
+            top_expected = found.expected
+    session.known_distances = known
+    try:
+        result = session.run(sql, bound, static_types)
+    finally:
+        session.known_distances = {}
+    if result.columns is None:
+        return None
+    if top_expected is not None and len(result.rows) < top_expected:
+        return None  # the snapshot differs from what the search saw: let the plain plan answer
     return result
+
+
+def _read_candidates(
+    session: Session, topk: TopK, ids: np.ndarray, dims: int
+) -> tuple[np.ndarray, np.ndarray]:
+    column = '"' + topk.column.replace('"', '""') + '"'
+    read = session.conn.execute(
+        f'SELECT rowid, {column} FROM "{topk.database}"."{topk.table}" WHERE rowid IN carray(?)',
+        (apsw.carray(ids),),
+    ).fetchall()
+    rows = [(r, blob) for r, blob in read if isinstance(blob, bytes) and len(blob) == dims * 4]
+    keys = np.fromiter((r for r, _ in rows), dtype=np.int64, count=len(rows))
+    matrix = np.frombuffer(b"".join(blob for _, blob in rows), dtype="<f4").reshape(len(rows), dims)
+    return keys, matrix
 
 
 def _best_positions(

@@ -73,9 +73,9 @@ class SelectPlan:
 
     sql: str
     static_types: list[SqlType | None]
-    search: exact_search.SearchPlan | None
     positional: int  # number of ``?`` placeholders renamed to ``:__pN``
-    index_search: vector_index.IndexSearch | None = None
+    searches: list[exact_search.SearchPlan] = field(default_factory=list)
+    searched_sql: str | None = None  # the statement with the searches' candidate hooks
     warnings: list[tuple[str, int, str]] = field(default_factory=list)
 
     def run(self, session: Session, bindings: Any) -> Result:
@@ -88,14 +88,12 @@ class SelectPlan:
                 )
             bindings = {f"__p{i}": v for i, v in enumerate(bindings)}
         session.warnings.extend(self.warnings)
-        if self.index_search is not None:
-            found = vector_index.execute(session, self.index_search, bindings, self.static_types)
+        if self.searches and self.searched_sql is not None:
+            found = exact_search.execute_searches(
+                session, self.searched_sql, self.searches, bindings, self.static_types
+            )
             if found is not None:
                 return found
-        if self.search is not None:
-            fast = exact_search.execute(session, self.search, bindings, self.static_types)
-            if fast is not None:
-                return fast
         result = session.run(self.sql, bindings, self.static_types)
         if result.columns is not None:
             session.found_rows = len(result.rows)
@@ -115,12 +113,14 @@ def plan_select(session: Session, tree: exp.Expression, bindings: Any) -> tuple[
     static_types: list[SqlType | None] = []
     if isinstance(tree, exp.Select):
         static_types = [session.translator.output_type(e, scope) for e in tree.expressions]
-    search = exact_search.plan(session, tree, scope, bindings)
-    index_search, warnings = vector_index.plan(session, tree, scope, bindings, search)
-    select_plan = SelectPlan(
-        session.translator.sql(tree), static_types, search, positional, index_search, warnings
-    )
-    return select_plan, bindings
+    plain_sql = session.translator.sql(tree)
+    reasons = vector_index.reasons_not_used(session, tree, scope)  # before the tree changes
+    searches = exact_search.plan_searches(session, tree, scope, bindings)
+    warnings = vector_index.assign_indexes(session, searches, reasons)
+    searched_sql = session.translator.sql(tree) if searches else None
+    return SelectPlan(
+        plain_sql, static_types, positional, searches, searched_sql, warnings
+    ), bindings
 
 
 def execute_select(session: Session, tree: exp.Expression, bindings: Any) -> Result:

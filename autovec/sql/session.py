@@ -76,9 +76,10 @@ class Session:
         self._depth = 0  # nesting of write_statement (executemany wraps statements)
         self._seen_generation = store.catalog_generation
         self._attached: set[str] = set()  # databases ATTACHed on this connection
-        # Distances a vector search computed for its candidates, read by the final query.
-        self.known_distances: dict[int, float | None] = {}
-        self.conn.create_scalar_function("__av_known_distance", cast(Any, self._known_distance), 1)
+        # Distances vector searches computed for their candidates (by search slot, then
+        # rowid), read by the statement that runs on those candidates.
+        self.known_distances: dict[int, dict[int, float | None]] = {}
+        self.conn.create_scalar_function("__av_known_distance", cast(Any, self._known_distance), 2)
         self.pending_backfills: list[tuple[str, str]] = []
         # Long statements (back-fills, index builds) report (done, total, label) here.
         self.progress: Callable[[int, int, str], None] | None = None
@@ -474,8 +475,8 @@ class Session:
             self.explicit_transaction = False
             self._publish()
 
-    def _known_distance(self, rowid: Any) -> float | None:
-        return self.known_distances.get(rowid)
+    def _known_distance(self, slot: Any, rowid: Any) -> float | None:
+        return self.known_distances.get(slot, {}).get(rowid)
 
     def _on_row_change(self, _op: int, database: str, table: str, rowid: int) -> None:
         if not table.startswith(

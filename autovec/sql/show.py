@@ -430,12 +430,22 @@ def explain(session: Session, target: exp.Expression, bindings: Any) -> Result:
 
     names = ["id", "estRows", "task", "access object", "operator info"]
     if isinstance(target, exp.Select | exp.SetOperation):
+        from autovec.sql import fulltext
+
+        text_searches = fulltext.explain_text_searches(target)  # before translation rewrites them
         select_plan, bindings = plan_select(session, target, bindings)
         session.warnings.extend(select_plan.warnings)
-        search = select_plan.search
-        if search is not None:
-            return Result.table(names, _search_rows(session, select_plan, bindings))
+        plan_rows: list[tuple[Any, ...]] = []
+        for search in select_plan.searches:
+            plan_rows.extend(_search_rows(session, search, bindings, top_level=search.top_level))
+        text_rows: list[tuple[Any, ...]] = [
+            (f"TextSearch_{number}", "0.00", "cop[tiflash]", "fulltext index", text)
+            for number, text in enumerate(dict.fromkeys(text_searches), start=1)
+        ]
+        if plan_rows:
+            return Result.table(names, plan_rows + text_rows)
     else:
+        text_rows = []
         session.translator.prepare(target)
     sql = session.translator.sql(target)
     plan = session.conn.execute("EXPLAIN QUERY PLAN " + sql, bindings).fetchall()
@@ -461,15 +471,16 @@ def explain(session: Session, target: exp.Expression, bindings: Any) -> Result:
         )
     if not rows:
         rows.append(("Projection_1", "1.00", "root", "", "constant"))
-    return Result.table(names, rows)
+    return Result.table(names, rows + text_rows)
 
 
-def _search_rows(session: Session, select_plan: Any, bindings: Any) -> list[tuple[Any, ...]]:
-    """The plan of a top-k vector search, in TiDB's vocabulary."""
+def _search_rows(
+    session: Session, search: Any, bindings: Any, top_level: bool
+) -> list[tuple[Any, ...]]:
+    """The plan of one top-k vector search, in TiDB's vocabulary."""
     from autovec.sql import exact_search
     from autovec.vector import format_for_explain
 
-    search = select_plan.search
     topk = search.topk
     limit = exact_search._int_value(search.limit, bindings)
     offset = exact_search._int_value(search.offset, bindings) or 0
@@ -484,21 +495,20 @@ def _search_rows(session: Session, select_plan: Any, bindings: Any) -> list[tupl
         shown = "?"
     func = f"vec_{topk.metric.lower()}_distance"
     filtered = search.probe_sql is not None
+    where = "" if top_level else f" (in a subquery of {topk.alias})"
     top = (
         "└─TopN_2",
         f"{limit or 0:.2f}",
         "root",
         "",
-        f"{func}({topk.table}.{topk.column}, {shown}), offset:{offset}, count:{limit}",
+        f"{func}({topk.table}.{topk.column}, {shown}), offset:{offset}, count:{limit}{where}",
     )
-    index = select_plan.index_search
-    if index is not None:
-        name = index.index.name
+    if search.index is not None:
         scan = (
             "  └─TableFullScan_3",
             f"{total:.2f}",
             "cop[tiflash]",
-            f"table:{topk.table}, index:{name}({topk.column})",
+            f"table:{topk.table}, index:{search.index.name}({topk.column})",
             f"keep order:false, annIndex:{topk.metric}({topk.column}..{shown}, limit:{(limit or 0) + offset})"
             + (", filtered by WHERE first (exact when selective)" if filtered else ""),
         )

@@ -26,7 +26,6 @@ import re
 import shutil
 import threading
 import weakref
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -42,9 +41,7 @@ from autovec.storage import catalog as storage_catalog
 from autovec.storage.hnsw import HnswIndex, HnswParams
 
 if TYPE_CHECKING:
-    from autovec.sql.result import Result
     from autovec.sql.session import Session
-    from autovec.sql.types import SqlType
     from autovec.storage.engine import Store
 
 EXACT_BELOW = 2_000  # filtered rows up to this many are ranked exactly
@@ -367,39 +364,29 @@ def saved_rows(session: Session, database: str, schema: TableSchema, index: Inde
 # -- planning ---------------------------------------------------------------------------------------
 
 
-@dataclass
-class IndexSearch:
-    """A top-k search answered by a vector index."""
-
-    search: exact_search.SearchPlan
-    index: IndexDef
-    database: str
-    table: str
-
-
-def plan(
-    session: Session,
-    tree: exp.Expression,
-    scope: Scope,
-    bindings: Any,
-    search: exact_search.SearchPlan | None,
-) -> tuple[IndexSearch | None, list[tuple[str, int, str]]]:
-    """The index search for this statement, or the reasons (as TiDB warnings) it cannot be used."""
-    if search is not None:
+def assign_indexes(
+    session: Session, searches: list[exact_search.SearchPlan], reasons: list[tuple[str, int, str]]
+) -> list[tuple[str, int, str]]:
+    """Give each search the vector index that serves it; TiDB's warnings when none can."""
+    for search in searches:
         topk = search.topk
         schema = session.catalog(topk.database).get(topk.table)
-        if schema is not None:
-            for index in vector_indexes(schema):
-                if index.columns[0].lower() == topk.column.lower() and index.metric == topk.metric:
-                    return IndexSearch(search, index, topk.database, topk.table), []
-    return None, _reasons(session, tree, scope)
+        for index in vector_indexes(schema) if schema is not None else []:
+            if index.columns[0].lower() == topk.column.lower() and index.metric == topk.metric:
+                search.index = index
+                break
+    if any(search.top_level and search.index is not None for search in searches):
+        return []
+    return reasons
 
 
 def _warning(reason: str) -> tuple[str, int, str]:
     return ("Warning", 1105, f"ANN index not used: {reason}")
 
 
-def _reasons(session: Session, tree: exp.Expression, scope: Scope) -> list[tuple[str, int, str]]:
+def reasons_not_used(
+    session: Session, tree: exp.Expression, scope: Scope
+) -> list[tuple[str, int, str]]:
     """TiDB's explanations when a query orders by a distance on an indexed table."""
     if not isinstance(tree, exp.Select) or tree.args.get("order") is None:
         return []
@@ -457,19 +444,20 @@ def _reasons(session: Session, tree: exp.Expression, scope: Scope) -> list[tuple
 # -- execution --------------------------------------------------------------------------------------
 
 
-def execute(
-    session: Session, plan_: IndexSearch, bindings: Any, static_types: list[SqlType | None]
-) -> Result | None:
-    search = plan_.search
+def index_candidates(
+    session: Session, search: exact_search.SearchPlan, bindings: Any
+) -> exact_search.Candidates | None:
+    """The search's candidates from its vector index; None when the index cannot answer."""
     topk = search.topk
+    assert search.index is not None
     limit = exact_search._int_value(search.limit, bindings)
     offset = exact_search._int_value(search.offset, bindings)
     if limit is None or offset is None:
         return None
-    schema = session.catalog(plan_.database).get(plan_.table)
+    schema = session.catalog(topk.database).get(topk.table)
     if schema is None:
         return None
-    hnsw = live_index(session, plan_.database, schema, plan_.index)
+    hnsw = live_index(session, topk.database, schema, search.index)
     if hnsw is None:
         return None
     query_vector = exact_search._evaluate_vector(session, topk.constant, bindings)
@@ -486,12 +474,13 @@ def execute(
         return None
     need = limit + offset
     own = session.pending_rows.get(
-        (plan_.database, plan_.table), set()
-    ) | session._statement_rows.get((plan_.database, plan_.table), set())
-    ef = plan_.index.options.get("ef_search")
+        (topk.database, topk.table), set()
+    ) | session._statement_rows.get((topk.database, topk.table), set())
+    ef = search.index.options.get("ef_search")
+    expected = None
     if search.probe_sql is None:
-        keys, _ = hnsw.search(q, need + MARGIN, ef)
-        candidates = keys
+        candidates, _ = hnsw.search(q, need + MARGIN, ef)
+        expected = max(min(need, len(hnsw)) - offset, 0)
     else:
         allowed = np.fromiter(
             (r[0] for r in session.conn.execute(search.probe_sql, bindings)), dtype=np.int64
@@ -503,21 +492,9 @@ def execute(
     elif hnsw.params.quantization == "f32":
         stored = hnsw.vectors(np.unique(candidates))  # exact copies: no need to read the table
     # Indexes hold no NULL vectors; like TiDB's index path, such rows are not returned.
-    result = exact_search.run_candidates(
-        session,
-        search,
-        candidates,
-        query_vector,
-        bindings,
-        static_types,
-        exclude_nulls=True,
-        stored=stored,
+    return exact_search.Candidates(
+        candidates, query_vector, stored, exclude_nulls=True, expected=expected
     )
-    if result.columns is None:
-        return None
-    if len(result.rows) < min(limit, max(len(hnsw) - offset, 0)) and search.probe_sql is None:
-        return None  # the index lags behind this snapshot: let the exact plan answer
-    return result
 
 
 def _filtered(
