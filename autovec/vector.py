@@ -599,18 +599,7 @@ def cosine_distance(a: Vector, b: Vector) -> float | None:
         np.multiply(y, y, out=sums[2])
         np.add.accumulate(sums, axis=1, out=sums)
     dot, norm_a, norm_b = sums[:, -1].tolist()
-    denominator = math.sqrt(norm_a * norm_b)
-    if denominator == 0.0:
-        # Go divides by zero: 0/0 is NaN, x/0 is ±Inf (then clamped).
-        if dot == 0.0 or math.isnan(dot):
-            return None
-        similarity = math.copysign(math.inf, dot)
-    else:
-        similarity = dot / denominator
-    if math.isnan(similarity):
-        return None
-    similarity = min(1.0, max(-1.0, similarity))
-    return 1.0 - similarity
+    return _cosine_from_sums(dot, norm_a, norm_b)
 
 
 def l2_norm(v: Vector) -> float | None:

@@ -440,9 +440,21 @@ class InformationSchema:
             for db, name, sql in self._view_list()
         ]
 
-    def _tiflash_indexes(self) -> Rows:
+    def _vector_progress(self, database: str, schema: TableSchema, index: Any) -> tuple[int, int]:
+        """(rows in the vector index, rows with a vector): the build's real progress."""
         from autovec.sql.vector_index import indexed_rows, saved_rows
 
+        quoted = '"' + index.columns[0].replace('"', '""') + '"'
+        found = self.session.conn.execute(
+            f'SELECT count(*) FROM "{database}"."{schema.name}" WHERE {quoted} IS NOT NULL'
+        ).fetchone()
+        total = int(found[0]) if found else 0
+        indexed = indexed_rows(self.session, database, schema, index)
+        if indexed is None:
+            indexed = saved_rows(self.session, database, schema, index)
+        return min(indexed, total), total
+
+    def _tiflash_indexes(self) -> Rows:
         rows: Rows = []
         for table_id, (database, schema) in enumerate(self._each_table(), start=100):
             for index_id, index in enumerate(schema.indexes, start=1):
@@ -451,15 +463,7 @@ class InformationSchema:
                 column = schema.column(index.columns[0])
                 column_id = schema.columns.index(column) + 1 if column is not None else 0
                 if index.kind == "VECTOR":
-                    quoted = '"' + index.columns[0].replace('"', '""') + '"'
-                    found = self.session.conn.execute(
-                        f'SELECT count(*) FROM "{database}"."{schema.name}" WHERE {quoted} IS NOT NULL'
-                    ).fetchone()
-                    total = int(found[0]) if found else 0
-                    indexed = indexed_rows(self.session, database, schema, index)
-                    if indexed is None:
-                        indexed = saved_rows(self.session, database, schema, index)
-                    indexed = min(indexed, total)
+                    indexed, total = self._vector_progress(database, schema, index)
                     kind = "Vector"
                 else:
                     total = indexed = self._row_count(database, schema.name)
@@ -471,8 +475,6 @@ class InformationSchema:
         return rows
 
     def _tiflash_replica(self) -> Rows:
-        from autovec.sql.vector_index import indexed_rows, saved_rows
-
         rows: Rows = []
         for table_id, (database, schema) in enumerate(self._each_table(), start=100):
             if not schema.tiflash_replica:
@@ -481,15 +483,8 @@ class InformationSchema:
             for index in schema.indexes:
                 if index.kind != "VECTOR":
                     continue
-                quoted = '"' + index.columns[0].replace('"', '""') + '"'
-                found = self.session.conn.execute(
-                    f'SELECT count(*) FROM "{database}"."{schema.name}" WHERE {quoted} IS NOT NULL'
-                ).fetchone()
-                total = int(found[0]) if found else 0
-                indexed = indexed_rows(self.session, database, schema, index)
-                if indexed is None:
-                    indexed = saved_rows(self.session, database, schema, index)
-                progress = min(progress, 1.0 if total == 0 else min(indexed, total) / total)
+                indexed, total = self._vector_progress(database, schema, index)
+                progress = min(progress, 1.0 if total == 0 else indexed / total)
             rows.append(
                 (
                     database,
