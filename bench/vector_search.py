@@ -84,7 +84,9 @@ def main() -> None:
             [(i, int(category[i]), data[i]) for i in range(args.rows)],
         )
         cur.execute("COMMIT")
-        cur.execute("CREATE INDEX idx_category ON items (category)")  # what a user filtering on it has
+        cur.execute(
+            "CREATE INDEX idx_category ON items (category)"
+        )  # what a user filtering on it has
         rss_before = rss_mb()
         start = time.perf_counter()
         cur.execute("CREATE VECTOR INDEX idx ON items ((VEC_COSINE_DISTANCE(v))) USING HNSW")
