@@ -27,16 +27,15 @@ FRUIT = [
 
 
 def bm25(query: list[str], corpus: list[list[str]], doc: list[str]) -> float:
-    """FTS5's bm25() by hand: k1 = 1.2, b = 0.75, IDF = ln((N - n + 0.5) / (n + 0.5)),
-    floored at 1e-6; one term per query phrase; doc lengths over all indexed columns."""
+    """TiDB's (Tantivy's) BM25 by hand: k1 = 1.2, b = 0.75, IDF = ln(1 + (N - n + 0.5) / (n + 0.5));
+    one term per query phrase; doc lengths over all indexed columns."""
     k1, b = 1.2, 0.75
     n_docs = len(corpus)
     avgdl = sum(len(d) for d in corpus) / n_docs
     score = 0.0
     for term in query:
         n = sum(term in d for d in corpus)
-        idf = math.log((n_docs - n + 0.5) / (n + 0.5))
-        idf = idf if idf > 0 else 1e-6
+        idf = math.log(1 + (n_docs - n + 0.5) / (n + 0.5))
         tf = doc.count(term)
         score += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(doc) / avgdl))
     return score

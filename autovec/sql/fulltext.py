@@ -542,10 +542,9 @@ def _fts_matches(search: _Search) -> exp.Expression:
 
 
 def _bm25(search: _Search) -> exp.Expression:
-    return exp.Neg(
-        this=exp.Anonymous(
-            this="bm25", expressions=[exp.column(exp.to_identifier(search.fts, quoted=True))]
-        )
+    """TiDB's BM25 score of the current row (``storage.fulltext._bm25``)."""
+    return exp.Anonymous(
+        this="av_bm25", expressions=[exp.column(exp.to_identifier(search.fts, quoted=True))]
     )
 
 

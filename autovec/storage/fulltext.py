@@ -34,6 +34,7 @@ from :func:`match_expression`.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -215,7 +216,42 @@ def register(conn: apsw.Connection) -> None:
     """
     conn.register_fts5_tokenizer("av_multilingual", _multilingual_factory)
     conn.register_fts5_tokenizer("av_ngram", _ngram_factory)
+    conn.register_fts5_function("av_bm25", _bm25)
     conn.execute("PRAGMA recursive_triggers = ON")
+
+
+BM25_K1 = 1.2
+BM25_B = 0.75
+
+
+def _bm25(api: apsw.FTS5ExtensionApi, *_args: Any) -> float:
+    """BM25 as TiDB scores it (Tantivy's): k1 = 1.2, b = 0.75, IDF = ln(1 + (N - n + 0.5) / (n + 0.5)).
+
+    FTS5's own ``bm25()`` uses the older IDF ``ln((N - n + 0.5) / (n + 0.5))`` floored at
+    1e-6, which makes any term found in half the rows score next to nothing — on a small
+    table, almost every term. Document frequencies are counted once per query
+    (``aux_data``), so each row costs only its own term counts.
+    """
+    stats = api.aux_data
+    if stats is None:
+        rows = api.row_count
+        counts = []
+        for phrase in range(api.phrase_count):
+            matching: list[int] = []
+            api.query_phrase(phrase, lambda _api, found: found.append(1), matching)
+            counts.append(len(matching))
+        average = (api.column_total_size(-1) / rows) if rows else 1.0
+        idf = [math.log(1 + (rows - n + 0.5) / (n + 0.5)) for n in counts]
+        stats = api.aux_data = (idf, average or 1.0)
+    idf, average = stats
+    length = api.column_size(-1)
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * length / average)
+    score = 0.0
+    for phrase, weight in enumerate(idf):
+        tf = sum(len(offsets) for offsets in api.phrase_locations(phrase))
+        if tf:
+            score += weight * tf * (BM25_K1 + 1) / (tf + norm)
+    return score
 
 
 # -- queries ------------------------------------------------------------------------------
