@@ -311,11 +311,12 @@ class EmbeddingFunction:
         vectors: list[np.ndarray | None] = list(cache.get_many(self.model_name, options_key, texts))
         missing = [i for i, vec in enumerate(vectors) if vec is None]
         if missing:
+            kept: set[str] = set()  # inputs a batch already put in the cache
 
             def keep(batch: Sequence[EmbedInput], vectors: np.ndarray) -> None:
-                cache.put_many(
-                    self.model_name, options_key, [cache_text(x) for x in batch], list(vectors)
-                )
+                batch_texts = [cache_text(x) for x in batch]
+                cache.put_many(self.model_name, options_key, batch_texts, list(vectors))
+                kept.update(batch_texts)
 
             token = batch_sink.set(keep)
             try:
@@ -328,7 +329,14 @@ class EmbeddingFunction:
                     f"{len(missing)} inputs"
                 )
             self._check_size(fresh.shape[1])
-            cache.put_many(self.model_name, options_key, [texts[i] for i in missing], list(fresh))
+            unkept = [j for j, i in enumerate(missing) if texts[i] not in kept]
+            if unkept:  # providers that do not hand batches over (local models)
+                cache.put_many(
+                    self.model_name,
+                    options_key,
+                    [texts[missing[j]] for j in unkept],
+                    [fresh[j] for j in unkept],
+                )
             for i, vec in zip(missing, fresh, strict=True):
                 vectors[i] = vec
         done = [vec for vec in vectors if vec is not None]
