@@ -19,6 +19,8 @@ from autovec.storage.vector_cache import VectorCache
 
 BUSY_TIMEOUT_MS = 10_000
 PLAN_CACHE_SIZE = 256
+MMAP_BYTES = 1 << 30  # address space, not memory: pages load on first touch
+CACHE_KIB = -65536  # negative: KiB, i.e. up to 64 MiB of pages per database and connection
 
 
 class Store:
@@ -81,6 +83,10 @@ class Store:
         if not self.datadir.in_memory:
             conn.execute(f"PRAGMA {_quote(name)}.journal_mode = WAL")
             conn.execute(f"PRAGMA {_quote(name)}.synchronous = NORMAL")
+            # Reads through memory-mapped pages, and a larger page cache: a vector search
+            # ends by fetching a few random rows, which must not each cost system calls.
+            conn.execute(f"PRAGMA {_quote(name)}.mmap_size = {MMAP_BYTES}")
+            conn.execute(f"PRAGMA {_quote(name)}.cache_size = {CACHE_KIB}")
         catalog.ensure_catalog(conn, name)
 
     @staticmethod
