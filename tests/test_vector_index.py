@@ -115,6 +115,10 @@ def test_ddl_forms(cur: autovec.Cursor) -> None:
             "CREATE TABLE w (v VECTOR(3), KEY (v))",
             "only VECTOR INDEX can be added to vector column",
         ),
+        (
+            "CREATE TEMPORARY TABLE w (v VECTOR(3), VECTOR INDEX ((VEC_COSINE_DISTANCE(v))))",
+            "`vector index` is unsupported on temporary tables",
+        ),
     ],
 )
 def test_ddl_errors(cur: autovec.Cursor, sql: str, message: str) -> None:

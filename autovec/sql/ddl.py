@@ -664,8 +664,12 @@ def _create_table(session: Session, tree: exp.Create) -> Result:
         raise errors.syntax_error(
             "You have an error in your SQL syntax: CREATE TABLE needs column definitions"
         )
-    if tree.args.get("temporary") or (tree.args.get("kind") or "").upper() != "TABLE":
-        pass
+    properties = tree.args["properties"].expressions if tree.args.get("properties") else []
+    temporary = any(isinstance(p, exp.TemporaryProperty) for p in properties)
+    if temporary and any(i.kind == "VECTOR" for i in schema.indexes):
+        raise errors.DatabaseError(
+            "`vector index` is unsupported on temporary tables.", errors.ER_UNSUPPORTED_DDL
+        )
     if any(i.kind == "VECTOR" for i in schema.indexes):
         schema.tiflash_replica = max(
             schema.tiflash_replica, 1
