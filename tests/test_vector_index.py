@@ -116,6 +116,14 @@ def test_ddl_forms(cur: autovec.Cursor) -> None:
             "only VECTOR INDEX can be added to vector column",
         ),
         (
+            "ALTER TABLE t ADD COLUMN x INT, ADD VECTOR INDEX x ((VEC_L2_DISTANCE(v)))",
+            "Unsupported multi schema change",
+        ),
+        (
+            "ALTER TABLE t ADD VECTOR INDEX x ((VEC_L2_DISTANCE(v))), ADD COLUMN y INT",
+            "Unsupported multi schema change",
+        ),
+        (
             "CREATE TEMPORARY TABLE w (v VECTOR(3), VECTOR INDEX ((VEC_COSINE_DISTANCE(v))))",
             "`vector index` is unsupported on temporary tables",
         ),

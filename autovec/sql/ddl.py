@@ -92,6 +92,10 @@ def execute_special(session: Session, found: Special) -> Result:
         database, name = _split_name(session, found.args[0])
         session.table(database, name)
         return Result(rowcount=0)
+    if found.kind == "multi_schema_vector_index":
+        raise errors.DatabaseError(
+            "Unsupported multi schema change for add vector index", errors.ER_UNSUPPORTED_DDL
+        )
     if found.kind in ("create_vector_index", "add_vector_index", "create_fulltext_index"):
         return _create_secondary_index(session, found)
     raise errors.unsupported(found.kind)
@@ -109,6 +113,10 @@ def _create_secondary_index(session: Session, found: Special) -> Result:
         table_text, exists, name, expression, tail = _groups(found, 5)
     else:
         exists, name, table_text, expression, tail = _groups(found, 5)
+    if (tail or "").lstrip().startswith(","):
+        raise errors.DatabaseError(
+            "Unsupported multi schema change for add vector index", errors.ER_UNSUPPORTED_DDL
+        )
     tail_match = _INDEX_TAIL.match(tail or "")
     if tail_match is None:
         raise errors.syntax_error(f"You have an error in your SQL syntax near '{tail}'")

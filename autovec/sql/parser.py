@@ -59,6 +59,14 @@ _SPECIALS = [
         ),
     ),
     (
+        # ADD VECTOR INDEX together with other changes (TiDB refuses these)
+        "multi_schema_vector_index",
+        re.compile(
+            r"^\s*ALTER\s+TABLE\s+[`\w.]+\s+(?!ADD\s+VECTOR\b).*,\s*ADD\s+VECTOR\s+(?:INDEX|KEY)\b.*$",
+            re.I | re.S,
+        ),
+    ),
+    (
         "add_vector_index",
         re.compile(
             r"^\s*ALTER\s+TABLE\s+([`\w.]+)\s+ADD\s+VECTOR\s+(?:INDEX|KEY)\s+(IF\s+NOT\s+EXISTS\s+)?"

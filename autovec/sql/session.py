@@ -380,6 +380,7 @@ class Session:
             "create_vector_index",
             "add_vector_index",
             "create_fulltext_index",
+            "multi_schema_vector_index",
         ):
             return ddl.execute_special(self, found)
         return Result(rowcount=0)
