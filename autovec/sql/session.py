@@ -106,9 +106,6 @@ class Session:
         try:
             if self.conn.in_transaction:
                 self.rollback()
-            from autovec.sql.vector_index import LiveIndexes
-
-            LiveIndexes.of(self.store).save_dirty()
         finally:
             self.closed = True
             self.conn.close()

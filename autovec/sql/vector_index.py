@@ -20,6 +20,7 @@ log and catch up when a query needs them.
 
 from __future__ import annotations
 
+import atexit
 import math
 import os
 import re
@@ -73,6 +74,9 @@ class LiveIndexes:
             live = cls._by_store.get(store)
             if live is None:
                 live = cls._by_store[store] = cls(store)
+                # Saving is an optimisation (a fresh process replays less of the change
+                # log), never needed for safety: do it when the process ends, not per close.
+                atexit.register(_save_at_exit, weakref.ref(live))
             return live
 
     def path(self, database: str, table: str, index: str) -> Path | None:
@@ -109,6 +113,15 @@ class LiveIndexes:
                 path = self.path(database, table, name)
                 if path is not None:
                     index.save(path)
+
+
+def _save_at_exit(live: weakref.ref[LiveIndexes]) -> None:
+    indexes = live()
+    if indexes is not None:
+        try:
+            indexes.save_dirty()
+        except Exception:  # the process is ending; the change log still has everything
+            pass
 
 
 def params_for(index: IndexDef) -> HnswParams:
