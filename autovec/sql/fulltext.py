@@ -3,13 +3,12 @@
 Indexes live in ``storage.fulltext`` (one FTS5 table per index, kept current by
 triggers). This module gives them SQL meaning:
 
-- DDL hooks (``create_index``, ``drop_index``, ``drop_table``, ``table_created``,
-  ``table_rebuilt``, ``table_renamed``, ``schema_changed``) that ``ddl`` calls inside its
-  all-or-nothing statement;
+- DDL hooks (``table_created``, ``drop_table``, ``table_renamed``, ``schema_changed``)
+  that ``ddl`` calls inside its all-or-nothing statement;
 - ``rewrite``: ``FTS_MATCH_WORD('q' [WITH PARSER p], col[, col…])`` (and MySQL's natural
-  language ``MATCH (col) AGAINST ('q')``) becomes SQLite SQL. The value is the BM25 score
-  (FTS5's ``bm25()``: k1 = 1.2, b = 0.75, negated so larger is better; 0 for rows that do
-  not match). As a condition (``WHERE fts_match_word(…)``) it becomes
+  language ``MATCH (col) AGAINST ('q')``) becomes SQLite SQL. The value is TiDB's BM25
+  score (``storage.fulltext``'s ``av_bm25``: k1 = 1.2, b = 0.75, Tantivy's IDF; 0 for rows
+  that do not match). As a condition (``WHERE fts_match_word(…)``) it becomes
   ``t.rowid IN (SELECT rowid FROM <fts> WHERE <fts> MATCH …)``, answered by the index.
   As a value, each distinct search is computed once per statement in a MATERIALIZED CTE
   and looked up by rowid, so ``ORDER BY fts_match_word(…) DESC LIMIT k`` costs one index
@@ -118,10 +117,6 @@ def _check_columns(schema: TableSchema, index: IndexDef) -> None:
             )
 
 
-def drop_index(session: Session, database: str, schema: TableSchema, index: IndexDef) -> None:
-    storage.drop(session.conn, database, schema.name, index.name)
-
-
 def table_created(session: Session, database: str, schema: TableSchema) -> None:
     """Build the indexes a new table declares (CREATE TABLE, CREATE TABLE … LIKE)."""
     for index in fulltext_indexes(schema):
@@ -131,16 +126,6 @@ def table_created(session: Session, database: str, schema: TableSchema) -> None:
 def drop_table(session: Session, database: str, schema: TableSchema) -> None:
     for index in fulltext_indexes(schema):
         storage.drop(session.conn, database, schema.name, index.name)
-
-
-def table_rebuilt(session: Session, database: str, schema: TableSchema) -> None:
-    """Re-create the triggers after ``ddl._rebuild`` (dropping the old table dropped them).
-
-    Rowids survive a rebuild, so the indexed terms stay valid as long as the indexed
-    columns' values did not change; ``schema_changed`` re-indexes when they may have.
-    """
-    for index in fulltext_indexes(schema):
-        storage.create_triggers(session.conn, database, schema.name, index.name, index.columns)
 
 
 def table_renamed(session: Session, database: str, old_name: str, schema: TableSchema) -> None:

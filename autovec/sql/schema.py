@@ -7,7 +7,6 @@ SQLite table that holds the rows. It is immutable in spirit: DDL builds a new on
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -201,6 +200,3 @@ def unique_index_name(existing: list[IndexDef], base: str) -> str:
 def sqlite_index_name(table: str, index: str) -> str:
     """SQLite index names are per database; MySQL's are per table."""
     return f"{table}.{index}"
-
-
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")

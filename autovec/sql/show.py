@@ -190,14 +190,20 @@ def execute_show(session: Session, tree: exp.Expression, bindings: Any) -> Resul
     raise errors.unsupported(f"SHOW {kind} is not supported")
 
 
+def _view(session: Session, database: str, name: str) -> tuple[str, str] | None:
+    """A view's stored name and SQLite definition, or None when there is no such view."""
+    session.attach(database)
+    row = session.conn.execute(
+        f"SELECT name, sql FROM \"{database}\".sqlite_master WHERE type = 'view' AND name = ? COLLATE NOCASE",
+        (name,),
+    ).fetchone()
+    return (str(row[0]), str(row[1])) if row is not None else None
+
+
 def _show_create(session: Session, database: str, name: str) -> Result:
     schema = session.catalog(database).get(name.lower())
     if schema is None:
-        session.attach(database)
-        row = session.conn.execute(
-            f"SELECT name, sql FROM \"{database}\".sqlite_master WHERE type = 'view' AND name = ? COLLATE NOCASE",
-            (name,),
-        ).fetchone()
+        row = _view(session, database, name)
         if row is None:
             raise errors.no_such_table(database, name)
         body = row[1].split(" AS ", 1)[-1]
@@ -280,11 +286,7 @@ def _view_columns(
     session: Session, db: str, name: str, full: bool, like: exp.Expression | None
 ) -> Result | None:
     """DESCRIBE of a view, as MySQL allows (SQLAlchemy reflects views with it); None if no such view."""
-    session.attach(db)
-    found = session.conn.execute(
-        f"SELECT name FROM \"{db}\".sqlite_master WHERE type = 'view' AND name = ? COLLATE NOCASE",
-        (name,),
-    ).fetchone()
+    found = _view(session, db, name)
     if found is None:
         return None
     match = _like(like)
