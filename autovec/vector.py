@@ -375,6 +375,8 @@ class Vector:
         """
         if isinstance(value, Vector):
             return value
+        if isinstance(value, VectorBlob):
+            return value.vector
         if isinstance(value, str):
             return cls.from_text(value)
         if isinstance(value, (bytes, bytearray, memoryview)):
@@ -394,6 +396,12 @@ class Vector:
     def to_bytes(self) -> bytes:
         """The storage form: raw little-endian float32."""
         return self._arr.tobytes()
+
+    def to_blob(self) -> VectorBlob:
+        """The storage form, remembering this vector (what a bound parameter becomes)."""
+        blob = VectorBlob(self._arr.tobytes())
+        blob.vector = self
+        return blob
 
     def to_text(self) -> str:
         """TiDB's canonical text: ``[0.3,0.5,-0.1]``, ``[1,2.5]``, ``[-0]``.
@@ -711,3 +719,13 @@ def _cosine_from_sums(dot: float, norm_a: float, norm_b: float) -> float | None:
     if math.isnan(similarity):
         return None
     return 1.0 - min(1.0, max(-1.0, similarity))
+
+
+class VectorBlob(bytes):
+    """A vector's storage bytes that still know the :class:`Vector` they encode.
+
+    A vector bound as a parameter becomes one: SQLite binds it as a BLOB, and a search
+    that reads the same parameter gets the checked vector back without decoding it again.
+    """
+
+    vector: Vector

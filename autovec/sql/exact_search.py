@@ -228,7 +228,8 @@ class Candidates:
 
     rowids: np.ndarray
     query: Vector
-    stored: tuple[np.ndarray, np.ndarray] | None = None  # (rowids, vectors) already read
+    # (rowids, vectors) already read, exactly as stored, covering every candidate
+    stored: tuple[np.ndarray, np.ndarray] | None = None
     exclude_nulls: bool = False
     expected: int | None = None  # rows the SELECT must return, when that can be told
 
@@ -295,28 +296,15 @@ def execute_searches(
             found = exact_candidates(session, search, bindings)
         if found is None:
             return None
-        ids = np.unique(found.rowids).astype(np.int64)
-        stored = (
-            found.stored
-            if found.stored is not None
-            else _read_candidates(session, search.topk, ids, found.query.dims)
-        )
-        keys, matrix = stored
-        known[search.slot] = (
-            dict(
-                zip(
-                    keys.tolist(),
-                    distances_to(search.topk.metric, matrix, found.query),
-                    strict=True,
-                )
-            )
-            if len(keys)
-            else {}
-        )
-        if found.exclude_nulls:
-            ids = (
-                keys.astype(np.int64) if len(keys) else np.zeros(0, np.int64)
-            )  # rows with a vector only
+        if found.stored is not None:
+            keys, matrix = found.stored
+        else:
+            ids = np.unique(found.rowids)
+            keys, matrix = _read_candidates(session, search.topk, ids, found.query.dims)
+        distances = distances_to(search.topk.metric, matrix, found.query) if len(keys) else []
+        known[search.slot] = dict(zip(keys.tolist(), distances, strict=True))
+        if found.stored is not None or found.exclude_nulls:
+            ids = keys  # rows with a vector only
         bound[f"__av_candidates_{search.slot}"] = apsw.carray(ids)
         if search.top_level:
             top_expected = found.expected
@@ -396,9 +384,7 @@ def current_matrix(session: Session, topk: TopK) -> VectorMatrix | None:
     """The column's matrix as this session must see it, or None to use the plain plan."""
     key = (topk.database, topk.table, topk.column.lower())
     cache = session.store.vectors
-    own_rows = session.pending_rows.get(
-        (topk.database, topk.table), set()
-    ) | session._statement_rows.get((topk.database, topk.table), set())
+    own_rows = session.own_rows(topk.database, topk.table)
     own_versions = session.pending_versions.get((topk.database, topk.table), [])
     savepoint = not session.conn.in_transaction
     if savepoint:

@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any, cast
 
 import apsw
@@ -48,6 +49,7 @@ DEFAULT_DATABASE = "test"
 _REPLACE_RE = re.compile(r"^\s*REPLACE(\s+INTO)?\b", re.I)
 
 Params = Sequence[Any] | Mapping[str, Any] | None
+_NO_ROWS: set[int] = set()
 
 
 class Session:
@@ -220,12 +222,7 @@ class Session:
         """Run one statement and return its result."""
         if self.closed:
             raise errors.InterfaceError("Connection is closed")
-        text = prepare_text(sql, params is not None)
-        text = fulltext.normalize_text(text)  # FTS_MATCH_WORD('q' WITH PARSER p, …) → parseable
-        if "_ON_DEMAND" in text.upper():
-            # TiDB Cloud's clause for creating the columnar replica: always "on" here.
-            text = re.sub(r"\s+ADD_COLUMNAR_REPLICA_ON_DEMAND\b", "", text, flags=re.I)
-        found = special(text)
+        text, found = statement_text(sql, params is not None)
         if found is not None:
             self.warnings = []
             return self._special(found)
@@ -473,6 +470,14 @@ class Session:
             self.explicit_transaction = False
             self._publish()
 
+    def own_rows(self, database: str, table: str) -> set[int]:
+        """Rows of a table this connection changed and has not committed (read-only)."""
+        key = (database, table)
+        pending, statement = self.pending_rows.get(key), self._statement_rows.get(key)
+        if not statement:
+            return pending or _NO_ROWS
+        return statement | pending if pending else statement
+
     def _known_distance(self, slot: Any, rowid: Any) -> float | None:
         return self.known_distances.get(slot, {}).get(rowid)
 
@@ -633,6 +638,20 @@ def _number(text: str) -> int | float:
         return float(text)
 
 
+@lru_cache(maxsize=1024)
+def statement_text(sql: str, with_params: bool) -> tuple[str, Special | None]:
+    """The statement as the parser takes it, and the special form it is, if any.
+
+    Cached: a repeated statement (the common case for drivers) pays for no regexes.
+    """
+    text = prepare_text(sql, with_params)
+    text = fulltext.normalize_text(text)  # FTS_MATCH_WORD('q' WITH PARSER p, …) → parseable
+    if "_ON_DEMAND" in text.upper():
+        # TiDB Cloud's clause for creating the columnar replica: always "on" here.
+        text = re.sub(r"\s+ADD_COLUMNAR_REPLICA_ON_DEMAND\b", "", text, flags=re.I)
+    return text, special(text)
+
+
 # -- parameters --------------------------------------------------------------------------------
 
 
@@ -645,10 +664,10 @@ def bind_value(value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, Vector):
-        return value.to_bytes()
+        return value.to_blob()
     if isinstance(value, np.ndarray | list | tuple):
         try:
-            return Vector.coerce(value).to_bytes()
+            return Vector.coerce(value).to_blob()
         except VectorError as exc:
             raise errors.DataError(str(exc), exc.errno) from None
     if isinstance(value, np.generic):

@@ -260,9 +260,7 @@ def _caught_up(
 ) -> HnswIndex | None:
     table = schema.name.lower()
     own_versions = session.pending_versions.get((database, table), [])
-    own_rows = session.pending_rows.get((database, table), set()) | session._statement_rows.get(
-        (database, table), set()
-    )
+    own_rows = session.own_rows(database, table)
     version = storage_catalog.table_version(session.conn, database, schema.name)
     target = own_versions[0] - 1 if own_versions else version
     with hnsw.lock:
@@ -271,7 +269,7 @@ def _caught_up(
         changed = storage_catalog.changed_rows(
             session.conn, database, schema.name, hnsw.version, target
         )
-        if own_rows & set(changed):
+        if not own_rows.isdisjoint(changed):
             return None  # we would read our own uncommitted values into the shared index
         column = index.columns[0]
         for start in range(0, len(changed), 500):
@@ -483,27 +481,28 @@ def index_candidates(
             )
         return None
     q = query_vector.to_numpy()
-    if topk.metric == "COSINE" and not np.any(q):
+    if topk.metric == "COSINE" and not q.any():
         return None
     need = limit + offset
-    own = session.pending_rows.get(
-        (topk.database, topk.table), set()
-    ) | session._statement_rows.get((topk.database, topk.table), set())
+    own = session.own_rows(topk.database, topk.table)
+    exact_copies = hnsw.params.quantization == "f32" and not own
     ef = search.index.options.get("ef_search")
     expected = None
+    stored = None
     if search.probe_sql is None:
-        candidates, _ = hnsw.search(q, need + MARGIN, ef)
+        candidates, vectors = hnsw.search(q, need + MARGIN, ef, with_vectors=exact_copies)
+        if exact_copies:
+            stored = (candidates, vectors)  # the keys of one search are distinct
         expected = max(min(need, len(hnsw)) - offset, 0)
     else:
         allowed = np.fromiter(
             (r[0] for r in session.conn.execute(search.probe_sql, bindings)), dtype=np.int64
         )
         candidates = _filtered(hnsw, q, allowed, need, topk.metric, ef)
-    stored = None
+        if exact_copies:
+            stored = hnsw.vectors(np.unique(candidates))
     if own:
         candidates = np.concatenate([candidates, np.fromiter(own, dtype=np.int64)])
-    elif hnsw.params.quantization == "f32":
-        stored = hnsw.vectors(np.unique(candidates))  # exact copies: no need to read the table
     # Indexes hold no NULL vectors; like TiDB's index path, such rows are not returned.
     return exact_search.Candidates(
         candidates, query_vector, stored, exclude_nulls=True, expected=expected

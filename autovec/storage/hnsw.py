@@ -72,6 +72,11 @@ class HnswIndex:
             expansion_search=params.ef_search,
         )
 
+    @property
+    def _compiled(self) -> Any:
+        """usearch's compiled index, for calls whose Python wrappers cost more than the work."""
+        return self._index._compiled
+
     # -- content ----------------------------------------------------------------------
     def __len__(self) -> int:
         return len(self._index)
@@ -103,36 +108,61 @@ class HnswIndex:
     def vectors(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The stored vectors of the keys that are present: (keys, matrix)."""
         with self.lock:
-            present = self._index.contains(keys.astype(np.uint64))
-            found = keys[np.asarray(present, dtype=bool)].tolist() if len(keys) else []
-            if not found:
+            if not len(keys):
                 return np.zeros(0, np.int64), np.zeros((0, self.dims), np.float32)
-            got: Any = self._index.get(np.array(found, dtype=np.uint64), dtype="f32")
-            rows = (
-                np.stack(got)
-                if isinstance(got, tuple)
-                else np.asarray(got).reshape(len(found), self.dims)
-            )
-            return np.array(found, dtype=np.int64), rows.astype(np.float32, copy=False)
+            present = self._index.contains(keys.astype(np.uint64))
+            found = keys[np.asarray(present, dtype=bool)].astype(np.int64)
+            return found, self._stored(found)
+
+    def _stored(self, keys: np.ndarray) -> np.ndarray:
+        """The stored vectors of keys known to be present, as one float32 matrix."""
+        if not len(keys):
+            return np.zeros((0, self.dims), np.float32)
+        # usearch's public ``get`` re-wraps every row in Python (about 15 µs for a top-k);
+        # its compiled ``get_many`` returns the same rows.
+        from usearch.compiled import ScalarKind
+
+        rows: Any = self._compiled.get_many(keys.astype(np.uint64), ScalarKind.F32)
+        return np.concatenate(rows).view(np.float32).reshape(len(keys), self.dims)
 
     # -- search -----------------------------------------------------------------------
     def search(
-        self, query: np.ndarray, count: int, ef_search: int | None = None
+        self,
+        query: np.ndarray,
+        count: int,
+        ef_search: int | None = None,
+        with_vectors: bool = False,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Approximate nearest rowids (nearest first) and their index distances."""
+        """Approximate nearest rowids (nearest first), with their stored vectors or distances.
+
+        Returns (keys, vectors) when ``with_vectors`` (exact copies of what the index
+        holds), else (keys, the index's own distances).
+        """
         with self.lock:
             size = len(self._index)
             if size == 0 or count <= 0:
-                return np.zeros(0, np.int64), np.zeros(0, np.float32)
+                return np.zeros(0, np.int64), np.zeros(
+                    (0, self.dims) if with_vectors else 0, np.float32
+                )
             count = min(count, size)
             expansion = max(ef_search or self.params.ef_search, count)
-            if self._index.expansion_search != expansion:
-                graph: Any = self._index  # expansion_search is settable, though typed read-only
-                graph.expansion_search = expansion
-            matches = self._index.search(np.asarray(query, dtype=np.float32), count)
-            return np.asarray(matches.keys, dtype=np.int64), np.asarray(
-                matches.distances, dtype=np.float32
+            if self._compiled.expansion_search != expansion:
+                self._compiled.expansion_search = expansion
+            from usearch.compiled import ScalarKind
+
+            # The compiled call directly: the public wrapper validates and re-wraps in Python.
+            keys, distances, counts, *_ = self._compiled.search_many(
+                np.asarray(query, dtype=np.float32).reshape(1, -1),
+                count=count,
+                exact=False,
+                threads=1,
+                dtype=ScalarKind.Unknown,
             )
+            found = int(counts[0])
+            keys = keys[0, :found].astype(np.int64)
+            if with_vectors:
+                return keys, self._stored(keys)
+            return keys, distances[0, :found].astype(np.float32, copy=False)
 
     # -- files ------------------------------------------------------------------------
     def save(self, path: Path) -> None:
