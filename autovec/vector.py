@@ -31,6 +31,11 @@ from typing import Any, Final, overload
 import numpy as np
 from numpy.typing import NDArray
 
+try:  # the optional compiled kernel (setup.py); numpy computes the same values without it
+    from autovec import _kernels
+except ImportError:  # pragma: no cover - only where the extension could not be built
+    _kernels = None  # type: ignore[assignment]
+
 __all__ = [
     "MAX_DIMENSIONS",
     "Vector",
@@ -679,18 +684,30 @@ def check_dimensions(v: Vector, expected: int | None) -> Vector:
     return v
 
 
+_METRIC_CODES = {"COSINE": 0, "L2": 1, "NEGATIVE_INNER_PRODUCT": 2, "L1": 3}
+
+
 def distances_to(metric: str, rows: NDArray[Any], query: Vector) -> list[float | None]:
     """The VEC_<metric>_DISTANCE of each row of a float32 matrix to ``query``, in one pass.
 
     Bit for bit what :func:`cosine_distance`, :func:`l2_distance`,
     :func:`negative_inner_product` and :func:`l1_distance` return row by row: the same
-    float32 products, summed left to right along each row (``accumulate`` on axis 1).
+    float32 products, summed left to right along each row. Uses the compiled kernel when
+    it was built (a top-k's distances in microseconds), else :func:`numpy_distances_to`.
     """
     q = query._arr
     if rows.shape[1] != q.shape[0]:
         raise _different_dimensions(rows.shape[1], q.shape[0])
     if rows.shape[1] == 0:
         return [None if metric == "COSINE" else 0.0] * rows.shape[0]
+    if _kernels is not None:
+        matrix = np.ascontiguousarray(rows, dtype=_F32)
+        return _kernels.distances(_METRIC_CODES[metric], matrix, q, matrix.shape[0])
+    return numpy_distances_to(metric, rows, q)
+
+
+def numpy_distances_to(metric: str, rows: NDArray[Any], q: Float32Array) -> list[float | None]:
+    """:func:`distances_to` in numpy: ``np.add.accumulate`` along each row is sequential."""
     with np.errstate(over="ignore", invalid="ignore"):
         if metric == "COSINE":
             dots = np.add.accumulate(np.multiply(rows, q), axis=1)[:, -1].tolist()

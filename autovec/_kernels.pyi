@@ -1,0 +1,3 @@
+from collections.abc import Buffer
+
+def distances(metric: int, rows: Buffer, query: Buffer, count: int, /) -> list[float | None]: ...
