@@ -1,3 +1,7 @@
-from collections.abc import Buffer
+from typing import Any
 
-def distances(metric: int, rows: Buffer, query: Buffer, count: int, /) -> list[float | None]: ...
+import numpy as np
+
+_Floats = np.ndarray[Any, Any] | bytes | memoryview
+
+def distances(metric: int, rows: _Floats, query: _Floats, count: int, /) -> list[float | None]: ...
