@@ -99,7 +99,7 @@ class Cursor:
         self.rowcount = result.rowcount
         self.lastrowid = result.lastrowid
         self.description = (
-            tuple(c.description() for c in result.columns) if result.columns is not None else None
+            tuple(c.description for c in result.columns) if result.columns is not None else None
         )
 
     # -- fetching ----------------------------------------------------------------------

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from autovec.sql.types import SqlType
 
 
-@dataclass
+@dataclass(frozen=True)
 class ResultColumn:
     name: str
     type: SqlType
@@ -17,6 +18,7 @@ class ResultColumn:
     table: str | None = None  # origin table, when the column reads one
     database: str | None = None
 
+    @cached_property
     def description(self) -> tuple[Any, ...]:
         """The PEP 249 7-tuple: name, type_code, display_size, internal_size, precision, scale, null_ok."""
         t = self.type

@@ -42,7 +42,7 @@ from autovec.sql.translate import Translator
 from autovec.sql.types import SqlType, output_converter, type_of_value
 from autovec.storage import catalog as storage_catalog
 from autovec.storage.engine import Store
-from autovec.vector import Vector, VectorError
+from autovec.vector import Vector, VectorBlob, VectorError
 from autovec.version import SERVER_VERSION, TIDB_RELEASE, __version__
 
 DEFAULT_DATABASE = "test"
@@ -77,6 +77,12 @@ class Session:
         self._versions_unknown = False
         self._depth = 0  # nesting of write_statement (executemany wraps statements)
         self._seen_generation = store.catalog_generation
+        # Result columns and converters by (description, static types): a repeated
+        # statement builds its result without re-deriving types.
+        self._result_shapes: dict[tuple[Any, ...], Any] = {}
+        self._schema_versions: dict[str, int] = {}  # read in this statement (schema_version)
+        # Vector indexes found current, with the database's data_version at the time.
+        self.current_indexes: dict[tuple[str, str, str], tuple[Any, int]] = {}
         self._attached: set[str] = set()  # databases ATTACHed on this connection
         # Distances vector searches computed for their candidates (by search slot, then
         # rowid), read by the statement that runs on those candidates.
@@ -144,13 +150,34 @@ class Session:
         """Table definitions of a database (lower-cased names), cached per store."""
         name = database.lower()
         self.attach(name)
-        cached = self.store.cached_catalog(self.conn, name)
+        version = self.schema_version(name)
+        cached = self.store.cached_catalog(name, version)
         if cached is None:
             raw = storage_catalog.load_tables(self.conn, name)
             cached = {key: TableSchema.from_dict(value) for key, value in raw.items()}
             if not self.conn.in_transaction:
-                self.store.store_catalog(self.conn, name, cached)
+                self.store.store_catalog(name, version, cached)
         return cached
+
+    def schema_version(self, database: str) -> int:
+        """SQLite's schema cookie of an attached database.
+
+        Outside a transaction it is read once per statement (the plan cache and the
+        catalog cache both check it): nothing this connection does between two reads can
+        change it without opening a transaction, and reading it also brings the
+        connection's view of commits by other processes up to date, which the vector
+        indexes rely on (``vector_index.live_index``).
+        """
+        in_transaction = self.conn.in_transaction
+        if not in_transaction:
+            known = self._schema_versions.get(database)
+            if known is not None:
+                return known
+        row = self.conn.execute(f'PRAGMA "{database}".schema_version').fetchone()
+        version = int(row[0]) if row else 0
+        if not in_transaction:
+            self._schema_versions[database] = version
+        return version
 
     def table(self, database: str | None, name: str) -> TableSchema:
         db = (database or self.require_database()).lower()
@@ -222,6 +249,13 @@ class Session:
         """Run one statement and return its result."""
         if self.closed:
             raise errors.InterfaceError("Connection is closed")
+        self._schema_versions.clear()  # schema_version() is remembered within a statement
+        try:
+            return self._execute(sql, params)
+        finally:
+            self._schema_versions.clear()
+
+    def _execute(self, sql: str, params: Params) -> Result:
         text, found = statement_text(sql, params is not None)
         if found is not None:
             self.warnings = []
@@ -261,8 +295,7 @@ class Session:
         """What a cached translation depends on besides the text."""
         version = 0
         if self.database and self.database in self._attached:
-            row = self.conn.execute(f'PRAGMA "{self.database}".schema_version').fetchone()
-            version = row[0] if row else 0
+            version = self.schema_version(self.database)
         kind = "list" if isinstance(params, list | tuple) else type(params).__name__
         return (text, self.database, self.store.catalog_generation, version, kind)
 
@@ -434,6 +467,7 @@ class Session:
             self.begin_if_needed()
         outer_rows, self._statement_rows = self._statement_rows, {}
         self._depth += 1
+        self._schema_versions.clear()  # a writing statement may change the schema
         versions_before = {key: list(v) for key, v in self.pending_versions.items()}
         if not self.conn.in_transaction:
             # Take the write lock first (waiting for it if need be): a statement that
@@ -551,8 +585,34 @@ class Session:
         rows: list[tuple[Any, ...]],
         static_types: Sequence[SqlType | None] | None,
     ) -> Result:
+        key = (tuple(description), tuple(static_types or ()))
+        shape = self._result_shapes.get(key)
+        if shape is None:
+            shape = self._result_shape(description, rows, static_types)
+            if shape[2]:  # types that did not depend on this result's values
+                if len(self._result_shapes) >= 256:
+                    self._result_shapes.clear()
+                self._result_shapes[key] = shape
+        columns, converters, _ = shape
+        if rows and any(converters):
+            # Column by column: one pass per converted column instead of a generator per row.
+            values = [list(column) for column in zip(*rows, strict=True)]
+            for index, convert in enumerate(converters):
+                if convert is not None:
+                    values[index] = [v if v is None else convert(v) for v in values[index]]
+            rows = list(zip(*values, strict=True))
+        return Result(columns=list(columns), rows=rows, rowcount=len(rows))
+
+    @staticmethod
+    def _result_shape(
+        description: Sequence[Any],
+        rows: list[tuple[Any, ...]],
+        static_types: Sequence[SqlType | None] | None,
+    ) -> tuple[list[ResultColumn], list[Callable[[Any], Any] | None], bool]:
+        """Result columns and their output converters; True when no value decided a type."""
         columns: list[ResultColumn] = []
         converters: list[Callable[[Any], Any] | None] = []
+        static = True
         for index, (name, decl, database, table, _origin) in enumerate(description):
             sql_type = SqlType.from_decl(decl)
             if sql_type is None and static_types and index < len(static_types):
@@ -560,16 +620,10 @@ class Session:
             if sql_type is None:
                 sample = next((r[index] for r in rows if r[index] is not None), None)
                 sql_type = type_of_value(sample)
+                static = False
             columns.append(ResultColumn(name, sql_type, True, table, database))
             converters.append(output_converter(sql_type))
-        if any(converters):
-            rows = [
-                tuple(
-                    c(v) if c and v is not None else v for c, v in zip(converters, row, strict=True)
-                )
-                for row in rows
-            ]
-        return Result(columns=columns, rows=rows, rowcount=len(rows))
+        return columns, converters, static
 
 
 # -- small statements ------------------------------------------------------------------------
@@ -667,7 +721,7 @@ def bind_value(value: Any) -> Any:
         return value.to_blob()
     if isinstance(value, np.ndarray | list | tuple):
         try:
-            return Vector.coerce(value).to_blob()
+            return VectorBlob.encode(value)
         except VectorError as exc:
             raise errors.DataError(str(exc), exc.errno) from None
     if isinstance(value, np.generic):

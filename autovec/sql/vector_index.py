@@ -50,7 +50,7 @@ EXACT_BELOW = 2_000  # filtered rows up to this many are ranked exactly
 # from the change log); tests lower it through the environment.
 SAVE_EVERY = int(os.environ.get("AUTOVEC_INDEX_SAVE_EVERY", "5000"))
 BUILD_CHUNK = 8_192
-MARGIN = 4  # a few extra candidates: the graph search is approximate anyway
+MARGIN = 0  # extra candidates beyond k (each costs a row read; the graph is approximate anyway)
 
 
 # -- the shared, in-memory indexes ----------------------------------------------------------------
@@ -70,6 +70,9 @@ class LiveIndexes:
 
     @classmethod
     def of(cls, store: Store) -> LiveIndexes:
+        live = cls._by_store.get(store)
+        if live is not None:
+            return live
         with cls._guard:
             live = cls._by_store.get(store)
             if live is None:
@@ -234,55 +237,89 @@ def live_index(
     """The index as this session may use it, caught up with the table; None while unusable."""
     live = LiveIndexes.of(session.store)
     key = (database, schema.name.lower(), index.name.lower())
-    with live.lock:
-        if key in live.building:
-            return None
-        hnsw = live.indexes.get(key)
-        column = schema.column(index.columns[0])
-        if column is None or column.type.dimensions is None:
-            return None
+    hnsw = live.indexes.get(key)
+    if hnsw is None or key in live.building:
+        with live.lock:
+            hnsw = _load(session, live, key, schema, index)
         if hnsw is None:
-            path = live.path(database, schema.name, index.name)
-            if path is not None and path.exists():
-                hnsw = HnswIndex.load(
-                    path, column.type.dimensions, index.metric or "COSINE", params_for(index)
-                )
-            if hnsw is None:  # missing or unreadable: rebuild it from the table
-                hnsw = build(session, database, schema, index)
-                if path is not None:
-                    hnsw.save(path)
-            live.indexes[key] = hnsw
-    return _caught_up(session, database, schema, index, hnsw)
+            return None
+    return _caught_up(session, key, schema, index, hnsw)
+
+
+def _load(
+    session: Session,
+    live: LiveIndexes,
+    key: tuple[str, str, str],
+    schema: TableSchema,
+    index: IndexDef,
+) -> HnswIndex | None:
+    """Load the saved index, or rebuild it from the table; None while it is being built."""
+    if key in live.building:
+        return None
+    hnsw = live.indexes.get(key)
+    if hnsw is not None:
+        return hnsw
+    column = schema.column(index.columns[0])
+    if column is None or column.type.dimensions is None:
+        return None
+    database = key[0]
+    path = live.path(database, schema.name, index.name)
+    if path is not None and path.exists():
+        hnsw = HnswIndex.load(
+            path, column.type.dimensions, index.metric or "COSINE", params_for(index)
+        )
+    if hnsw is None:  # missing or unreadable: rebuild it from the table
+        hnsw = build(session, database, schema, index)
+        if path is not None:
+            hnsw.save(path)
+    live.indexes[key] = hnsw
+    return hnsw
 
 
 def _caught_up(
-    session: Session, database: str, schema: TableSchema, index: IndexDef, hnsw: HnswIndex
+    session: Session,
+    key: tuple[str, str, str],
+    schema: TableSchema,
+    index: IndexDef,
+    hnsw: HnswIndex,
 ) -> HnswIndex | None:
-    table = schema.name.lower()
+    database, table = key[0], key[1]
     own_versions = session.pending_versions.get((database, table), [])
     own_rows = session.own_rows(database, table)
+    # Outside a transaction, a database file nobody changed since this session last
+    # found the index current still has the same rows: skip reading the table version.
+    # (``data_version`` covers this connection's writes and, since ``schema_version``
+    # was read earlier in this statement, other processes' commits too.)
+    unchanged_check = not own_versions and not own_rows and not session.conn.in_transaction
+    if unchanged_check:
+        data_version = session.conn.data_version(database)
+        seen = session.current_indexes.get(key)
+        if seen is not None and seen[1] == data_version and seen[0]() is hnsw:
+            return hnsw
     version = storage_catalog.table_version(session.conn, database, schema.name)
     target = own_versions[0] - 1 if own_versions else version
     with hnsw.lock:
-        if target <= hnsw.version:
-            return hnsw  # current, or the session reads an older snapshot (rows are re-checked)
-        changed = storage_catalog.changed_rows(
-            session.conn, database, schema.name, hnsw.version, target
-        )
-        if not own_rows.isdisjoint(changed):
-            return None  # we would read our own uncommitted values into the shared index
-        column = index.columns[0]
-        for start in range(0, len(changed), 500):
-            rowids, blobs = _read_vectors(
-                session, database, schema, column, changed[start : start + 500]
+        if target > hnsw.version:
+            changed = storage_catalog.changed_rows(
+                session.conn, database, schema.name, hnsw.version, target
             )
-            gone = np.setdiff1d(np.array(changed[start : start + 500], dtype=np.int64), rowids)
-            if len(gone):
-                hnsw.remove(gone)
-            _apply(hnsw, rowids, blobs)
-        hnsw.version = target
-        if hnsw.dirty >= SAVE_EVERY:
-            save(session, database, schema, index, hnsw)
+            if not own_rows.isdisjoint(changed):
+                return None  # we would read our own uncommitted values into the shared index
+            column = index.columns[0]
+            for start in range(0, len(changed), 500):
+                rowids, blobs = _read_vectors(
+                    session, database, schema, column, changed[start : start + 500]
+                )
+                gone = np.setdiff1d(np.array(changed[start : start + 500], dtype=np.int64), rowids)
+                if len(gone):
+                    hnsw.remove(gone)
+                _apply(hnsw, rowids, blobs)
+            hnsw.version = target
+            if hnsw.dirty >= SAVE_EVERY:
+                save(session, database, schema, index, hnsw)
+        # else: current, or the session reads an older snapshot (rows are re-checked)
+    if unchanged_check:
+        session.current_indexes[key] = (weakref.ref(hnsw), data_version)
     return hnsw
 
 

@@ -98,24 +98,18 @@ class Store:
         return {row[1].lower() for row in conn.execute("PRAGMA database_list")}
 
     # -- catalog cache ------------------------------------------------------------------
-    def cached_catalog(self, conn: apsw.Connection, database: str) -> dict[str, Any] | None:
-        """The raw table definitions of a database if the cache is current, else None."""
+    def cached_catalog(self, database: str, schema_version: int) -> dict[str, Any] | None:
+        """The table definitions of a database if the cache is current, else None."""
         entry = self._catalogs.get(database)
         if entry is None:
             return None
-        generation, schema_version, tables = entry
-        if generation != self.catalog_generation or schema_version != _schema_version(
-            conn, database
-        ):
+        generation, version, tables = entry
+        if generation != self.catalog_generation or version != schema_version:
             return None
         return tables
 
-    def store_catalog(self, conn: apsw.Connection, database: str, tables: dict[str, Any]) -> None:
-        self._catalogs[database] = (
-            self.catalog_generation,
-            _schema_version(conn, database),
-            tables,
-        )
+    def store_catalog(self, database: str, schema_version: int, tables: dict[str, Any]) -> None:
+        self._catalogs[database] = (self.catalog_generation, schema_version, tables)
 
     def invalidate_catalogs(self) -> None:
         with self.lock:
@@ -123,11 +117,6 @@ class Store:
             self._catalogs.clear()
             self._plans.clear()
             self.vectors.clear()
-
-
-def _schema_version(conn: apsw.Connection, database: str) -> int:
-    row = conn.execute(f"PRAGMA {_quote(database)}.schema_version").fetchone()
-    return int(row[0]) if row else 0
 
 
 def _quote(name: str) -> str:

@@ -71,11 +71,17 @@ class HnswIndex:
             expansion_add=params.ef_construction,
             expansion_search=params.ef_search,
         )
+        self._adopt(self._index)
 
-    @property
-    def _compiled(self) -> Any:
-        """usearch's compiled index, for calls whose Python wrappers cost more than the work."""
-        return self._index._compiled
+    def _adopt(self, index: Any) -> None:
+        from usearch.compiled import ScalarKind
+
+        self._index = index
+        # usearch's compiled index, for the per-query calls: the public Python wrappers
+        # validate and re-wrap their arguments, which costs more than a top-k's lookups.
+        self._compiled = index._compiled
+        self._f32 = ScalarKind.F32
+        self._any_kind = ScalarKind.Unknown
 
     # -- content ----------------------------------------------------------------------
     def __len__(self) -> int:
@@ -118,51 +124,34 @@ class HnswIndex:
         """The stored vectors of keys known to be present, as one float32 matrix."""
         if not len(keys):
             return np.zeros((0, self.dims), np.float32)
-        # usearch's public ``get`` re-wraps every row in Python (about 15 µs for a top-k);
-        # its compiled ``get_many`` returns the same rows.
-        from usearch.compiled import ScalarKind
-
-        rows: Any = self._compiled.get_many(keys.astype(np.uint64), ScalarKind.F32)
+        rows: Any = self._compiled.get_many(keys.astype(np.uint64, copy=False), self._f32)
         return np.concatenate(rows).view(np.float32).reshape(len(keys), self.dims)
 
     # -- search -----------------------------------------------------------------------
     def search(
-        self,
-        query: np.ndarray,
-        count: int,
-        ef_search: int | None = None,
-        with_vectors: bool = False,
+        self, query: np.ndarray, count: int, ef_search: int | None = None, with_vectors: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
         """Approximate nearest rowids (nearest first), with their stored vectors or distances.
 
         Returns (keys, vectors) when ``with_vectors`` (exact copies of what the index
-        holds), else (keys, the index's own distances).
+        holds, when it is not quantized), else (keys, the index's own distances).
         """
+        compiled = self._compiled
         with self.lock:
-            size = len(self._index)
+            size = compiled.size
             if size == 0 or count <= 0:
-                return np.zeros(0, np.int64), np.zeros(
-                    (0, self.dims) if with_vectors else 0, np.float32
-                )
+                return np.zeros(0, np.int64), np.zeros((0, self.dims) if with_vectors else 0, np.float32)
             count = min(count, size)
             expansion = max(ef_search or self.params.ef_search, count)
-            if self._compiled.expansion_search != expansion:
-                self._compiled.expansion_search = expansion
-            from usearch.compiled import ScalarKind
-
-            # The compiled call directly: the public wrapper validates and re-wraps in Python.
-            keys, distances, counts, *_ = self._compiled.search_many(
-                np.asarray(query, dtype=np.float32).reshape(1, -1),
-                count=count,
-                exact=False,
-                threads=1,
-                dtype=ScalarKind.Unknown,
+            if compiled.expansion_search != expansion:
+                compiled.expansion_search = expansion
+            keys, distances, counts, *_ = compiled.search_many(
+                query.reshape(1, -1), count=count, exact=False, threads=1, dtype=self._any_kind
             )
-            found = int(counts[0])
-            keys = keys[0, :found].astype(np.int64)
+            found = keys[0, : counts[0]]
             if with_vectors:
-                return keys, self._stored(keys)
-            return keys, distances[0, :found].astype(np.float32, copy=False)
+                return found.astype(np.int64), self._stored(found)
+            return found.astype(np.int64), distances[0, : counts[0]]
 
     # -- files ------------------------------------------------------------------------
     def save(self, path: Path) -> None:
@@ -203,7 +192,7 @@ class HnswIndex:
         index.dims, index.metric, index.params, index.version = dims, metric, params, meta.version
         index.lock = threading.RLock()
         index.dirty = 0
-        index._index = loaded
+        index._adopt(loaded)
         return index
 
 
