@@ -129,3 +129,40 @@ def test_results_identical_to_plain_plan(loaded: tuple[autovec.Cursor, np.ndarra
         [q],
     )
     assert fast == plain
+
+
+@pytest.mark.parametrize("indexed", [False, True])
+def test_top_level_shapes_read_in_candidate_order(cur: autovec.Cursor, indexed: bool) -> None:
+    # A top-level search reads its candidates nearest first (no per-row distance sort):
+    # each shape prints what the plain plan (a subquery in FROM) prints.
+    index = ", VECTOR INDEX idx ((VEC_L2_DISTANCE(v)))" if indexed else ""
+    cur.execute(f"CREATE TABLE o (id INT PRIMARY KEY, tag VARCHAR(5), v VECTOR(2){index})")
+    data = [(i, "ab"[i % 2], [round(i * 0.37 % 5, 2), i * 0.11]) for i in range(1, 40)]
+    if not indexed:  # NULL distances sort first (an index holds no NULL vectors, as in TiDB)
+        data += [(40, "a", None), (41, "b", [0, 0])]
+    cur.executemany("INSERT INTO o VALUES (%s, %s, %s)", data)
+    d = "VEC_L2_DISTANCE(v, '[2.5,1.5]')"
+    for projection, where, limit in (
+        ("*", "", "LIMIT 9"),
+        (f"id, {d} AS d", "WHERE tag = 'a'", "LIMIT 5"),
+        ("id, tag", "", "LIMIT 100 OFFSET 3"),
+    ):
+        searched = f"SELECT {projection} FROM o {where} ORDER BY {d} {limit}"
+        plain = (
+            f"SELECT * FROM (SELECT {projection}, {d} AS __d FROM o {where}) s ORDER BY __d {limit}"
+        )
+        cur.execute("EXPLAIN " + searched)
+        assert ("annIndex" if indexed else "exactSearch") in str(cur.fetchall())
+        expected = [r[:-1] for r in rows(cur, plain)]
+        assert rows(cur, searched) == expected, searched
+
+
+def test_tables_with_carray_column_names_still_searched(cur: autovec.Cursor) -> None:
+    cur.execute("CREATE TABLE c (id INT PRIMARY KEY, count INT, value INT, v VECTOR(2))")
+    cur.executemany(
+        "INSERT INTO c VALUES (%s, %s, %s, %s)", [(i, i, -i, [i, 1]) for i in range(1, 30)]
+    )
+    sql = "SELECT id, count, value FROM c WHERE count > 3 ORDER BY VEC_L2_DISTANCE(v, '[10,1]') LIMIT 3"
+    assert rows(cur, sql)[0] == (10, 10, -10)
+    assert {r[0] for r in rows(cur, sql)[1:]} == {9, 11}
+    assert fast_path_used(cur, sql)

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 MARGIN = 8  # extra candidates so float ties at the k-th place cannot drop a row
 _RANKING_WINDOWS = (exp.RowNumber, exp.Rank, exp.DenseRank)
+_CARRAY_COLUMNS = ("value", "pointer", "count", "ctype")
 
 
 @dataclass
@@ -170,6 +171,9 @@ class SearchPlan:
     limit: exp.Expression | None
     offset: exp.Expression | None
     top_level: bool  # the statement itself (its row count can be checked)
+    # The SELECT reads its candidates in the order given (nearest first) instead of
+    # sorting them by a distance computed per row: see ``_inject``.
+    ordered: bool = False
     index: IndexDef | None = None  # the vector index that serves it, if any
     warnings: list[tuple[str, int, str]] = field(default_factory=list)
 
@@ -202,12 +206,31 @@ def plan_searches(
                 select is tree,
             )
         )
-        _inject(select, searches[-1])
+        search = searches[-1]
+        search.ordered = search.top_level and _can_read_in_order(session, select, topk)
+        _inject(select, search)
     return searches
 
 
+def _can_read_in_order(session: Session, select: exp.Select, topk: TopK) -> bool:
+    """Whether the SELECT can take its rows in candidate order (see ``_inject``)."""
+    if any(isinstance(node, exp.Window) for node in select.find_all(exp.Window)):
+        return False  # a window may reorder rows
+    schema = session.catalog(topk.database).get(topk.table)
+    # carray's own columns: an unqualified reference to a column of the same name
+    # would become ambiguous.
+    return schema is not None and all(schema.column(name) is None for name in _CARRAY_COLUMNS)
+
+
 def _inject(select: exp.Select, search: SearchPlan) -> None:
-    """Restrict the search's SELECT to its candidates and let it read their distances."""
+    """Restrict the search's SELECT to its candidates and let it read their distances.
+
+    Either ``WHERE t.rowid IN carray(:candidates)``, the distance calls reading the
+    distances the search computed; or, for a top-level SELECT (``search.ordered``),
+    ``FROM carray(:candidates) CROSS JOIN t ON t.rowid = value`` with the ORDER BY
+    dropped: the candidates come nearest first, CROSS JOIN makes SQLite read them in
+    that order, and no distance is computed (or called back into Python) per row.
+    """
     topk = search.topk
     wanted = topk.key.sql(dialect="sqlite")
     rowid = exp.column("rowid", table=topk.alias, quoted=True)
@@ -219,7 +242,18 @@ def _inject(select: exp.Select, search: SearchPlan) -> None:
     candidates = exp.Anonymous(
         this="carray", expressions=[exp.Placeholder(this=f"__av_candidates_{search.slot}")]
     )
-    select.where(exp.In(this=rowid.copy(), query=candidates), copy=False)
+    if not search.ordered:
+        select.where(exp.In(this=rowid.copy(), query=candidates), copy=False)
+        return
+    order = exp.to_identifier("__av_order", quoted=True)
+    table = select.args["from_"].this
+    for projection in select.expressions:
+        if isinstance(projection, exp.Star):  # `*` would list carray's column too
+            projection.replace(exp.Column(this=exp.Star(), table=exp.to_identifier(topk.alias)))
+    select.set("from_", exp.From(this=exp.Table(this=candidates, alias=exp.TableAlias(this=order))))
+    on = exp.EQ(this=rowid.copy(), expression=exp.column("value", table=order.copy()))
+    select.set("joins", [exp.Join(this=table, kind="CROSS", on=on)])
+    select.set("order", None)
 
 
 @dataclass
@@ -305,6 +339,8 @@ def execute_searches(
         known[search.slot] = dict(zip(keys.tolist(), distances, strict=True))
         if found.stored is not None or found.exclude_nulls:
             ids = keys  # rows with a vector only
+        if search.ordered:
+            ids = _nearest_first(ids, known[search.slot])
         bound[f"__av_candidates_{search.slot}"] = apsw.carray(ids)
         if search.top_level:
             top_expected = found.expected
@@ -318,6 +354,16 @@ def execute_searches(
     if top_expected is not None and len(result.rows) < top_expected:
         return None  # the snapshot differs from what the search saw: let the plain plan answer
     return result
+
+
+def _nearest_first(ids: np.ndarray, distances: dict[int, float | None]) -> np.ndarray:
+    """Candidates in ORDER BY distance order: NULL distances first, as MySQL sorts them."""
+    values = [distances.get(rowid) for rowid in ids.tolist()]
+    if None not in values:
+        return ids[np.argsort(np.array(values, dtype=np.float64), kind="stable")]
+    nulls = np.array([v is not None for v in values])
+    filled = np.array([0.0 if v is None else v for v in values], dtype=np.float64)
+    return ids[np.lexsort((filled, nulls))]
 
 
 def _read_candidates(

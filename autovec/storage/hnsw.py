@@ -129,7 +129,11 @@ class HnswIndex:
 
     # -- search -----------------------------------------------------------------------
     def search(
-        self, query: np.ndarray, count: int, ef_search: int | None = None, with_vectors: bool = False
+        self,
+        query: np.ndarray,
+        count: int,
+        ef_search: int | None = None,
+        with_vectors: bool = False,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Approximate nearest rowids (nearest first), with their stored vectors or distances.
 
@@ -140,7 +144,9 @@ class HnswIndex:
         with self.lock:
             size = compiled.size
             if size == 0 or count <= 0:
-                return np.zeros(0, np.int64), np.zeros((0, self.dims) if with_vectors else 0, np.float32)
+                return np.zeros(0, np.int64), np.zeros(
+                    (0, self.dims) if with_vectors else 0, np.float32
+                )
             count = min(count, size)
             expansion = max(ef_search or self.params.ef_search, count)
             if compiled.expansion_search != expansion:
