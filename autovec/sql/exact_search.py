@@ -174,6 +174,21 @@ class SearchPlan:
     # The SELECT reads its candidates in the order given (nearest first) instead of
     # sorting them by a distance computed per row: see ``_inject``.
     ordered: bool = False
+    reads_distances: bool = True  # the statement calls __av_known_distance for this slot
+
+    def __post_init__(self) -> None:
+        # Literal LIMIT/OFFSET (the usual case) are read once, not per execution.
+        self._fixed = (_int_value(self.limit, None), _int_value(self.offset, None))
+
+    def bounds(self, bindings: Any) -> tuple[int | None, int | None]:
+        """LIMIT and OFFSET for these bindings; None where not a whole number."""
+        limit, offset = self._fixed
+        if limit is None:
+            limit = _int_value(self.limit, bindings)
+        if offset is None:
+            offset = _int_value(self.offset, bindings)
+        return limit, offset
+
     index: IndexDef | None = None  # the vector index that serves it, if any
     warnings: list[tuple[str, int, str]] = field(default_factory=list)
 
@@ -254,6 +269,11 @@ def _inject(select: exp.Select, search: SearchPlan) -> None:
     on = exp.EQ(this=rowid.copy(), expression=exp.column("value", table=order.copy()))
     select.set("joins", [exp.Join(this=table, kind="CROSS", on=on)])
     select.set("order", None)
+    search.reads_distances = any(
+        node.name.lower() == "__av_known_distance"
+        and node.expressions[0] == exp.Literal.number(search.slot)
+        for node in select.find_all(exp.Anonymous)
+    )
 
 
 @dataclass
@@ -271,7 +291,7 @@ class Candidates:
 def exact_candidates(session: Session, search: SearchPlan, bindings: Any) -> Candidates | None:
     """The k nearest rows by one matrix product over the column's in-memory vectors."""
     topk = search.topk
-    limit, offset = _int_value(search.limit, bindings), _int_value(search.offset, bindings)
+    limit, offset = search.bounds(bindings)
     if limit is None or offset is None:
         return None
     matrix = current_matrix(session, topk)
@@ -336,11 +356,13 @@ def execute_searches(
             ids = np.unique(found.rowids)
             keys, matrix = _read_candidates(session, search.topk, ids, found.query.dims)
         distances = distances_to(search.topk.metric, matrix, found.query) if len(keys) else []
-        known[search.slot] = dict(zip(keys.tolist(), distances, strict=True))
+        rowids = keys.tolist()
+        if search.reads_distances:
+            known[search.slot] = dict(zip(rowids, distances, strict=True))
         if found.stored is not None or found.exclude_nulls:
             ids = keys  # rows with a vector only
         if search.ordered:
-            ids = _nearest_first(ids, known[search.slot])
+            ids = _nearest_first(ids, rowids, distances)
         bound[f"__av_candidates_{search.slot}"] = apsw.carray(ids)
         if search.top_level:
             top_expected = found.expected
@@ -356,11 +378,17 @@ def execute_searches(
     return result
 
 
-def _nearest_first(ids: np.ndarray, distances: dict[int, float | None]) -> np.ndarray:
-    """Candidates in ORDER BY distance order: NULL distances first, as MySQL sorts them."""
-    values = [distances.get(rowid) for rowid in ids.tolist()]
-    if None not in values:
-        return ids[np.argsort(np.array(values, dtype=np.float64), kind="stable")]
+def _nearest_first(ids: np.ndarray, rowids: list[int], distances: list[float | None]) -> np.ndarray:
+    """Candidates ``ids`` in ORDER BY distance order, NULL distances first (as in MySQL).
+
+    ``rowids`` and ``distances`` are the candidates that have a vector; the others' distance
+    is NULL.
+    """
+    if len(rowids) == len(ids) and None not in distances:
+        order = sorted(range(len(distances)), key=distances.__getitem__)  # type: ignore[arg-type]
+        return np.array([rowids[i] for i in order], dtype=np.int64)
+    known = dict(zip(rowids, distances, strict=True))
+    values = [known.get(rowid) for rowid in ids.tolist()]
     nulls = np.array([v is not None for v in values])
     filled = np.array([0.0 if v is None else v for v in values], dtype=np.float64)
     return ids[np.lexsort((filled, nulls))]

@@ -513,7 +513,8 @@ class Session:
         return statement | pending if pending else statement
 
     def _known_distance(self, slot: Any, rowid: Any) -> float | None:
-        return self.known_distances.get(slot, {}).get(rowid)
+        known = self.known_distances.get(slot)
+        return known.get(rowid) if known is not None else None
 
     def _on_row_change(self, _op: int, database: str, table: str, rowid: int) -> None:
         if not table.startswith(
@@ -711,6 +712,14 @@ def statement_text(sql: str, with_params: bool) -> tuple[str, Special | None]:
 
 def bind_value(value: Any) -> Any:
     """A Python parameter as SQLite binds it (vectors as float32 blobs, dates as text)."""
+    kind = type(value)
+    if kind is str or kind is float or kind is bytes or value is None:
+        return value
+    if isinstance(value, np.ndarray | list | tuple):
+        try:
+            return VectorBlob.encode(value)
+        except VectorError as exc:
+            raise errors.DataError(str(exc), exc.errno) from None
     if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
         return str(value)  # beyond SQLite's integers (BIGINT UNSIGNED): let the column convert it
     if value is None or isinstance(value, str | int | float | bytes):
@@ -719,11 +728,6 @@ def bind_value(value: Any) -> Any:
         return int(value)
     if isinstance(value, Vector):
         return value.to_blob()
-    if isinstance(value, np.ndarray | list | tuple):
-        try:
-            return VectorBlob.encode(value)
-        except VectorError as exc:
-            raise errors.DataError(str(exc), exc.errno) from None
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, dt.datetime):

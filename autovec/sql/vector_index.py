@@ -498,8 +498,7 @@ def index_candidates(
     """The search's candidates from its vector index; None when the index cannot answer."""
     topk = search.topk
     assert search.index is not None
-    limit = exact_search._int_value(search.limit, bindings)
-    offset = exact_search._int_value(search.offset, bindings)
+    limit, offset = search.bounds(bindings)
     if limit is None or offset is None:
         return None
     schema = session.catalog(topk.database).get(topk.table)

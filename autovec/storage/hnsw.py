@@ -85,7 +85,7 @@ class HnswIndex:
 
     # -- content ----------------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self._index)
+        return int(self._compiled.size)
 
     def upsert(self, keys: np.ndarray, vectors: np.ndarray) -> None:
         """Insert or replace vectors; keys already present are replaced."""
