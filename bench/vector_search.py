@@ -4,7 +4,9 @@
 embeddings, not uniform noise), 1,000 queries from the same mixture, top-10. Reports
 recall@10 against exact search, queries per second through SQL and through raw usearch
 built with the same parameters, build times and memory, and recall/QPS for WHERE filters
-keeping 10% and 0.1% of the rows. The last line printed is a JSON object.
+keeping 10% and 0.1% of the rows. QPS is measured in a steady state: after a warm-up
+pass of other queries, SQL and raw usearch run alternately (``--rounds`` passes each) and
+each reports its median pass. The last line printed is a JSON object.
 Targets: recall_at_10 ≥ 0.95, qps_ratio (SQL / raw usearch) ≥ 0.7.
 """
 
@@ -62,10 +64,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--dims", type=int, default=384)
     parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=5, help="alternating timed passes")
     args = parser.parse_args()
     rng = np.random.default_rng(7)
     data = mixture(rng, args.rows, args.dims)
     queries = mixture(rng, args.queries, args.dims)
+    warmup = mixture(rng, args.queries, args.dims)  # other queries, to reach a steady state
     category = np.arange(args.rows) % 1000
     params = HnswParams()
     k = 10
@@ -94,13 +98,42 @@ def main() -> None:
         sql = "SELECT id FROM items ORDER BY VEC_COSINE_DISTANCE(v, %s) LIMIT 10"
         cur.execute("EXPLAIN " + sql, [queries[0]])
         assert "annIndex" in str(cur.fetchall())
-        cur.execute(sql, [queries[0]])  # warm the plan cache
+
+        from usearch.index import Index
+
+        raw = Index(ndim=args.dims, metric=METRICS["COSINE"], dtype=params.quantization, connectivity=params.m,
+                    expansion_add=params.ef_construction, expansion_search=params.ef_search)  # fmt: skip
         start = time.perf_counter()
-        got = []
-        for q in queries:
-            cur.execute(sql, [q])
-            got.append([r[0] for r in cur.fetchall()])
-        sql_qps = len(queries) / (time.perf_counter() - start)
+        raw.add(np.arange(args.rows, dtype=np.uint64), data, threads=0)
+        raw_build_s = time.perf_counter() - start
+
+        def sql_pass(batch: np.ndarray) -> tuple[float, list[list[int]]]:
+            start = time.perf_counter()
+            found = []
+            for q in batch:
+                cur.execute(sql, [q])
+                found.append([r[0] for r in cur.fetchall()])
+            return time.perf_counter() - start, found
+
+        def raw_pass(batch: np.ndarray) -> tuple[float, list[list[int]]]:
+            start = time.perf_counter()
+            found = [raw.search(q, k).keys.tolist() for q in batch]
+            return time.perf_counter() - start, found
+
+        # Steady state, measured fairly on a shared, noisy machine: both paths first serve
+        # other queries from the same distribution (page cache, mmap, CPU caches), then
+        # run alternately, and each reports its median pass.
+        sql_pass(warmup)
+        raw_pass(warmup)
+        sql_times, raw_times = [], []
+        for _ in range(args.rounds):
+            elapsed, got = sql_pass(queries)
+            sql_times.append(elapsed)
+            elapsed, raw_got = raw_pass(queries)
+            raw_times.append(elapsed)
+        sql_qps = len(queries) / float(np.median(sql_times))
+        raw_qps = len(queries) / float(np.median(raw_times))
+        rounds = [round(r / s, 3) for s, r in zip(sql_times, raw_times, strict=True)]
         expected = exact_top(data, queries, k)
         sql_recall = recall(got, expected)
 
@@ -123,18 +156,6 @@ def main() -> None:
             }
         conn.close()
 
-    from usearch.index import Index
-
-    raw = Index(ndim=args.dims, metric=METRICS["COSINE"], dtype=params.quantization, connectivity=params.m,
-                expansion_add=params.ef_construction, expansion_search=params.ef_search)  # fmt: skip
-    start = time.perf_counter()
-    raw.add(np.arange(args.rows, dtype=np.uint64), data, threads=0)
-    raw_build_s = time.perf_counter() - start
-    raw.search(queries[0], k)
-    start = time.perf_counter()
-    raw_got = [raw.search(q, k).keys.tolist() for q in queries]
-    raw_qps = len(queries) / (time.perf_counter() - start)
-
     print(
         f"build: SQL {build_s:.1f}s, raw usearch {raw_build_s:.1f}s; "
         f"index memory {index_mb:.0f} MB (raw usearch {raw.memory_usage / 2**20:.0f} MB)"
@@ -142,13 +163,14 @@ def main() -> None:
     print(
         f"SQL: {sql_qps:.0f} qps, recall@10 {sql_recall:.4f}; raw usearch: {raw_qps:.0f} qps, recall@10 {recall(raw_got, expected):.4f}"
     )
-    print(f"filters: {filters}")
+    print(f"filters: {filters}; qps ratio per round: {rounds}")
     print(json.dumps({
         "bench": "vector_search",
         "recall_at_10": round(sql_recall, 4),
         "qps_sql": round(sql_qps, 1),
         "qps_raw_usearch": round(raw_qps, 1),
         "qps_ratio": round(sql_qps / raw_qps, 3),
+        "qps_ratio_rounds": rounds,
         "raw_recall_at_10": round(recall(raw_got, expected), 4),
         "build_s": round(build_s, 1),
         "raw_build_s": round(raw_build_s, 1),
