@@ -18,6 +18,7 @@ re-read from its own transaction, so a session always sees its own writes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -179,6 +180,7 @@ class SearchPlan:
     def __post_init__(self) -> None:
         # Literal LIMIT/OFFSET (the usual case) are read once, not per execution.
         self._fixed = (_int_value(self.limit, None), _int_value(self.offset, None))
+        self.candidates_name = f"__av_candidates_{self.slot}"
 
     def bounds(self, bindings: Any) -> tuple[int | None, int | None]:
         """LIMIT and OFFSET for these bindings; None where not a whole number."""
@@ -255,7 +257,7 @@ def _inject(select: exp.Select, search: SearchPlan) -> None:
             known = exp.Anonymous(this="__av_known_distance", expressions=[slot, rowid.copy()])
             node.replace(exp.Coalesce(this=known, expressions=[node.copy()]))
     candidates = exp.Anonymous(
-        this="carray", expressions=[exp.Placeholder(this=f"__av_candidates_{search.slot}")]
+        this="carray", expressions=[exp.Placeholder(this=search.candidates_name)]
     )
     if not search.ordered:
         select.where(exp.In(this=rowid.copy(), query=candidates), copy=False)
@@ -335,17 +337,19 @@ def execute_searches(
     searches: list[SearchPlan],
     bindings: Any,
     static_types: list[SqlType | None],
+    index_candidates: Callable[[Session, SearchPlan, Any], Candidates | None],
 ) -> Result | None:
-    """Run the injected statement once every search has its candidates; None to fall back."""
-    from autovec.sql import vector_index
+    """Run the injected statement once every search has its candidates; None to fall back.
 
+    Searches with a vector index ask ``index_candidates`` (``vector_index``) first.
+    """
     bound = dict(bindings or {})
     known: dict[int, dict[int, float | None]] = {}
     top_expected: int | None = None
     for search in searches:
         found = None
         if search.index is not None:
-            found = vector_index.index_candidates(session, search, bindings)
+            found = index_candidates(session, search, bindings)
         if found is None:
             found = exact_candidates(session, search, bindings)
         if found is None:
@@ -363,7 +367,7 @@ def execute_searches(
             ids = keys  # rows with a vector only
         if search.ordered:
             ids = _nearest_first(ids, rowids, distances)
-        bound[f"__av_candidates_{search.slot}"] = apsw.carray(ids)
+        bound[search.candidates_name] = apsw.carray(ids)
         if search.top_level:
             top_expected = found.expected
     session.known_distances = known

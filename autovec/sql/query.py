@@ -78,6 +78,9 @@ class SelectPlan:
     searched_sql: str | None = None  # the statement with the searches' candidate hooks
     warnings: list[tuple[str, int, str]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.parameter_names = [f"__p{i}" for i in range(self.positional)]
+
     def run(self, session: Session, bindings: Any) -> Result:
         if isinstance(bindings, list):
             if len(bindings) != self.positional:
@@ -86,11 +89,16 @@ class SelectPlan:
                     f"{len(bindings)} given",
                     errors.ER_WRONG_ARGUMENTS,
                 )
-            bindings = {f"__p{i}": v for i, v in enumerate(bindings)}
+            bindings = dict(zip(self.parameter_names, bindings, strict=True))
         session.warnings.extend(self.warnings)
         if self.searches and self.searched_sql is not None:
             found = exact_search.execute_searches(
-                session, self.searched_sql, self.searches, bindings, self.static_types
+                session,
+                self.searched_sql,
+                self.searches,
+                bindings,
+                self.static_types,
+                vector_index.index_candidates,
             )
             if found is not None:
                 return found
