@@ -81,6 +81,9 @@ class Session:
         # statement builds its result without re-deriving types.
         self._result_shapes: dict[tuple[Any, ...], Any] = {}
         self._schema_versions: dict[str, int] = {}  # read in this statement (schema_version)
+        self._seen_schemas: dict[str, int] = {}  # the last schema_version read, by database
+        # Result columns of the statements run, by SQL text; forgotten on schema changes.
+        self._descriptions: dict[str, Any] = {}
         # Vector indexes found current, with the database's data_version at the time.
         self.current_indexes: dict[tuple[str, str, str], tuple[Any, int]] = {}
         self._attached: set[str] = set()  # databases ATTACHed on this connection
@@ -175,6 +178,9 @@ class Session:
                 return known
         row = self.conn.execute(f'PRAGMA "{database}".schema_version').fetchone()
         version = int(row[0]) if row else 0
+        if self._seen_schemas.setdefault(database, version) != version:
+            self._seen_schemas[database] = version  # changed, perhaps by another process
+            self._forget_statements()
         if not in_transaction:
             self._schema_versions[database] = version
         return version
@@ -550,7 +556,34 @@ class Session:
         static_types: Sequence[SqlType | None] | None = None,
     ) -> Result:
         """Run one SQLite statement; rows become the values a MySQL driver returns."""
+        if self._seen_generation != self.store.catalog_generation:
+            # Cached prepared statements describe tables as they were: drop them after DDL.
+            self._forget_statements()
+            self._seen_generation = self.store.catalog_generation
+        description = self._descriptions.get(sql)
         cursor = self.conn.cursor()
+        if description is not None:
+            cursor.execute(sql, bindings)
+            rows = cursor.fetchall()
+            if not rows or len(rows[0]) == len(description):
+                return self.build_result(description, rows, static_types)
+            # Another process changed the table under a cached statement: describe afresh.
+            self._forget_statements()
+        description, rows = self._run_described(sql, bindings)
+        if rows and len(rows[0]) != len(description):
+            self._forget_statements()
+            description, rows = self._run_described(sql, bindings, can_cache=False)
+        if not description:
+            return Result(rowcount=self.conn.changes())
+        if len(self._descriptions) >= 512:
+            self._descriptions.clear()
+        self._descriptions[sql] = description
+        return self.build_result(description, rows, static_types)
+
+    def _run_described(
+        self, sql: str, bindings: Any, can_cache: bool = True
+    ) -> tuple[Any, list[tuple[Any, ...]]]:
+        """Run a statement, capturing its result columns as it starts (even with no rows)."""
         described: list[Any] = []
 
         def trace(cur: apsw.Cursor, _sql: str, _bindings: Any) -> bool:
@@ -560,25 +593,16 @@ class Session:
                 described.append(())
             return True
 
-        if self._seen_generation != self.store.catalog_generation:
-            # Cached prepared statements describe tables as they were: drop them after DDL.
-            self.conn.cache_flush()
-            self._seen_generation = self.store.catalog_generation
+        cursor = self.conn.cursor()
         cursor.set_exec_trace(trace)
-        cursor.execute(sql, bindings)
+        cursor.execute(sql, bindings, can_cache=can_cache)
         rows = cursor.fetchall()
-        description = described[-1] if described else ()
-        if rows and len(rows[0]) != len(description):
-            # Another process changed the table under a cached statement: describe afresh.
-            described.clear()
-            cursor = self.conn.cursor()
-            cursor.set_exec_trace(trace)
-            cursor.execute(sql, bindings, can_cache=False)
-            rows = cursor.fetchall()
-            description = described[-1] if described else ()
-        if not description:
-            return Result(rowcount=self.conn.changes())
-        return self.build_result(description, rows, static_types)
+        return (described[-1] if described else ()), rows
+
+    def _forget_statements(self) -> None:
+        """Drop prepared statements and result descriptions: the schema changed."""
+        self.conn.cache_flush()
+        self._descriptions.clear()
 
     def build_result(
         self,
