@@ -39,7 +39,7 @@ from autovec.sql.parser import Special, parse, prepare_text, special
 from autovec.sql.result import Result, ResultColumn
 from autovec.sql.schema import TableSchema
 from autovec.sql.translate import Translator
-from autovec.sql.types import SqlType, output_converter, type_of_value
+from autovec.sql.types import UNCHANGED_BY, SqlType, output_converter, type_of_value
 from autovec.storage import catalog as storage_catalog
 from autovec.storage.engine import Store
 from autovec.vector import Vector, VectorBlob, VectorError
@@ -621,11 +621,17 @@ class Session:
         columns, converters, _ = shape
         if rows and any(converters):
             # Column by column: one pass per converted column instead of a generator per row.
-            values = [list(column) for column in zip(*rows, strict=True)]
+            values: list[Any] = list(zip(*rows, strict=True))
+            converted = False
             for index, convert in enumerate(converters):
-                if convert is not None:
-                    values[index] = [v if v is None else convert(v) for v in values[index]]
-            rows = list(zip(*values, strict=True))
+                column = values[index]
+                unchanged = UNCHANGED_BY.get(convert) if convert is not None else None
+                if convert is None or (unchanged and all(type(v) is unchanged for v in column)):
+                    continue
+                values[index] = [v if v is None else convert(v) for v in column]
+                converted = True
+            if converted:
+                rows = list(zip(*values, strict=True))
         return Result(columns=list(columns), rows=rows, rowcount=len(rows))
 
     @staticmethod

@@ -553,6 +553,11 @@ def _out_int(value: Any) -> Any:
     return value
 
 
+# The Python type each converter returns unchanged: a column holding only values of that
+# type (the usual case) needs no call per value.
+UNCHANGED_BY: dict[Callable[[Any], Any], type] = {_out_int: int, _out_float: float, _out_text: str}
+
+
 def output_converter(sql_type: SqlType | None) -> Callable[[Any], Any] | None:
     """How to turn a stored value into what a MySQL driver returns; None = unchanged."""
     if sql_type is None:
