@@ -134,7 +134,26 @@ done:
     return result;
 }
 
+static PyObject *first_non_finite(PyObject *self, PyObject *args) {
+    Py_buffer values;
+    if (!PyArg_ParseTuple(args, "y*", &values)) {
+        return NULL;
+    }
+    const float *data = (const float *)values.buf;
+    Py_ssize_t count = values.len / (Py_ssize_t)sizeof(float), found = -1;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (!isfinite(data[i])) {
+            found = i;
+            break;
+        }
+    }
+    PyBuffer_Release(&values);
+    return PyLong_FromSsize_t(found);
+}
+
 static PyMethodDef methods[] = {
+    {"first_non_finite", first_non_finite, METH_VARARGS,
+     "first_non_finite(values) -> int: the index of the first NaN or infinite float32, or -1."},
     {"distances", distances, METH_VARARGS,
      "distances(metric, rows, query, count) -> list[float | None]: TiDB's distance of each of "
      "count float32 rows to the query (metric 0 cosine, 1 L2, 2 negative inner product, 3 L1)."},

@@ -152,9 +152,13 @@ def _narrow_float64(values: NDArray[np.float64]) -> Float32Array:
 
 def _check_float32(values: Float32Array) -> None:
     """Reject NaN/Inf elements and oversize vectors in data that is already float32."""
-    finite = np.isfinite(values)
-    if not finite.all():
-        raise _bad_value_error(float(values[int(np.argmin(finite))]))
+    if _kernels is not None and values.flags.c_contiguous:
+        bad = _kernels.first_non_finite(values)
+    else:
+        finite = np.isfinite(values)
+        bad = -1 if finite.all() else int(np.argmin(finite))
+    if bad >= 0:
+        raise _bad_value_error(float(values[bad]))
     if values.shape[0] > MAX_DIMENSIONS:
         raise _too_many_dimensions()
 
@@ -404,7 +408,7 @@ class Vector:
 
     def to_blob(self) -> VectorBlob:
         """The storage form, remembering this vector (what a bound parameter becomes)."""
-        blob = VectorBlob(self._arr.tobytes())
+        blob = VectorBlob(self._arr)  # bytes(array): its raw float32 data
         blob.vector = self
         return blob
 
@@ -753,5 +757,7 @@ class VectorBlob(bytes):
         if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype == _F32:
             arr = value.copy()  # the common case (embeddings): no conversion to work out
             _check_float32(arr)
-            return Vector._wrap(arr).to_blob()
+            blob = cls(arr)  # the array's bytes
+            blob.vector = Vector._wrap(arr)
+            return blob
         return Vector.coerce(value).to_blob()
