@@ -412,3 +412,45 @@ def test_pytidb_post_filter_pattern_uses_the_index(
     got = rows(cur, sql, [data[3]])
     assert got[0][0] == 3 and got[0][1] == pytest.approx(0, abs=1e-6) and len(got) == 5
     assert "annIndex" in plan_of(cur, sql, [data[3]])
+
+
+def _nearest(cur: autovec.Cursor) -> list[tuple[object, ...]]:
+    return rows(cur, "SELECT id FROM f ORDER BY VEC_L2_DISTANCE(v, '[0,0]') LIMIT 2")
+
+
+def test_searches_see_commits_of_other_connections_and_processes(datadir: Path) -> None:
+    # A session that found the index current skips re-reading the table version until the
+    # database file changes: commits by this connection, another one, or another process.
+    conn = autovec.connect(datadir, autocommit=True)
+    cur = conn.cursor()
+    cur.execute(
+        "CREATE TABLE f (id INT PRIMARY KEY, v VECTOR(2), VECTOR INDEX iv ((VEC_L2_DISTANCE(v))))"
+    )
+    cur.executemany("INSERT INTO f VALUES (%s, %s)", [(i, [i, i]) for i in range(10, 20)])
+    assert _nearest(cur) == [(10,), (11,)]
+    assert _nearest(cur) == [(10,), (11,)]  # the shortcut: nothing changed
+    cur.execute("INSERT INTO f VALUES (5, '[5,5]')")  # this connection
+    assert _nearest(cur) == [(5,), (10,)]
+    other = autovec.connect(datadir, autocommit=True)
+    other.cursor().execute("DELETE FROM f WHERE id = 5")  # another connection
+    assert _nearest(cur) == [(10,), (11,)]
+    other.close()
+    code = "import sys, autovec; autovec.connect(sys.argv[1], autocommit=True).cursor().execute(\"INSERT INTO f VALUES (1, '[1,1]')\")"
+    assert run_python(code, str(datadir)).returncode == 0  # another process
+    assert _nearest(cur) == [(1,), (10,)]
+    conn.close()
+
+
+def test_result_columns_follow_schema_changes_by_another_process(datadir: Path) -> None:
+    conn = autovec.connect(datadir, autocommit=True)
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE s (id INT PRIMARY KEY, a INT)")
+    cur.execute("INSERT INTO s VALUES (1, 2)")
+    cur.execute("SELECT * FROM s")
+    assert [d[0] for d in cur.description] == ["id", "a"]
+    code = "import sys, autovec; autovec.connect(sys.argv[1], autocommit=True).cursor().execute('ALTER TABLE s RENAME COLUMN a TO b')"
+    result = run_python(code, str(datadir))
+    assert result.returncode == 0, result.stderr
+    cur.execute("SELECT * FROM s")
+    assert [d[0] for d in cur.description] == ["id", "b"] and cur.fetchall() == [(1, 2)]
+    conn.close()

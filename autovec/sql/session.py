@@ -565,6 +565,8 @@ class Session:
         if description is not None:
             cursor.execute(sql, bindings)
             rows = cursor.fetchall()
+            if not description and not rows:
+                return Result(rowcount=self.conn.changes())
             if not rows or len(rows[0]) == len(description):
                 return self.build_result(description, rows, static_types)
             # Another process changed the table under a cached statement: describe afresh.
@@ -573,17 +575,29 @@ class Session:
         if rows and len(rows[0]) != len(description):
             self._forget_statements()
             description, rows = self._run_described(sql, bindings, can_cache=False)
-        if not description:
-            return Result(rowcount=self.conn.changes())
         if len(self._descriptions) >= 512:
             self._descriptions.clear()
         self._descriptions[sql] = description
+        if not description:
+            return Result(rowcount=self.conn.changes())
         return self.build_result(description, rows, static_types)
 
     def _run_described(
         self, sql: str, bindings: Any, can_cache: bool = True
     ) -> tuple[Any, list[tuple[Any, ...]]]:
-        """Run a statement, capturing its result columns as it starts (even with no rows)."""
+        """Run a statement and describe its result columns (also when it returns no rows)."""
+        cursor = self.conn.cursor()
+        cursor.execute(sql, bindings, can_cache=can_cache)
+        try:
+            # After the first step: a statement whose table another process changed is
+            # re-prepared by SQLite only then, so describing it earlier gives the old columns.
+            description = cursor.description_full
+        except apsw.ExecutionCompleteError:
+            description = self._describe(sql, bindings)
+        return description, cursor.fetchall()
+
+    def _describe(self, sql: str, bindings: Any) -> Any:
+        """A statement's result columns, from preparing it again without running it."""
         described: list[Any] = []
 
         def trace(cur: apsw.Cursor, _sql: str, _bindings: Any) -> bool:
@@ -591,13 +605,15 @@ class Session:
                 described.append(cur.description_full)
             except apsw.ExecutionCompleteError:
                 described.append(())
-            return True
+            return False  # prepared and described: do not run it a second time
 
         cursor = self.conn.cursor()
         cursor.set_exec_trace(trace)
-        cursor.execute(sql, bindings, can_cache=can_cache)
-        rows = cursor.fetchall()
-        return (described[-1] if described else ()), rows
+        try:
+            cursor.execute(sql, bindings)
+        except apsw.ExecTraceAbort:
+            pass
+        return described[0] if described else ()
 
     def _forget_statements(self) -> None:
         """Drop prepared statements and result descriptions: the schema changed."""
