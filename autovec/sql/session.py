@@ -510,6 +510,16 @@ class Session:
             self.explicit_transaction = False
             self._publish()
 
+    @property
+    def writes_pending(self) -> bool:
+        """Whether this connection changed rows it has not committed yet."""
+        return bool(self.pending_rows or self._statement_rows)
+
+    def sees_commits_of(self, database: str) -> bool:
+        """Whether this statement has read the database's schema version, which also brings
+        the connection's view of other processes' commits (``data_version``) up to date."""
+        return database in self._schema_versions
+
     def own_rows(self, database: str, table: str) -> set[int]:
         """Rows of a table this connection changed and has not committed (read-only)."""
         key = (database, table)

@@ -276,6 +276,27 @@ def _load(
     return hnsw
 
 
+def _known_current(
+    session: Session, database: str, table: str, index: IndexDef
+) -> HnswIndex | None:
+    """The index, if this session found it current and the database file has not changed.
+
+    The shortcut of a repeated search: no catalog or version lookups. ``data_version``
+    changes with every write to the file, by this connection or any other; it needs this
+    statement to have read the database's schema version already (which brings the
+    connection's view of other processes' commits up to date), and no writes of this
+    session in flight.
+    """
+    conn = session.conn
+    if session.writes_pending or conn.in_transaction or not session.sees_commits_of(database):
+        return None
+    seen = session.current_indexes.get((database, table, index.name.lower()))
+    if seen is None or seen[1] != conn.data_version(database):
+        return None
+    hnsw: HnswIndex | None = seen[0]()
+    return hnsw
+
+
 def _caught_up(
     session: Session,
     key: tuple[str, str, str],
@@ -286,16 +307,13 @@ def _caught_up(
     database, table = key[0], key[1]
     own_versions = session.pending_versions.get((database, table), [])
     own_rows = session.own_rows(database, table)
-    # Outside a transaction, a database file nobody changed since this session last
-    # found the index current still has the same rows: skip reading the table version.
-    # (``data_version`` covers this connection's writes and, since ``schema_version``
-    # was read earlier in this statement, other processes' commits too.)
-    unchanged_check = not own_versions and not own_rows and not session.conn.in_transaction
-    if unchanged_check:
+    # A database file nobody changed since this session last found the index current
+    # still has the same rows: skip reading the table version.
+    if _known_current(session, database, table, index) is hnsw:
+        return hnsw
+    unchanged_check = not session.writes_pending and not session.conn.in_transaction
+    if unchanged_check:  # read before the version: a commit in between is seen next time
         data_version = session.conn.data_version(database)
-        seen = session.current_indexes.get(key)
-        if seen is not None and seen[1] == data_version and seen[0]() is hnsw:
-            return hnsw
     version = storage_catalog.table_version(session.conn, database, schema.name)
     target = own_versions[0] - 1 if own_versions else version
     with hnsw.lock:
@@ -501,12 +519,14 @@ def index_candidates(
     limit, offset = search.bounds(bindings)
     if limit is None or offset is None:
         return None
-    schema = session.catalog(topk.database).get(topk.table)
-    if schema is None:
-        return None
-    hnsw = live_index(session, topk.database, schema, search.index)
+    hnsw = _known_current(session, topk.database, topk.table, search.index)
     if hnsw is None:
-        return None
+        schema = session.catalog(topk.database).get(topk.table)
+        if schema is None:
+            return None
+        hnsw = live_index(session, topk.database, schema, search.index)
+        if hnsw is None:
+            return None
     query_vector = exact_search._evaluate_vector(session, topk.constant, bindings)
     if query_vector is None:
         return None
