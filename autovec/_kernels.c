@@ -46,7 +46,7 @@ static PyObject *cosine_from_sums(double dot, double norm_a, double norm_b) {
    metric keeps the inner loop free of branches. */
 #define BLOCK_SUMS(FIRST, SECOND)                                                   \
     for (Py_ssize_t r = 0; r < count; r++) {                                        \
-        const float xi = rows[r * dims], qi = q[0];                                 \
+        const float xi = rows[r][0], qi = q[0];                                     \
         (void)qi;                                                                   \
         first_sums[r] = (FIRST);                                                    \
         second_sums[r] = (SECOND);                                                  \
@@ -54,13 +54,13 @@ static PyObject *cosine_from_sums(double dot, double norm_a, double norm_b) {
     for (Py_ssize_t i = 1; i < dims; i++) {                                         \
         const float qi = q[i];                                                      \
         for (Py_ssize_t r = 0; r < count; r++) {                                    \
-            const float xi = rows[r * dims + i];                                    \
+            const float xi = rows[r][i];                                            \
             first_sums[r] += (FIRST);                                               \
             second_sums[r] += (SECOND);                                             \
         }                                                                           \
     }
 
-static void block_sums(int metric, const float *rows, const float *q, Py_ssize_t dims,
+static void block_sums(int metric, const float *const *rows, const float *q, Py_ssize_t dims,
                        Py_ssize_t count, float *first_sums, float *second_sums) {
     switch (metric) {
     case COSINE:
@@ -90,22 +90,35 @@ static PyObject *finish(int metric, float first, float second, float query_norm)
     }
 }
 
+/* The rows come as one C-contiguous count x dims matrix, or as a tuple of count rows
+   (what usearch's get_many returns), which saves joining them first. */
 static PyObject *distances(PyObject *self, PyObject *args) {
     int metric;
     Py_ssize_t count;
-    Py_buffer rows, query;
-    if (!PyArg_ParseTuple(args, "iy*y*n", &metric, &rows, &query, &count)) {
+    PyObject *rows_arg;
+    Py_buffer matrix = {0}, query, row_views[BLOCK];
+    if (!PyArg_ParseTuple(args, "iOy*n", &metric, &rows_arg, &query, &count)) {
         return NULL;
     }
     PyObject *result = NULL;
+    int as_tuple = PyTuple_Check(rows_arg);
     Py_ssize_t dims = query.len / (Py_ssize_t)sizeof(float);
+    Py_ssize_t row_bytes = dims * (Py_ssize_t)sizeof(float);
     if (metric < COSINE || metric > L1 || dims == 0 || query.len % sizeof(float) || count < 0 ||
-        rows.len != count * dims * (Py_ssize_t)sizeof(float)) {
-        PyErr_SetString(PyExc_ValueError,
-                        "distances: rows must be a count x dims float32 matrix, dims the query's width");
+        (as_tuple && PyTuple_GET_SIZE(rows_arg) != count)) {
+        PyErr_SetString(PyExc_ValueError, "distances: rows must be count rows as wide as the query");
         goto done;
     }
-    const float *data = (const float *)rows.buf;
+    if (!as_tuple) {
+        if (PyObject_GetBuffer(rows_arg, &matrix, PyBUF_C_CONTIGUOUS) < 0) {
+            goto done;
+        }
+        if (matrix.len != count * row_bytes) {
+            PyErr_SetString(PyExc_ValueError,
+                            "distances: rows must be count rows as wide as the query");
+            goto done;
+        }
+    }
     const float *q = (const float *)query.buf;
     float query_norm = q[0] * q[0];
     for (Py_ssize_t i = 1; i < dims; i++) {
@@ -116,9 +129,39 @@ static PyObject *distances(PyObject *self, PyObject *args) {
         goto done;
     }
     float first[BLOCK], second[BLOCK];
+    const float *row_data[BLOCK];
     for (Py_ssize_t start = 0; start < count; start += BLOCK) {
-        Py_ssize_t size = count - start < BLOCK ? count - start : BLOCK;
-        block_sums(metric, data + start * dims, q, dims, size, first, second);
+        Py_ssize_t size = count - start < BLOCK ? count - start : BLOCK, held = 0;
+        int failed = 0;
+        for (Py_ssize_t r = 0; r < size; r++) {
+            if (!as_tuple) {
+                row_data[r] = (const float *)matrix.buf + (start + r) * dims;
+                continue;
+            }
+            PyObject *row = PyTuple_GET_ITEM(rows_arg, start + r);
+            if (PyObject_GetBuffer(row, &row_views[r], PyBUF_C_CONTIGUOUS) < 0) {
+                failed = 1;
+                break;
+            }
+            held++;
+            if (row_views[r].len != row_bytes) {
+                PyErr_SetString(PyExc_ValueError,
+                                "distances: rows must be count rows as wide as the query");
+                failed = 1;
+                break;
+            }
+            row_data[r] = (const float *)row_views[r].buf;
+        }
+        if (!failed) {
+            block_sums(metric, row_data, q, dims, size, first, second);
+        }
+        for (Py_ssize_t r = 0; r < held; r++) {
+            PyBuffer_Release(&row_views[r]);
+        }
+        if (failed) {
+            Py_CLEAR(result);
+            goto done;
+        }
         for (Py_ssize_t r = 0; r < size; r++) {
             PyObject *value = finish(metric, first[r], second[r], query_norm);
             if (value == NULL) {
@@ -129,7 +172,9 @@ static PyObject *distances(PyObject *self, PyObject *args) {
         }
     }
 done:
-    PyBuffer_Release(&rows);
+    if (matrix.obj != NULL) {
+        PyBuffer_Release(&matrix);
+    }
     PyBuffer_Release(&query);
     return result;
 }
@@ -156,7 +201,8 @@ static PyMethodDef methods[] = {
      "first_non_finite(values) -> int: the index of the first NaN or infinite float32, or -1."},
     {"distances", distances, METH_VARARGS,
      "distances(metric, rows, query, count) -> list[float | None]: TiDB's distance of each of "
-     "count float32 rows to the query (metric 0 cosine, 1 L2, 2 negative inner product, 3 L1)."},
+     "count float32 rows (a matrix, or a tuple of rows) to the query (metric 0 cosine, 1 L2, "
+     "2 negative inner product, 3 L1)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -691,15 +691,22 @@ def check_dimensions(v: Vector, expected: int | None) -> Vector:
 _METRIC_CODES = {"COSINE": 0, "L2": 1, "NEGATIVE_INNER_PRODUCT": 2, "L1": 3}
 
 
-def distances_to(metric: str, rows: NDArray[Any], query: Vector) -> list[float | None]:
+def distances_to(
+    metric: str, rows: NDArray[Any] | tuple[NDArray[Any], ...], query: Vector
+) -> list[float | None]:
     """The VEC_<metric>_DISTANCE of each row of a float32 matrix to ``query``, in one pass.
 
     Bit for bit what :func:`cosine_distance`, :func:`l2_distance`,
     :func:`negative_inner_product` and :func:`l1_distance` return row by row: the same
     float32 products, summed left to right along each row. Uses the compiled kernel when
     it was built (a top-k's distances in microseconds), else :func:`numpy_distances_to`.
+    ``rows`` may also be a tuple of float32 rows (as usearch returns them).
     """
     q = query._arr
+    if isinstance(rows, tuple):
+        if _kernels is not None:  # it checks every row's width
+            return _kernels.distances(_METRIC_CODES[metric], rows, q, len(rows))
+        rows = np.stack(rows) if rows else np.zeros((0, q.shape[0]), dtype=_F32)
     if rows.shape[1] != q.shape[0]:
         raise _different_dimensions(rows.shape[1], q.shape[0])
     if rows.shape[1] == 0:

@@ -69,7 +69,7 @@ def test_kernel_is_built_and_used() -> None:
 def test_kernel_rejects_mismatched_shapes() -> None:
     assert V._kernels is not None
     for rows, query, count in (((2, 3), 2, 2), ((2, 3), 3, 3), ((2, 3), 0, 0)):
-        with pytest.raises(ValueError, match="query's width"):
+        with pytest.raises(ValueError, match="as wide as the query"):
             V._kernels.distances(
                 0, np.ones(rows, dtype=np.float32), np.ones(query, dtype=np.float32), count
             )
@@ -82,3 +82,16 @@ def test_non_contiguous_rows_are_accepted() -> None:
     q = Vector([1.0, 2.0, 3.0])
     expected = [V.l2_distance(Vector(r), q) for r in rows]
     assert V.distances_to("L2", rows, q) == expected
+
+
+def test_kernel_takes_rows_as_a_tuple() -> None:
+    # usearch's get_many returns one array per row: no need to join them first.
+    assert V._kernels is not None
+    rows = np.random.default_rng(3).standard_normal((11, 384)).astype(np.float32)
+    q = rows[0] * np.float32(0.5)
+    for code in range(4):
+        as_matrix = V._kernels.distances(code, rows, q, 11)
+        assert V._kernels.distances(code, tuple(rows), q, 11) == as_matrix
+    for bad in ((rows[0],), (rows[0], rows[1][:7])):
+        with pytest.raises(ValueError, match="as wide as the query"):
+            V._kernels.distances(0, bad, q, 2)

@@ -284,8 +284,9 @@ class Candidates:
 
     rowids: np.ndarray
     query: Vector
-    # (rowids, vectors) already read, exactly as stored, covering every candidate
-    stored: tuple[np.ndarray, np.ndarray] | None = None
+    # (rowids, their vectors: a matrix or a tuple of rows) already read, exactly as
+    # stored, covering every candidate
+    stored: tuple[np.ndarray, np.ndarray | tuple[np.ndarray, ...]] | None = None
     exclude_nulls: bool = False
     expected: int | None = None  # rows the SELECT must return, when that can be told
 

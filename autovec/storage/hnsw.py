@@ -124,8 +124,14 @@ class HnswIndex:
         """The stored vectors of keys known to be present, as one float32 matrix."""
         if not len(keys):
             return np.zeros((0, self.dims), np.float32)
-        rows: Any = self._compiled.get_many(keys.astype(np.uint64, copy=False), self._f32)
-        return np.concatenate(rows).view(np.float32).reshape(len(keys), self.dims)
+        return np.concatenate(self._rows(keys)).reshape(len(keys), self.dims)
+
+    def _rows(self, keys: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The stored vectors of keys known to be present, one float32 array each."""
+        rows: tuple[np.ndarray, ...] = self._compiled.get_many(
+            keys.astype(np.uint64, copy=False), self._f32
+        )
+        return rows
 
     # -- search -----------------------------------------------------------------------
     def search(
@@ -134,19 +140,18 @@ class HnswIndex:
         count: int,
         ef_search: int | None = None,
         with_vectors: bool = False,
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, Any]:
         """Approximate nearest rowids (nearest first), with their stored vectors or distances.
 
-        Returns (keys, vectors) when ``with_vectors`` (exact copies of what the index
-        holds, when it is not quantized), else (keys, the index's own distances).
+        Returns (keys, a tuple of their vectors) when ``with_vectors`` (exact copies of
+        what the index holds, when it is not quantized), else (keys, the index's own
+        distances).
         """
         compiled = self._compiled
         with self.lock:
             size = compiled.size
             if size == 0 or count <= 0:
-                return np.zeros(0, np.int64), np.zeros(
-                    (0, self.dims) if with_vectors else 0, np.float32
-                )
+                return np.zeros(0, np.int64), () if with_vectors else np.zeros(0, np.float32)
             count = min(count, size)
             expansion = max(ef_search or self.params.ef_search, count)
             if compiled.expansion_search != expansion:
@@ -156,7 +161,7 @@ class HnswIndex:
             )
             found = keys[0, : counts[0]]
             if with_vectors:
-                return found.astype(np.int64), self._stored(found)
+                return found.astype(np.int64), self._rows(found)
             return found.astype(np.int64), distances[0, : counts[0]]
 
     # -- files ------------------------------------------------------------------------
