@@ -79,7 +79,7 @@ class Session:
         self._seen_generation = store.catalog_generation
         # Result columns and converters by (description, static types): a repeated
         # statement builds its result without re-deriving types.
-        self._result_shapes: dict[tuple[Any, ...], Any] = {}
+        self._result_shapes: dict[int, Any] = {}
         self._schema_versions: dict[str, int] = {}  # read in this statement (schema_version)
         self._seen_schemas: dict[str, int] = {}  # the last schema_version read, by database
         # Result columns of the statements run, by SQL text; forgotten on schema changes.
@@ -636,15 +636,17 @@ class Session:
         rows: list[tuple[Any, ...]],
         static_types: Sequence[SqlType | None] | None,
     ) -> Result:
-        key = (tuple(description), tuple(static_types or ()))
-        shape = self._result_shapes.get(key)
-        if shape is None:
-            shape = self._result_shape(description, rows, static_types)
-            if shape[2]:  # types that did not depend on this result's values
+        # By identity: a repeated statement brings the same description (``run`` keeps
+        # it) and the same static types (its plan's).
+        shape = self._result_shapes.get(id(description))
+        if shape is None or shape[3] is not description or shape[4] is not static_types:
+            columns, converters, static = self._result_shape(description, rows, static_types)
+            shape = (columns, converters, static, description, static_types)
+            if static:  # types that did not depend on this result's values
                 if len(self._result_shapes) >= 256:
                     self._result_shapes.clear()
-                self._result_shapes[key] = shape
-        columns, converters, _ = shape
+                self._result_shapes[id(description)] = shape
+        columns, converters = shape[0], shape[1]
         if rows and any(converters):
             # Column by column: one pass per converted column instead of a generator per row.
             values: list[Any] = list(zip(*rows, strict=True))
