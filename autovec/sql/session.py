@@ -77,8 +77,8 @@ class Session:
         self._versions_unknown = False
         self._depth = 0  # nesting of write_statement (executemany wraps statements)
         self._seen_generation = store.catalog_generation
-        # Result columns and converters by (description, static types): a repeated
-        # statement builds its result without re-deriving types.
+        # Result columns and converters by the id of a description (see build_result): a
+        # repeated statement builds its result without re-deriving types.
         self._result_shapes: dict[int, Any] = {}
         self._schema_versions: dict[str, int] = {}  # read in this statement (schema_version)
         self._seen_schemas: dict[str, int] = {}  # the last schema_version read, by database
