@@ -176,6 +176,8 @@ class SearchPlan:
     # sorting them by a distance computed per row: see ``_inject``.
     ordered: bool = False
     reads_distances: bool = True  # the statement calls __av_known_distance for this slot
+    # Which of the rowids bound to :__av_check pass the WHERE clause (with probe_sql).
+    check_sql: str | None = None
 
     def __post_init__(self) -> None:
         # Literal LIMIT/OFFSET (the usual case) are read once, not per execution.
@@ -224,6 +226,13 @@ def plan_searches(
             )
         )
         search = searches[-1]
+        if probe_sql is not None:
+            check = probe.copy()
+            carray = exp.Anonymous(this="carray", expressions=[exp.Placeholder(this="__av_check")])
+            check.where(
+                exp.In(this=exp.column("rowid", table=topk.alias), query=carray), copy=False
+            )
+            search.check_sql = check.sql(dialect="sqlite")
         search.ordered = search.top_level and _can_read_in_order(session, select, topk)
         _inject(select, search)
     return searches

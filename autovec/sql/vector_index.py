@@ -30,6 +30,7 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import apsw
 import numpy as np
 from sqlglot import exp
 
@@ -551,10 +552,7 @@ def index_candidates(
             stored = (candidates, vectors)  # the keys of one search are distinct
         expected = max(min(need, len(hnsw)) - offset, 0)
     else:
-        allowed = np.fromiter(
-            (r[0] for r in session.conn.execute(search.probe_sql, bindings)), dtype=np.int64
-        )
-        candidates = _filtered(hnsw, q, allowed, need, topk.metric, ef)
+        candidates = _filtered(session, search, hnsw, q, need, bindings)
         if exact_copies:
             stored = hnsw.vectors(np.unique(candidates))
     if own:
@@ -566,26 +564,56 @@ def index_candidates(
 
 
 def _filtered(
-    hnsw: HnswIndex, q: np.ndarray, allowed: np.ndarray, need: int, metric: str, ef: int | None
+    session: Session,
+    search: exact_search.SearchPlan,
+    hnsw: HnswIndex,
+    q: np.ndarray,
+    need: int,
+    bindings: Any,
 ) -> np.ndarray:
-    """Candidates among ``allowed`` rows: exact when few, else widened graph searches."""
-    if not len(allowed) or not len(hnsw):
+    """Candidates among the rows that pass the WHERE clause.
+
+    When few rows pass, their stored vectors are ranked exactly. Otherwise the graph is
+    searched for more than ``need`` rows, in proportion to the filter's selectivity, and
+    SQLite checks only those against the WHERE clause; the search widens until enough
+    pass, and turns exact if the graph cannot reach them.
+    """
+    assert search.probe_sql is not None and search.check_sql is not None
+    conn = session.conn
+    ef = search.index.options.get("ef_search") if search.index is not None else None
+    if not len(hnsw):
         return np.zeros(0, np.int64)
-    if len(allowed) <= max(EXACT_BELOW, need * 4):
-        keys, vectors = hnsw.vectors(allowed)
-        return _exact_top(keys, vectors, q, need + MARGIN, metric)
-    selectivity = len(allowed) / len(hnsw)
-    count = math.ceil((need + MARGIN) / selectivity * 1.5)
-    allowed_set = allowed
+    row = conn.execute(f"SELECT count(*) FROM ({search.probe_sql})", bindings).fetchone()
+    passing = int(row[0]) if row else 0
+    if passing <= max(EXACT_BELOW, need * 4):
+        return _exact_among_passing(session, search, hnsw, q, need, bindings)
+    count = math.ceil((need + MARGIN) / (passing / len(hnsw)) * 1.5)
+    checks = dict(bindings or {})
     while True:
         keys, _ = hnsw.search(q, count, max(ef or 0, count))
-        hits = keys[np.isin(keys, allowed_set, assume_unique=True)]
+        checks["__av_check"] = apsw.carray(keys)
+        passed = {r[0] for r in conn.execute(search.check_sql, checks)}
+        hits = keys[[key in passed for key in keys.tolist()]] if passed else keys[:0]
         if len(hits) >= need + MARGIN or count >= len(hnsw):
-            if len(hits) >= min(need, len(allowed)):
+            if len(hits) >= min(need, passing):
                 return hits
-            keys, vectors = hnsw.vectors(allowed)  # the graph could not reach them: be exact
-            return _exact_top(keys, vectors, q, need + MARGIN, metric)
+            # the graph could not reach them: be exact
+            return _exact_among_passing(session, search, hnsw, q, need, bindings)
         count = min(count * 2, len(hnsw))
+
+
+def _exact_among_passing(
+    session: Session,
+    search: exact_search.SearchPlan,
+    hnsw: HnswIndex,
+    q: np.ndarray,
+    need: int,
+    bindings: Any,
+) -> np.ndarray:
+    assert search.probe_sql is not None
+    rows = session.conn.execute(search.probe_sql, bindings)
+    keys, vectors = hnsw.vectors(np.fromiter((r[0] for r in rows), dtype=np.int64))
+    return _exact_top(keys, vectors, q, need + MARGIN, search.topk.metric)
 
 
 def _exact_top(
