@@ -454,3 +454,34 @@ def test_result_columns_follow_schema_changes_by_another_process(datadir: Path) 
     cur.execute("SELECT * FROM s")
     assert [d[0] for d in cur.description] == ["id", "b"] and cur.fetchall() == [(1, 2)]
     conn.close()
+
+
+@pytest.mark.parametrize(
+    ("condition", "params", "keep"),
+    [
+        ("cat < %s", [500], lambda ids: ids % 1000 < 500),
+        ("cat >= 900 AND id %% 2 = %s", [1], lambda ids: (ids % 1000 >= 900) & (ids % 2 == 1)),
+    ],
+)
+def test_filtered_graph_search_checks_only_its_candidates(
+    items: tuple[autovec.Cursor, np.ndarray],
+    monkeypatch: pytest.MonkeyPatch,
+    condition: str,
+    params: list[object],
+    keep: object,
+) -> None:
+    # Filters that keep many rows: the graph is searched widely and SQLite checks only
+    # those candidates against the WHERE clause (with its parameters).
+    from autovec.sql import vector_index
+
+    monkeypatch.setattr(vector_index, "EXACT_BELOW", 50)
+    cur, data = items
+    mask = keep(np.arange(len(data)))  # type: ignore[operator]
+    k = 10
+    sql = f"SELECT id FROM items WHERE {condition} ORDER BY VEC_COSINE_DISTANCE(v, %s) LIMIT {k}"
+    for q in (data[5], data[1500] + 0.1):
+        got = [r[0] for r in rows(cur, sql, [*params, q])]
+        expected = exact(data, q, k, mask)
+        assert len(got) == k and all(mask[i] for i in got)
+        assert len(set(got) & set(expected)) >= 0.8 * k
+    assert "annIndex" in plan_of(cur, sql, [*params, data[5]])
