@@ -169,7 +169,7 @@ class Session:
         catalog cache both check it): nothing this connection does between two reads can
         change it without opening a transaction, and reading it also brings the
         connection's view of commits by other processes up to date, which the vector
-        indexes rely on (``vector_index.live_index``).
+        indexes rely on (``vector_index._known_current``).
         """
         in_transaction = self.conn.in_transaction
         if not in_transaction:
