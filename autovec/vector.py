@@ -757,14 +757,3 @@ class VectorBlob(bytes):
     """
 
     vector: Vector
-
-    @classmethod
-    def encode(cls, value: object) -> VectorBlob:
-        """A bound parameter's blob: what :meth:`Vector.coerce` accepts, checked once."""
-        if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype == _F32:
-            arr = value.copy()  # the common case (embeddings): no conversion to work out
-            _check_float32(arr)
-            blob = cls(arr)  # the array's bytes
-            blob.vector = Vector._wrap(arr)
-            return blob
-        return Vector.coerce(value).to_blob()

@@ -42,7 +42,7 @@ from autovec.sql.translate import Translator
 from autovec.sql.types import UNCHANGED_BY, SqlType, output_converter, type_of_value
 from autovec.storage import catalog as storage_catalog
 from autovec.storage.engine import Store
-from autovec.vector import Vector, VectorBlob, VectorError
+from autovec.vector import Vector, VectorError
 from autovec.version import SERVER_VERSION, TIDB_RELEASE, __version__
 
 DEFAULT_DATABASE = "test"
@@ -775,7 +775,7 @@ def bind_value(value: Any) -> Any:
         return value
     if isinstance(value, np.ndarray | list | tuple):
         try:
-            return VectorBlob.encode(value)
+            return Vector.coerce(value).to_blob()
         except VectorError as exc:
             raise errors.DataError(str(exc), exc.errno) from None
     if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
