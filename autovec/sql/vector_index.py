@@ -306,12 +306,12 @@ def _caught_up(
     hnsw: HnswIndex,
 ) -> HnswIndex | None:
     database, table = key[0], key[1]
-    own_versions = session.pending_versions.get((database, table), [])
-    own_rows = session.own_rows(database, table)
     # A database file nobody changed since this session last found the index current
     # still has the same rows: skip reading the table version.
     if _known_current(session, database, table, index) is hnsw:
         return hnsw
+    own_versions = session.pending_versions.get((database, table), [])
+    own_rows = session.own_rows(database, table)
     unchanged_check = not session.writes_pending and not session.conn.in_transaction
     if unchanged_check:  # read before the version: a commit in between is seen next time
         data_version = session.conn.data_version(database)
