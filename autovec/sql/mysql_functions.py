@@ -1801,15 +1801,24 @@ def _json_type(value: Value) -> str:
     return _json_type_name(_json_doc(value, "json_type"))
 
 
+_NOT_FOUND = object()
+
+
+def _json_at(doc: Value, path: Value, function: str) -> Any:
+    """The document, or its first value at ``path`` when one is given; _NOT_FOUND if none."""
+    value = _json_doc(doc, function)
+    if path is ...:
+        return value
+    values, _ = _path_values(value, path)
+    return values[0] if values else _NOT_FOUND
+
+
 def _json_length(doc: Value, path: Value = ...) -> int | None:
     if doc is None or path is None:
         return None
-    value = _json_doc(doc, "json_length")
-    if path is not ...:
-        values, _ = _path_values(value, path)
-        if not values:
-            return None
-        value = values[0]
+    value = _json_at(doc, path, "json_length")
+    if value is _NOT_FOUND:
+        return None
     return len(value) if isinstance(value, dict | list) else 1
 
 
@@ -1829,10 +1838,7 @@ def _json_depth(doc: Value) -> int:
 def _json_keys(doc: Value, path: Value = ...) -> str | None:
     if doc is None or path is None:
         return None
-    value = _json_doc(doc, "json_keys")
-    if path is not ...:
-        values, _ = _path_values(value, path)
-        value = values[0] if values else None
+    value = _json_at(doc, path, "json_keys")
     if not isinstance(value, dict):
         return None
     return _dump(sorted(value, key=_json_key))
