@@ -176,7 +176,9 @@ class SearchPlan:
     # sorting them by a distance computed per row: see ``_inject``.
     ordered: bool = False
     reads_distances: bool = True  # the statement calls __av_known_distance for this slot
-    # Which of the rowids bound to :__av_check pass the WHERE clause (with probe_sql).
+    # With probe_sql: how many rows pass the WHERE clause, and which of the rowids bound
+    # to :__av_check do.
+    count_sql: str | None = None
     check_sql: str | None = None
 
     def __post_init__(self) -> None:
@@ -233,6 +235,7 @@ def plan_searches(
                 exp.In(this=exp.column("rowid", table=topk.alias), query=carray), copy=False
             )
             search.check_sql = check.sql(dialect="sqlite")
+            search.count_sql = f"SELECT count(*) FROM ({probe_sql})"
         search.ordered = search.top_level and _can_read_in_order(session, select, topk)
         _inject(select, search)
     return searches

@@ -578,12 +578,12 @@ def _filtered(
     SQLite checks only those against the WHERE clause; the search widens until enough
     pass, and turns exact if the graph cannot reach them.
     """
-    assert search.probe_sql is not None and search.check_sql is not None
+    assert search.count_sql is not None and search.check_sql is not None
     conn = session.conn
     ef = search.index.options.get("ef_search") if search.index is not None else None
     if not len(hnsw):
         return np.zeros(0, np.int64)
-    row = conn.execute(f"SELECT count(*) FROM ({search.probe_sql})", bindings).fetchone()
+    row = conn.execute(search.count_sql, bindings).fetchone()
     passing = int(row[0]) if row else 0
     if passing <= max(EXACT_BELOW, need * 4):
         return _exact_among_passing(session, search, hnsw, q, need, bindings)
