@@ -69,6 +69,15 @@ def _int_value(node: exp.Expression | None, bindings: Any) -> int | None:
     return None
 
 
+# carray() refuses an empty array; a NaN (read by SQLite as NULL) equals no rowid.
+_NO_ROWIDS = np.array([np.nan])
+
+
+def rowid_array(ids: np.ndarray) -> apsw.carray:
+    """``ids`` bound for ``carray(?)``; no ids gives an array that matches no row."""
+    return apsw.carray(ids if len(ids) else _NO_ROWIDS)
+
+
 def _is_constant(node: exp.Expression) -> bool:
     return not any(isinstance(n, exp.Column | exp.Subquery | exp.Select) for n in node.walk())
 
@@ -380,7 +389,7 @@ def execute_searches(
             ids = keys  # rows with a vector only
         if search.ordered:
             ids = _nearest_first(ids, rowids, distances)
-        bound[search.candidates_name] = apsw.carray(ids)
+        bound[search.candidates_name] = rowid_array(ids)
         if search.top_level:
             top_expected = found.expected
     session.known_distances = known
@@ -417,7 +426,7 @@ def _read_candidates(
     column = '"' + topk.column.replace('"', '""') + '"'
     read = session.conn.execute(
         f'SELECT rowid, {column} FROM "{topk.database}"."{topk.table}" WHERE rowid IN carray(?)',
-        (apsw.carray(ids),),
+        (rowid_array(ids),),
     ).fetchall()
     rows = [(r, blob) for r, blob in read if isinstance(blob, bytes) and len(blob) == dims * 4]
     keys = np.fromiter((r for r, _ in rows), dtype=np.int64, count=len(rows))

@@ -30,7 +30,6 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import apsw
 import numpy as np
 from sqlglot import exp
 
@@ -591,7 +590,7 @@ def _filtered(
     checks = dict(bindings or {})
     while True:
         keys, _ = hnsw.search(q, count, max(ef or 0, count))
-        checks["__av_check"] = apsw.carray(keys)
+        checks["__av_check"] = exact_search.rowid_array(keys)
         passed = {r[0] for r in conn.execute(search.check_sql, checks)}
         hits = keys[[key in passed for key in keys.tolist()]] if passed else keys[:0]
         if len(hits) >= need + MARGIN or count >= len(hnsw):
