@@ -358,7 +358,7 @@ class Session:
         try:
             result = handler(self, tree, bindings)
         except apsw.Error as exc:
-            raise map_sqlite_error(exc) from None
+            raise map_sqlite_error(exc, tree) from None
         except VectorError as exc:
             raise errors.DataError(str(exc), exc.errno) from None
         if result.columns is None:
@@ -821,7 +821,6 @@ _ERROR_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], errors.Er
         re.compile(r"no such table: (?:\"?(\w+)\"?\.)?(\S+)"),
         lambda m: errors.no_such_table(m.group(1) or "test", m.group(2)),
     ),
-    (re.compile(r"no such column: (\S+)"), lambda m: errors.unknown_column(m.group(1))),
     (
         re.compile(r"ambiguous column name: (\S+)"),
         lambda m: errors.OperationalError(
@@ -883,9 +882,44 @@ _ERROR_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], errors.Er
 ]
 
 
-def map_sqlite_error(exc: apsw.Error) -> errors.Error:
-    """Turn a SQLite error into the MySQL error a client expects."""
+_NO_SUCH_COLUMN = re.compile(r"no such column: (\S+)")
+
+# Where an unknown column was named, as MySQL's 1054 message says it.
+_CLAUSES: list[tuple[type[exp.Expression], str]] = [
+    (exp.Where, "where clause"),
+    (exp.Having, "having clause"),
+    (exp.Order, "order clause"),
+    (exp.Group, "group statement"),
+    (exp.Join, "on clause"),
+]
+
+
+def column_clause(tree: exp.Expression | None, name: str) -> str:
+    """The clause of ``tree`` that names column ``name`` (``t.c`` or ``c``)."""
+    wanted = name.lower()
+    for column in tree.find_all(exp.Column) if tree is not None else ():
+        if wanted not in (
+            column.name.lower(),
+            column.sql(dialect="mysql").replace("`", "").lower(),
+        ):
+            continue
+        for kind, clause in _CLAUSES:
+            if column.find_ancestor(kind) is not None:
+                return clause
+        break
+    return "field list"
+
+
+def map_sqlite_error(exc: apsw.Error, tree: exp.Expression | None = None) -> errors.Error:
+    """Turn a SQLite error into the MySQL error a client expects.
+
+    ``tree`` (the statement, when known) lets an unknown column name its clause.
+    """
     message = str(exc).split(": ", 1)[-1] if ": " in str(exc) else str(exc)
+    unknown = _NO_SUCH_COLUMN.search(str(exc))
+    if unknown:
+        name = unknown.group(1).replace('"', "")
+        return errors.unknown_column(name, column_clause(tree, name))
     for pattern, build in _ERROR_PATTERNS:
         match = pattern.search(str(exc))
         if match:

@@ -72,6 +72,11 @@ class Store:
         """A fresh connection: scratch ``main`` in memory, databases attached on demand."""
         conn = apsw.Connection(":memory:")
         conn.set_busy_timeout(BUSY_TIMEOUT_MS)
+        # SQLite's "double-quoted string" fallback would turn a mistyped quoted column
+        # into a string literal (`DELETE … WHERE "idd" = 'idd'` deleting every row):
+        # identifiers are identifiers, MySQL's "text" literals are translated before this.
+        conn.config(apsw.SQLITE_DBCONFIG_DQS_DML, 0)
+        conn.config(apsw.SQLITE_DBCONFIG_DQS_DDL, 0)
         conn.execute("PRAGMA foreign_keys = OFF")
         return conn
 
