@@ -73,7 +73,7 @@ def _int_value(node: exp.Expression | None, bindings: Any) -> int | None:
 _NO_ROWIDS = np.array([np.nan])
 
 
-def rowid_array(ids: np.ndarray) -> apsw.carray:
+def rowid_array(ids: np.ndarray) -> apsw.CArrayBinding:
     """``ids`` bound for ``carray(?)``; no ids gives an array that matches no row."""
     return apsw.carray(ids if len(ids) else _NO_ROWIDS)
 
