@@ -69,6 +69,7 @@ class Session:
         self.last_row_count = -1
         self.found_rows = 0
         self.explicit_transaction = False
+        self.savepoints: list[str] = []  # the user's, oldest first
         # Rows this connection changed since its last commit, per (database, table), and
         # the table versions its statements produced: published to shared caches on commit.
         self.pending_rows: dict[tuple[str, str], set[int]] = {}
@@ -400,10 +401,16 @@ class Session:
     def _special(self, found: Special) -> Result:
         if found.kind == "savepoint":
             self.begin_if_needed()
-            self.conn.execute(f'SAVEPOINT "{found.args[0]}"')
+            name = found.args[0]
+            self.conn.execute(f'SAVEPOINT "{name}"')
+            # MySQL: a savepoint of the same name replaces the older one.
+            self.savepoints = [s for s in self.savepoints if s.lower() != name.lower()]
+            self.savepoints.append(name)
             return Result(rowcount=0)
         if found.kind == "release":
-            return self._savepoint_op("RELEASE", found.args[0])
+            result = self._savepoint_op("RELEASE", found.args[0])
+            self._forget_savepoints(found.args[0], keep_it=False)
+            return result
         if found.kind == "rollback_to":
             return self.rollback_to(found.args[0])
         if found.kind in (
@@ -417,6 +424,13 @@ class Session:
         ):
             return ddl.execute_special(self, found)
         return Result(rowcount=0)
+
+    def _forget_savepoints(self, name: str, keep_it: bool) -> None:
+        """Savepoints after ``name`` (and ``name`` itself unless ``keep_it``) are gone."""
+        lowered = [s.lower() for s in self.savepoints]
+        if name.lower() in lowered:
+            position = len(lowered) - 1 - lowered[::-1].index(name.lower())
+            self.savepoints = self.savepoints[: position + 1 if keep_it else position]
 
     def _savepoint_op(self, op: str, name: str) -> Result:
         try:
@@ -447,68 +461,114 @@ class Session:
             except apsw.Error as exc:
                 raise map_sqlite_error(exc) from None
         self.explicit_transaction = False
+        self.savepoints = []
         self._publish()
         return Result(rowcount=0)
 
     def rollback(self) -> Result:
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
+        self._transaction_ended()
+        return Result(rowcount=0)
+
+    def _transaction_ended(self) -> None:
+        """Forget what the transaction had done: it was rolled back."""
         self.explicit_transaction = False
+        self.savepoints = []
         self.pending_rows.clear()
         self.pending_versions.clear()
         self._versions_unknown = False
-        return Result(rowcount=0)
 
     def rollback_to(self, name: str) -> Result:
         # Version bumps after the savepoint are undone, so the versions this transaction
         # will commit are no longer known exactly: shared caches of its tables are dropped
         # at commit instead of patched.
         self._versions_unknown = True
-        return self._savepoint_op("ROLLBACK TO", name)
+        result = self._savepoint_op("ROLLBACK TO", name)
+        self._forget_savepoints(name, keep_it=True)
+        return result
+
+    def lock_wait_timeout_ms(self) -> int:
+        """How long a statement waits for another writer (``innodb_lock_wait_timeout``)."""
+        return int(float(self.get_variable("innodb_lock_wait_timeout")) * 1000)
+
+    def _begin_writing(self) -> bool:
+        """Hold the database write lock from here to the end of the transaction.
+
+        Waits up to ``innodb_lock_wait_timeout`` for another writer, then fails with 1205
+        leaving the connection as it was. True when the transaction is this statement's
+        own (autocommit), to be committed when the statement ends.
+        """
+        self.conn.set_busy_timeout(self.lock_wait_timeout_ms())
+        if not self.conn.in_transaction:
+            # Locked before the statement reads anything: a write transaction that began
+            # as a reader could find its snapshot outdated by another process's commit.
+            self.conn.execute("BEGIN IMMEDIATE")
+            if self.autocommit:
+                return True
+            self.explicit_transaction = True  # MySQL: without autocommit, writes open one
+            return False
+        if self.conn.txn_state() == apsw.SQLITE_TXN_WRITE:
+            return False
+        # The transaction has only read so far. SQLite refuses at once to write from a
+        # snapshot another process has committed past (SQLITE_BUSY_SNAPSHOT), so restart
+        # it as a writer; with nothing written, nothing is lost (its savepoints are
+        # recreated). Its later reads see the newer snapshot, as InnoDB's writes do.
+        self.conn.execute("COMMIT")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except apsw.Error:
+            self.conn.execute("BEGIN")  # after 1205 the transaction stays open, as in MySQL
+            raise
+        finally:
+            for name in self.savepoints:
+                self.conn.execute(f'SAVEPOINT "{name}"')
+        return False
 
     @contextmanager
     def write_statement(self) -> Iterator[None]:
         """Run a writing statement all-or-nothing, in MySQL's transaction model."""
-        if not self.autocommit and not self.conn.in_transaction:
-            self.begin_if_needed()
+        owns_transaction = self._begin_writing() if self._depth == 0 else False
         outer_rows, self._statement_rows = self._statement_rows, {}
         self._depth += 1
         self._schema_versions.clear()  # a writing statement may change the schema
         versions_before = {key: list(v) for key, v in self.pending_versions.items()}
-        if not self.conn.in_transaction:
-            # Take the write lock first (waiting for it if need be): a statement that
-            # reads before it writes could otherwise find its snapshot outdated.
-            self.conn.execute("BEGIN IMMEDIATE")
-        self.conn.execute("SAVEPOINT __av_statement")
         try:
+            self.conn.execute("SAVEPOINT __av_statement")
             yield
             self._bump_versions()
-        except BaseException:
-            self.conn.execute("ROLLBACK TO __av_statement")
             self.conn.execute("RELEASE __av_statement")
-            if self._depth == 1 and not self.explicit_transaction and self.autocommit:
-                self.conn.execute("ROLLBACK")
+            if owns_transaction:
+                self.conn.execute("COMMIT")
+        except BaseException:
+            self._undo_statement(owns_transaction)
             self.pending_versions = versions_before  # those bumps were rolled back too
             self._statement_rows = outer_rows
-            self._depth -= 1
             raise
-        self.conn.execute("RELEASE __av_statement")
-        if (
-            self._depth == 1
-            and not self.explicit_transaction
-            and self.autocommit
-            and self.conn.in_transaction
-        ):
-            self.conn.execute("COMMIT")
+        finally:
+            self._depth -= 1
         for key, rows in self._statement_rows.items():
             self.pending_rows.setdefault(key, set()).update(rows)
             outer_rows.setdefault(key, set()).update(rows)
-        self._depth -= 1
         # Rows of a finished top-level statement live on in pending_rows only.
         self._statement_rows = outer_rows if self._depth else {}
         if not self.conn.in_transaction:
             self.explicit_transaction = False
             self._publish()
+
+    def _undo_statement(self, owns_transaction: bool) -> None:
+        """Roll back a failed statement, and its transaction if it was the statement's own."""
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK TO __av_statement")
+                self.conn.execute("RELEASE __av_statement")
+            except apsw.SQLError:
+                pass  # failed before its savepoint existed, or after releasing it
+            if owns_transaction:
+                self.conn.execute("ROLLBACK")
+        if not self.conn.in_transaction:
+            # Ours, or one SQLite rolled back whole (an interrupted write, a full disk).
+            self._transaction_ended()
 
     @property
     def writes_pending(self) -> bool:

@@ -42,6 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "group_concat_max_len": 1024,
     "have_ssl": "DISABLED",
     "init_connect": "",
+    "innodb_lock_wait_timeout": 50,
     "interactive_timeout": 28800,
     "license": "Apache License 2.0",
     "lower_case_table_names": 2,
