@@ -57,9 +57,17 @@ class SqlProcess:
 
     def execute(self, sql: str, params: Any = None) -> list[list[Any]] | None:
         """Run one statement there; its rows (None for no result set), or SqlError."""
+        self.send(sql, params)
+        return self.result()
+
+    def send(self, sql: str, params: Any = None) -> None:
+        """Start a statement there without waiting for it (then call :meth:`result`)."""
         assert self.process.stdin is not None
         self.process.stdin.write(json.dumps({"sql": sql, "params": params}) + "\n")
         self.process.stdin.flush()
+
+    def result(self) -> list[list[Any]] | None:
+        """Wait for the statement :meth:`send` started: its rows, or SqlError."""
         reply = json.loads(self._read())
         if "error" in reply:
             raise SqlError(*reply["error"])

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+import apsw
 import numpy as np
 from sqlglot import exp
 
@@ -29,6 +30,7 @@ from autovec import errors
 from autovec.sql.parser import parse, quote_identifier
 from autovec.sql.schema import ColumnDef, TableSchema
 from autovec.storage.embedding_cache import CACHE_FILE, PersistentEmbeddingCache
+from autovec.vector import VectorError
 
 if TYPE_CHECKING:
     from autovec.embeddings import EmbeddingFunction
@@ -212,15 +214,18 @@ def _fill_expression(session: Session, table: str, column: ColumnDef, ids: list[
         )
 
 
-def _fill_embeddings(
-    session: Session,
-    database: str,
-    table: str,
-    column: ColumnDef,
-    spec: EmbedSpec,
-    ids: list[int],
-    progress: Any,
-) -> None:
+def embeddable_text(value: Any) -> str | None:
+    """The text EMBED_TEXT embeds for a source value; None for a NULL vector."""
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None  # NULL (or empty) source → NULL vector
+    return str(text)
+
+
+def _read_sources(
+    session: Session, table: str, spec: EmbedSpec, ids: list[int]
+) -> tuple[list[tuple[int, str]], list[int]]:
+    """The rows' texts to embed, and the rows whose vector is NULL."""
     source = _source_sql(session, spec.source)
     pending: list[tuple[int, str]] = []
     nulls: list[int] = []
@@ -230,11 +235,24 @@ def _fill_embeddings(
         for rowid, value in session.conn.execute(
             f"SELECT rowid, {source} FROM {table} WHERE rowid IN ({marks})", chunk
         ):
-            text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-            if text is None or (isinstance(text, str) and not text.strip()):
-                nulls.append(rowid)  # NULL (or empty) source → NULL vector
+            text = embeddable_text(value)
+            if text is None:
+                nulls.append(rowid)
             else:
-                pending.append((rowid, str(text)))
+                pending.append((rowid, text))
+    return pending, nulls
+
+
+def _fill_embeddings(
+    session: Session,
+    database: str,
+    table: str,
+    column: ColumnDef,
+    spec: EmbedSpec,
+    ids: list[int],
+    progress: Any,
+) -> None:
+    pending, nulls = _read_sources(session, table, spec, ids)
     name = quote_identifier(column.name)
     if nulls:
         session.conn.executemany(
@@ -258,6 +276,87 @@ def _fill_embeddings(
     )
     if progress is not None:
         progress(len(pending))
+
+
+# -- embedding before the write lock ------------------------------------------------------------
+
+AHEAD_CHUNK = 512  # texts per embedding call ahead of a write: bounds memory, not batching
+
+
+@dataclass(frozen=True)
+class EmbeddingPreview:
+    """A read-only query giving, for each row a statement will write, the source text of
+    each of its EMBED_TEXT columns (one result column per spec).
+
+    Running it and embedding the texts *before* the statement takes the database's write
+    lock puts every vector in the persistent cache, so the write itself embeds nothing and
+    holds the lock only briefly. A row it did not foresee (ON DUPLICATE KEY UPDATE, a
+    non-deterministic source) is still embedded, only inside the lock.
+    """
+
+    sql: str
+    specs: tuple[EmbedSpec, ...]
+
+
+def embedded_columns(schema: TableSchema, changed_columns: set[str] | None) -> list[EmbedSpec]:
+    """The EMBED_TEXT columns a write recomputes (all, or those reading a changed column)."""
+    specs = [embed_spec(column.generated) for column in schema.columns]
+    return [
+        spec
+        for spec in specs
+        if spec is not None and (changed_columns is None or spec.columns & changed_columns)
+    ]
+
+
+def plan_preview(
+    session: Session,
+    specs: list[EmbedSpec],
+    rows: exp.Select,
+    new_values: dict[str, exp.Expression],
+) -> EmbeddingPreview:
+    """The preview of ``specs`` over ``rows`` (a SELECT whose projections it sets), where a
+    column named in ``new_values`` (lower-cased) takes that expression's value."""
+    projections = []
+    for spec in specs:
+        holder = parse(f"SELECT {spec.source}")[0]
+        for column in list(holder.find_all(exp.Column)):
+            value = new_values.get(column.name.lower())
+            if value is not None and not column.table:
+                column.replace(value.copy())
+        projections.append(holder.expressions[0])
+    rows.set("expressions", projections)
+    session.translator.prepare(rows)
+    return EmbeddingPreview(session.translator.sql(rows), tuple(specs))
+
+
+def embed_ahead(
+    session: Session,
+    database: str,
+    preview: EmbeddingPreview | None,
+    all_bindings: list[Any],
+) -> None:
+    """Embed what a statement is about to write into the cache, holding no lock.
+
+    A preview that fails (bad data) does nothing here: the statement reports the error
+    itself. An embedding failure fails the statement before it has written anything.
+    """
+    if preview is None:
+        return
+    texts: list[list[str]] = [[] for _ in preview.specs]
+    try:
+        for bindings in all_bindings:
+            for row in session.conn.execute(preview.sql, bindings):
+                for index, value in enumerate(row):
+                    text = embeddable_text(value)
+                    if text is not None:
+                        texts[index].append(text)
+    except (apsw.Error, errors.Error, VectorError):
+        return
+    embedder = Embedder.of(session.store)
+    for spec, items in zip(preview.specs, texts, strict=True):
+        for start in range(0, len(items), AHEAD_CHUNK):
+            chunk = items[start : start + AHEAD_CHUNK]
+            embedder.embed(database, spec.model, chunk, "document", spec.options)
 
 
 # -- back-filling a new EMBED_TEXT column ------------------------------------------------------
@@ -337,6 +436,13 @@ def _backfill(session: Session, database: str, table: str) -> None:
             if not ids:
                 break
             current = session.table(database, table)
+            spec = embed_spec(column.generated)
+            if spec is not None:  # embedded first, outside the write lock (see embed_ahead)
+                texts = [text for _, text in _read_sources(session, qtable, spec, ids)[0]]
+                if texts:
+                    Embedder.of(session.store).embed(
+                        database, spec.model, texts, "document", spec.options
+                    )
             with session.write_statement():
                 fill_generated(session, database, current, set(ids), only={column.name})
                 marker = dict(current.options.get("backfill", {}))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from autovec import errors
+from autovec.sql import auto_embedding
 from autovec.sql.internal_functions import type_key
 from autovec.sql.query import name_placeholders
 from autovec.sql.result import Result
@@ -83,12 +84,18 @@ class InsertPlan:
     """A translated INSERT: SQLite text plus what is needed to report its result."""
 
     def __init__(
-        self, sql: str, database: str, schema: TableSchema, rows_per_execution: int | None
+        self,
+        sql: str,
+        database: str,
+        schema: TableSchema,
+        rows_per_execution: int | None,
+        preview: auto_embedding.EmbeddingPreview | None,
     ):
         self.sql = sql
         self.database = database
         self.schema = schema
         self.rows_per_execution = rows_per_execution  # None for INSERT … SELECT
+        self.preview = preview  # what to embed before taking the write lock
 
 
 def plan_insert(session: Session, tree: exp.Insert) -> InsertPlan:
@@ -100,6 +107,8 @@ def plan_insert(session: Session, tree: exp.Insert) -> InsertPlan:
     _database, schema = _target(session, table)
     source = tree.expression
     rows_per_execution: int | None = None
+    new_rows: exp.Expression  # the rows as written, one column per insert column
+    ctes: list[exp.CTE] = []
     if isinstance(source, exp.Values):
         rows = source.expressions
         rows_per_execution = len(rows)
@@ -116,6 +125,7 @@ def plan_insert(session: Session, tree: exp.Insert) -> InsertPlan:
                     value.replace(_default_for(column))
                     continue
                 value.replace(_store(value.copy(), column, number))
+        new_rows = source
     elif isinstance(source, exp.Select | exp.SetOperation | exp.Subquery):
         names = [f"__c{i}" for i in range(len(columns))]
         wrapper = exp.select(
@@ -125,8 +135,10 @@ def plan_insert(session: Session, tree: exp.Insert) -> InsertPlan:
         alias = exp.TableAlias(
             this=exp.to_identifier("__av_source"), columns=[exp.to_identifier(n) for n in names]
         )
+        ctes.append(exp.CTE(this=source.copy(), alias=alias))
         tree.set("expression", wrapper)
-        tree.set("with_", exp.With(expressions=[exp.CTE(this=source.copy(), alias=alias)]))
+        tree.set("with_", exp.With(expressions=[ctes[0].copy()]))
+        new_rows = wrapper
     else:
         raise errors.unsupported("Unsupported INSERT source")
     target_schema = exp.Schema(
@@ -140,8 +152,32 @@ def plan_insert(session: Session, tree: exp.Insert) -> InsertPlan:
     if tree.args.get("replace"):
         tree.set("alternative", "REPLACE")
         tree.set("replace", None)
+    preview = _insert_preview(session, schema, columns, new_rows, ctes)
     session.translator.prepare(tree)
-    return InsertPlan(session.translator.sql(tree), _database, schema, rows_per_execution)
+    return InsertPlan(session.translator.sql(tree), _database, schema, rows_per_execution, preview)
+
+
+def _insert_preview(
+    session: Session,
+    schema: TableSchema,
+    columns: list[ColumnDef],
+    new_rows: exp.Expression,
+    ctes: list[exp.CTE],
+) -> auto_embedding.EmbeddingPreview | None:
+    """The EMBED_TEXT sources of the rows an INSERT writes: its rows as a CTE, the columns
+    it does not list taking their defaults."""
+    specs = auto_embedding.embedded_columns(schema, None)
+    if not specs:
+        return None
+    names = [exp.to_identifier(c.name, quoted=True) for c in columns]
+    alias = exp.TableAlias(this=exp.to_identifier("__av_rows"), columns=names)
+    rows = exp.select().from_("__av_rows")
+    rows.set("with_", exp.With(expressions=[*ctes, exp.CTE(this=new_rows.copy(), alias=alias)]))
+    new_values: dict[str, exp.Expression] = {
+        c.name.lower(): _default_for(c) for c in schema.columns if c.generated is None
+    }
+    new_values.update({c.name.lower(): exp.column(c.name, quoted=True) for c in columns})
+    return auto_embedding.plan_preview(session, specs, rows, new_values)
 
 
 def _is_default_keyword(value: exp.Expression) -> bool:
@@ -154,6 +190,7 @@ def _is_default_keyword(value: exp.Expression) -> bool:
 
 def run_insert(session: Session, plan: InsertPlan, all_bindings: list[Any]) -> Result:
     """Execute a planned INSERT once per bindings set, as one all-or-nothing statement."""
+    auto_embedding.embed_ahead(session, plan.database, plan.preview, all_bindings)
     with session.write_statement():
         # changes(), not total_changes(): the triggers of full-text indexes write rows too.
         if len(all_bindings) == 1:
@@ -266,13 +303,29 @@ def execute_update(session: Session, tree: exp.Update, bindings: Any) -> Result:
     targets = {a.this.name.lower() for a in tree.expressions}
     _assignments(tree, schema)
     _limit_by_rowid(tree, table)
+    preview = _update_preview(session, schema, tree, targets)
     session.translator.prepare(tree)
     sql = session.translator.sql(tree)
+    auto_embedding.embed_ahead(session, database, preview, [bindings])
     with session.write_statement():
         session.conn.execute(sql, bindings)
         changed = session.conn.changes()  # not total_changes(): full-text index triggers write too
         _fill_generated(session, database, schema, targets)
     return Result(rowcount=changed)
+
+
+def _update_preview(
+    session: Session, schema: TableSchema, tree: exp.Update, targets: set[str]
+) -> auto_embedding.EmbeddingPreview | None:
+    """The EMBED_TEXT sources of the rows an UPDATE changes, with its new values."""
+    specs = auto_embedding.embedded_columns(schema, targets)
+    if not specs:
+        return None
+    rows = exp.select().from_(tree.this.copy())
+    if tree.args.get("where") is not None:
+        rows.set("where", tree.args["where"].copy())
+    new_values = {a.this.name.lower(): a.expression for a in tree.expressions}
+    return auto_embedding.plan_preview(session, specs, rows, new_values)
 
 
 def _fill_generated(
@@ -281,10 +334,8 @@ def _fill_generated(
     """Compute generated columns (EMBED_TEXT included) for the rows this statement wrote."""
     if not any(c.generated is not None for c in schema.columns):
         return
-    from autovec.sql.auto_embedding import fill_generated
-
     rowids = session._statement_rows.get((database, schema.name.lower()), set())
-    fill_generated(session, database, schema, set(rowids), changed_columns)
+    auto_embedding.fill_generated(session, database, schema, set(rowids), changed_columns)
 
 
 def execute_delete(session: Session, tree: exp.Delete, bindings: Any) -> Result:
