@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,10 +17,16 @@ from autovec.embeddings import (  # noqa: E402
     EmbeddingFunction,
     InvalidDimensionsError,
     KeyResolver,
+    LRUEmbeddingCache,
     ModelNotAvailableError,
     lookup,
 )
-from autovec.embeddings.providers.local import LocalProvider, load_model, locate_model  # noqa: E402
+from autovec.embeddings.providers.local import (  # noqa: E402
+    SINK_CHUNK,
+    LocalProvider,
+    load_model,
+    locate_model,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -141,3 +148,29 @@ def test_catalog_prompts_are_applied() -> None:
 def test_missing_local_model_says_how_to_fix() -> None:
     with pytest.raises(ModelNotAvailableError, match="AUTOVEC_MODELS_DIR"):
         offline_fn("local/acme/absent-model").embed_documents(["x"])
+
+
+class RecordingCache(LRUEmbeddingCache):
+    """An in-memory cache that remembers the size of each write."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[int] = []
+
+    def put_many(self, model: str, options_json: str, inputs: Any, vectors: Any) -> None:
+        self.writes.append(len(inputs))
+        super().put_many(model, options_json, inputs, vectors)
+
+
+def test_long_calls_are_cached_chunk_by_chunk() -> None:
+    """A local call caches each finished chunk, so a call killed later loses no work."""
+    cache = RecordingCache()
+    fn = EmbeddingFunction(
+        "local/all-MiniLM-L6-v2", keys=KeyResolver(use_environ=False), cache=cache
+    )
+    texts = [f"w{i}" for i in range(SINK_CHUNK * 2 + 10)]
+    vectors = fn.embed_documents(texts)
+    assert cache.writes == [SINK_CHUNK, SINK_CHUNK, 10]
+    again = fn.embed_documents(texts)  # all cached: identical vectors, no new writes
+    np.testing.assert_array_equal(vectors, again)
+    assert cache.writes == [SINK_CHUNK, SINK_CHUNK, 10]

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from autovec.embeddings.base import EmbeddingProvider, truncate_dimensions
+from autovec.embeddings.base import EmbeddingProvider, batch_sink, truncate_dimensions
 from autovec.embeddings.catalog import DEFAULT_LOCAL_MODEL, ModelSpec, lookup
 from autovec.embeddings.errors import (
     EmbeddingResponseError,
@@ -233,6 +233,11 @@ def _quiet_transformers() -> None:
         pass
 
 
+#: Inputs per model call: within one call sentence-transformers sorts texts by length, so
+#: large chunks batch well; each finished chunk is cached before the next starts.
+SINK_CHUNK = 256
+
+
 class LocalProvider(EmbeddingProvider):
     """``local/<path or name>``; also what ``huggingface/`` runs when weights are local."""
 
@@ -317,19 +322,28 @@ class LocalProvider(EmbeddingProvider):
             )
         if not inputs:
             return np.zeros((0, dims or model.dimensions), dtype=np.float32)
-        matrix = model.encode(
-            [str(item) for item in inputs],
-            prompt=resolved.get("prompt"),
-            prompt_name=resolved.get("prompt_name"),
-            normalize=resolved.get("normalize", True),
-            batch_size=min(self.limits.max_batch_size, 64),
-        )
-        if matrix.shape != (len(inputs), model.dimensions) or not np.isfinite(matrix).all():
-            raise EmbeddingResponseError(
-                f"{self.display_name}: model {self.path.name} returned an unusable "
-                f"{matrix.shape} result for {len(inputs)} inputs"
+        sink = batch_sink.get()
+        parts = []
+        # In chunks handed to the sink as each is done, as remote batches are: the work
+        # of a long call that fails or is killed later is cached, not lost.
+        for start in range(0, len(inputs), SINK_CHUNK):
+            chunk = inputs[start : start + SINK_CHUNK]
+            matrix = model.encode(
+                [str(item) for item in chunk],
+                prompt=resolved.get("prompt"),
+                prompt_name=resolved.get("prompt_name"),
+                normalize=resolved.get("normalize", True),
+                batch_size=min(self.limits.max_batch_size, 64),
             )
-        matrix = np.ascontiguousarray(matrix)
-        if dims is not None and dims < matrix.shape[1]:
-            matrix = truncate_dimensions(matrix, dims)
-        return matrix
+            if matrix.shape != (len(chunk), model.dimensions) or not np.isfinite(matrix).all():
+                raise EmbeddingResponseError(
+                    f"{self.display_name}: model {self.path.name} returned an unusable "
+                    f"{matrix.shape} result for {len(chunk)} inputs"
+                )
+            matrix = np.ascontiguousarray(matrix)
+            if dims is not None and dims < matrix.shape[1]:
+                matrix = truncate_dimensions(matrix, dims)
+            if sink is not None:
+                sink(chunk, matrix)
+            parts.append(matrix)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
