@@ -10,7 +10,8 @@ looked up, in order, as
 4. the Hugging Face cache (``models--<org>--<name>/snapshots/<rev>``), offline only.
 
 Each model directory is loaded once per process, lazily, under a lock, and shared by
-every caller. Inputs are truncated to the model's maximum length. ``dimensions`` below
+every caller; forward passes take turns, within the process and across the processes of
+the machine (see :func:`device_turn`). Inputs are truncated to the model's maximum length. ``dimensions`` below
 the native size truncates and renormalises (Matryoshka) where the catalog says the
 model was trained for it, and is refused otherwise. torch and sentence-transformers are
 imported only when a model is first loaded.
@@ -18,12 +19,15 @@ imported only when a model is first loaded.
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import importlib.util
 import logging
 import os
+import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,7 +176,7 @@ class LoadedModel:
             kwargs["prompt"] = prompt
         elif prompt_name:
             kwargs["prompt_name"] = prompt_name
-        with self.lock:
+        with self.lock, device_turn(_device()):
             try:
                 out = self.model.encode(texts, **kwargs)
             except ValueError as exc:
@@ -182,6 +186,27 @@ class LoadedModel:
                     ) from None
                 raise
         return np.asarray(out, dtype=np.float32)
+
+
+@contextmanager
+def device_turn(device: str) -> Iterator[None]:
+    """Hold this machine's turn on ``device`` for one forward pass, across processes.
+
+    Each process's torch uses every core; several processes encoding at once oversubscribe
+    them and finish later together than in turn (measured by bench/concurrency.py). An
+    advisory lock file serialises the passes; where it cannot be opened, no turn is kept.
+    """
+    path = os.path.join(tempfile.gettempdir(), f"autovec-{device.replace(':', '-')}.lock")
+    try:
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # releases the lock
 
 
 _models: dict[tuple[str, str], LoadedModel] = {}
