@@ -91,6 +91,8 @@ ER_UNKNOWN_ERROR = 1105
 ER_UNSUPPORTED_DDL = 8200
 ER_SP_DOES_NOT_EXIST = 1305
 ER_WRONG_ARGUMENTS = 1210
+ER_QUERY_INTERRUPTED = 1317
+ER_QUERY_TIMEOUT = 3024
 
 
 def syntax_error(message: str) -> ProgrammingError:
@@ -103,6 +105,18 @@ def no_such_table(database: str, table: str) -> ProgrammingError:
 
 def unknown_column(column: str, where: str = "field list") -> OperationalError:
     return OperationalError(f"Unknown column '{column}' in '{where}'", ER_BAD_FIELD_ERROR, "42S22")
+
+
+def query_interrupted() -> OperationalError:
+    return OperationalError("Query execution was interrupted", ER_QUERY_INTERRUPTED, "70100")
+
+
+def query_timeout() -> OperationalError:
+    return OperationalError(
+        "Query execution was interrupted, maximum statement execution time exceeded",
+        ER_QUERY_TIMEOUT,
+        "HY000",
+    )
 
 
 def unknown_database(name: str) -> OperationalError:

@@ -355,6 +355,7 @@ def embed_ahead(
     embedder = Embedder.of(session.store)
     for spec, items in zip(preview.specs, texts, strict=True):
         for start in range(0, len(items), AHEAD_CHUNK):
+            session.check_interrupted()
             chunk = items[start : start + AHEAD_CHUNK]
             embedder.embed(database, spec.model, chunk, "document", spec.options)
 

@@ -12,6 +12,7 @@ import datetime as dt
 import decimal
 import json
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -46,6 +47,10 @@ from autovec.vector import Vector, VectorError
 from autovec.version import SERVER_VERSION, TIDB_RELEASE, __version__
 
 DEFAULT_DATABASE = "test"
+# SQLite calls back every this many VM steps (well under a millisecond): a running
+# statement notices interrupt(), max_execution_time and Ctrl-C (Python runs its signal
+# handlers in the callback) within about that time.
+PROGRESS_STEPS = 50_000
 _REPLACE_RE = re.compile(r"^\s*REPLACE(\s+INTO)?\b", re.I)
 
 Params = Sequence[Any] | Mapping[str, Any] | None
@@ -104,6 +109,9 @@ class Session:
         fulltext.register(self.conn)  # FTS5 tokenizers, recursive triggers, __av_fts_query
         auto_embedding.register(self)
         self.conn.set_update_hook(self._on_row_change)
+        self._stop_requested = False  # interrupt() was called during this statement
+        self._deadline: float | None = None  # max_execution_time of a running SELECT
+        self.conn.set_progress_handler(self._should_stop, PROGRESS_STEPS)
         if not store.datadir.exists(DEFAULT_DATABASE):
             store.datadir.create(DEFAULT_DATABASE)
         if database:
@@ -257,10 +265,48 @@ class Session:
         if self.closed:
             raise errors.InterfaceError("Connection is closed")
         self._schema_versions.clear()  # schema_version() is remembered within a statement
+        if self._depth == 0:
+            self._stop_requested = False
         try:
             return self._execute(sql, params)
         finally:
             self._schema_versions.clear()
+            if self._depth == 0:
+                self._deadline = None
+
+    def interrupt(self) -> None:
+        """Stop the running statement (KILL QUERY): it fails with 1317, leaving nothing.
+
+        Safe from any thread. SQLite stops within a few milliseconds; work in Python
+        (embedding) stops at its next check. An interrupted write inside an explicit
+        transaction rolls the whole transaction back (SQLite cannot keep it).
+        """
+        self._stop_requested = True
+        self.conn.interrupt()
+
+    def check_interrupted(self) -> None:
+        """Raise 1317 if interrupt() was called during this statement."""
+        if self._stop_requested:
+            raise errors.query_interrupted()
+
+    def _should_stop(self) -> bool:
+        return self._stop_requested or (
+            self._deadline is not None and time.monotonic() > self._deadline
+        )
+
+    def _start_deadline(self) -> None:
+        """``max_execution_time`` (ms, SELECTs only, as in MySQL) for this statement."""
+        limit = self.variables.get("max_execution_time") or 0
+        if limit and self._depth == 0:
+            self._deadline = time.monotonic() + float(limit) / 1000
+
+    def sqlite_error(self, exc: apsw.Error, tree: exp.Expression | None = None) -> errors.Error:
+        """The MySQL error for a failed SQLite call of this session."""
+        if isinstance(exc, apsw.InterruptError):
+            if self._deadline is not None and time.monotonic() > self._deadline:
+                return errors.query_timeout()
+            return errors.query_interrupted()
+        return map_sqlite_error(exc, tree)
 
     def _execute(self, sql: str, params: Params) -> Result:
         text, found = statement_text(sql, params is not None)
@@ -268,12 +314,13 @@ class Session:
             self.warnings = []
             return self._special(found)
         cached = self.store.plan(self.plan_key(text, params))
-        if cached is not None:
+        if cached is not None:  # only SELECTs are cached (query.py)
             self.warnings = []
+            self._start_deadline()
             try:
                 result: Result = cached.run(self, bind_params(params))
             except apsw.Error as exc:
-                raise map_sqlite_error(exc) from None
+                raise self.sqlite_error(exc) from None
             except VectorError as exc:
                 raise errors.DataError(str(exc), exc.errno) from None
             return result
@@ -332,7 +379,7 @@ class Session:
                     all_bindings = [named] + [bind_params(r) for r in rows[1:]]
                 result = dml.run_insert(self, plan, all_bindings)
             except apsw.Error as exc:
-                raise map_sqlite_error(exc) from None
+                raise self.sqlite_error(exc) from None
             except VectorError as exc:
                 raise errors.DataError(str(exc), exc.errno) from None
             self.last_row_count = result.rowcount
@@ -356,10 +403,12 @@ class Session:
         if not isinstance(tree, exp.Show) or str(tree.this).upper() not in ("WARNINGS", "ERRORS"):
             self.warnings = []
         handler = self._handler(tree)
+        if handler is query.execute_select:
+            self._start_deadline()
         try:
             result = handler(self, tree, bindings)
         except apsw.Error as exc:
-            raise map_sqlite_error(exc, tree) from None
+            raise self.sqlite_error(exc, tree) from None
         except VectorError as exc:
             raise errors.DataError(str(exc), exc.errno) from None
         if result.columns is None:
@@ -459,7 +508,7 @@ class Session:
             try:
                 self.conn.execute("COMMIT")
             except apsw.Error as exc:
-                raise map_sqlite_error(exc) from None
+                raise self.sqlite_error(exc) from None
         self.explicit_transaction = False
         self.savepoints = []
         self._publish()
