@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import autovec
+from autovec.sql import background
 from tests.conftest import rows
 from tests.mock_providers.huggingface import HuggingFaceMock
 
@@ -81,9 +82,49 @@ def test_backfill_resumes_after_a_crash_and_table_stays_readable(datadir: Path) 
         partial.close()
         assert 0 < filled < 1800
         time.sleep(0.1)
-        resumed = autovec.connect(datadir, autocommit=True)  # USE test resumes it
-        assert rows(resumed.cursor(), "SELECT count(*) FROM notes WHERE v IS NOT NULL") == [(1800,)]
+        opened = time.monotonic()
+        resumed = autovec.connect(datadir, autocommit=True)  # USE test resumes it...
+        assert time.monotonic() - opened < 2  # ...in the background: opening does not wait
+        assert resumed.session.resumed_in_background == ["test.notes"]
+        cur = resumed.cursor()
+        assert rows(cur, "SELECT count(*) FROM notes") == [(2000,)]  # readable meanwhile
+        cur.execute("INSERT INTO notes VALUES (5000, 'written meanwhile')")  # and writable
+        deadline = time.monotonic() + 60
+        while rows(cur, "SELECT count(*) FROM notes WHERE v IS NOT NULL")[0][0] < 1801:
+            assert time.monotonic() < deadline, "the resumed back-fill did not finish"
+            time.sleep(0.1)
+        assert background.wait_for_backfills(timeout=30)
+        assert "backfill" not in str(rows(cur, "SHOW CREATE TABLE notes"))
         resumed.close()
+
+
+def test_shell_says_it_resumes_a_backfill(datadir: Path) -> None:
+    with HuggingFaceMock(api_key="hf_test0123456789abcdef", latency=0.05) as mock:
+        make_notes(datadir, mock, 2000)
+        process = subprocess.Popen(
+            [sys.executable, "-c", RESUMER, str(datadir), ADD], stdout=subprocess.PIPE, text=True
+        )
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("progress")
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        shell = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "autovec.cli.main",
+                "sql",
+                "--db",
+                str(datadir),
+                "-e",
+                "SELECT 1",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert shell.returncode == 0
+        assert "resuming the embedding back-fill of test.notes in the background" in shell.stderr
 
 
 def test_plain_generated_column_is_computed(cur: autovec.Cursor) -> None:

@@ -91,6 +91,7 @@ def run_sql(args: argparse.Namespace) -> int:
         typing = _stdin_is_terminal()
         interactive = args.execute is None and (args.interactive or typing)
         runner = Runner(connection.session, args.format, interactive=interactive)
+        runner.announce_background_work()
         if args.execute is not None:
             return runner.run_script(split_script(args.execute), args.force)
         if not interactive:

@@ -62,7 +62,17 @@ class Runner:
             self.error(f"ERROR 1105 (HY000): internal error: {type(exc).__name__}: {exc}")
             return False
         self.report(sql, result, time.perf_counter() - started, vertical=terminator == VERTICAL)
+        self.announce_background_work()  # USE may have resumed a back-fill
         return True
+
+    def announce_background_work(self) -> None:
+        """Say which crashed back-fills opening a database resumed, never a silent wait."""
+        for table in self.session.resumed_in_background:
+            self.error(
+                f"Note: resuming the embedding back-fill of {table} in the background; "
+                "the table stays usable while its rows fill in."
+            )
+        self.session.resumed_in_background.clear()
 
     def run_script(self, statements: list[tuple[str, str]], force: bool = False) -> int:
         """Run statements in order, stopping at the first error unless ``force``; exit status."""

@@ -372,13 +372,6 @@ def run_backfills(session: Session) -> None:
         backfill(session, database, table)
 
 
-def resume_backfills(session: Session, database: str) -> None:
-    """Finish back-fills a crashed or interrupted process left behind."""
-    for schema in list(session.catalog(database).values()):
-        if schema.options.get("backfill"):
-            backfill(session, database, schema.name)
-
-
 @contextmanager
 def _backfill_lock(session: Session, database: str, table: str) -> Iterator[bool]:
     """True when this process may back-fill the table (no other process is doing it)."""
@@ -427,6 +420,7 @@ def _backfill(session: Session, database: str, table: str) -> None:
         total, done, last = int(total_row[0]) if total_row else 0, 0, start
         label = f"embedding {schema.name}.{column.name}"
         while True:
+            session.check_interrupted()
             ids = [
                 r[0]
                 for r in session.conn.execute(

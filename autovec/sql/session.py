@@ -25,6 +25,7 @@ from sqlglot import exp
 from autovec import errors
 from autovec.sql import (
     auto_embedding,
+    background,
     ddl,
     dml,
     fulltext,  # full-text search: tokenizers, WITH PARSER text (sql/fulltext.py)
@@ -98,6 +99,8 @@ class Session:
         self.known_distances: dict[int, dict[int, float | None]] = {}
         self.conn.create_scalar_function("__av_known_distance", cast(Any, self._known_distance), 2)
         self.pending_backfills: list[tuple[str, str]] = []
+        # Tables whose crashed back-fill opening their database resumed in the background.
+        self.resumed_in_background: list[str] = []
         # Long statements (back-fills, index builds) report (done, total, label) here.
         self.progress: Callable[[int, int, str], None] | None = None
         self.current_text: str | None = None  # the statement text being run, for the plan cache
@@ -137,7 +140,9 @@ class Session:
         self.attach(database)
         self.database = database.lower()
         if not self.conn.in_transaction:
-            auto_embedding.resume_backfills(self, self.database)
+            self.resumed_in_background += background.resume_backfills(
+                self, self.database, lambda: Session(self.store, None)
+            )
 
     def require_database(self) -> str:
         if not self.database:
