@@ -30,6 +30,10 @@ pending = []
 for n in range(statements):
     ids = [writer * 1_000_000 + n * 5 + k for k in range(5)]
     try:
+        if mode != "autocommit" and not pending:
+            cur.execute("BEGIN")
+            cur.execute("SELECT count(*) FROM t")  # a transaction that reads, then writes
+            cur.fetchall()
         cur.execute(
             "INSERT INTO t (id, body) VALUES " + ", ".join(["(%s, %s)"] * 5),
             [v for i in ids for v in (i, f"writer {writer} row {i}")],
