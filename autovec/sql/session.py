@@ -274,6 +274,17 @@ class Session:
             self._stop_requested = False
         try:
             return self._execute(sql, params)
+        except KeyError as exc:
+            if isinstance(params, Mapping) and exc.args and exc.args[0] not in params:
+                raise errors.ProgrammingError(
+                    f"missing query parameter %({exc.args[0]})s", errors.ER_WRONG_ARGUMENTS
+                ) from None
+            raise
+        except UnicodeEncodeError as exc:  # a lone surrogate in the text or a parameter
+            bad = exc.object[exc.start : exc.end].encode("unicode_escape").decode()
+            raise errors.DataError(
+                f"Invalid utf8mb4 character string: '{bad}'", errors.ER_INVALID_CHARACTER_STRING
+            ) from None
         finally:
             self._schema_versions.clear()
             if self._depth == 0:
@@ -334,7 +345,7 @@ class Session:
             text = _REPLACE_RE.sub("INSERT INTO", text, count=1)
         trees = parse(text)
         if not trees:
-            return Result(rowcount=0)
+            raise errors.ProgrammingError("Query was empty", errors.ER_EMPTY_QUERY, "42000")
         if len(trees) > 1:
             raise errors.ProgrammingError(
                 "You have an error in your SQL syntax: only one statement is allowed here; use execute_script()",
@@ -925,6 +936,11 @@ def bind_params(params: Params) -> Any:
         return None
     if isinstance(params, Mapping):
         return {k: bind_value(v) for k, v in params.items()}
+    if isinstance(params, str | bytes) or not isinstance(params, Sequence | np.ndarray):
+        raise errors.ProgrammingError(
+            f"query parameters must be a sequence or a mapping, not {type(params).__name__}",
+            errors.ER_WRONG_ARGUMENTS,
+        )
     return [bind_value(v) for v in params]
 
 

@@ -1,0 +1,49 @@
+"""Mistakes in statement text and parameters are MySQL/PEP 249 errors, never Python ones."""
+
+from __future__ import annotations
+
+import pytest
+
+import autovec
+from tests.conftest import rows
+
+
+@pytest.mark.parametrize("sql", ["", "   ", ";", "-- only a comment", "/* nothing */"])
+def test_empty_statement_is_query_was_empty(cur: autovec.Cursor, sql: str) -> None:
+    with pytest.raises(autovec.ProgrammingError) as info:
+        cur.execute(sql)
+    assert info.value.args == (1065, "Query was empty")
+
+
+def test_missing_named_parameter(cur: autovec.Cursor) -> None:
+    with pytest.raises(autovec.ProgrammingError) as info:
+        cur.execute("SELECT %(a)s, %(b)s", {"a": 1})
+    assert info.value.args[0] == 1210 and "%(b)s" in info.value.args[1]
+    assert rows(cur, "SELECT %(a)s", {"a": 1}) == [(1,)]
+
+
+@pytest.mark.parametrize("params", [5, "ab", b"ab", 1.5, object()])
+def test_parameters_that_are_not_a_sequence(cur: autovec.Cursor, params: object) -> None:
+    with pytest.raises(autovec.ProgrammingError) as info:
+        cur.execute("SELECT %s", params)  # type: ignore[arg-type]
+    assert info.value.args[0] == 1210
+
+
+def test_wrong_parameter_count(cur: autovec.Cursor) -> None:
+    with pytest.raises(autovec.ProgrammingError):
+        cur.execute("SELECT %s, %s", [1])
+
+
+@pytest.mark.parametrize(
+    ("sql", "params"), [("SELECT '\ud800'", None), ("SELECT %s", ["a\udfffb"])]
+)
+def test_lone_surrogates_are_invalid_strings(
+    cur: autovec.Cursor, sql: str, params: list[str] | None
+) -> None:
+    cur.execute("CREATE TABLE t (s TEXT)")
+    with pytest.raises(autovec.DataError) as info:
+        cur.execute(sql, params)
+    assert info.value.args[0] == 1300
+    with pytest.raises(autovec.DataError):
+        cur.execute("INSERT INTO t VALUES (%s)", ["x\ud800"])
+    assert rows(cur, "SELECT count(*) FROM t") == [(0,)]
