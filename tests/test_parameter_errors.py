@@ -47,3 +47,29 @@ def test_lone_surrogates_are_invalid_strings(
     with pytest.raises(autovec.DataError):
         cur.execute("INSERT INTO t VALUES (%s)", ["x\ud800"])
     assert rows(cur, "SELECT count(*) FROM t") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT DATE_ADD (",
+        "SELECT " + "(" * 300 + "1" + ")" * 300,
+        "SELECT " + "+".join(["1"] * 3000),
+    ],
+)
+def test_unparseable_statements_are_syntax_errors(cur: autovec.Cursor, sql: str) -> None:
+    with pytest.raises(autovec.ProgrammingError) as info:
+        cur.execute(sql)
+    assert info.value.args[0] == 1064
+    assert rows(cur, "SELECT " + "(" * 20 + "1" + ")" * 20) == [(1,)]
+
+
+@pytest.mark.parametrize("sql", ["SELECT CONV()", "SELECT FIELD()", "SELECT CONV('a', 16)"])
+def test_wrong_argument_count_is_1582(cur: autovec.Cursor, sql: str) -> None:
+    with pytest.raises(autovec.OperationalError) as info:
+        cur.execute(sql)
+    name = sql.split()[1].split("(")[0]
+    assert info.value.args == (
+        1582,
+        f"Incorrect parameter count in the call to native function '{name}'",
+    )

@@ -24,6 +24,7 @@ import datetime as dt
 import decimal
 import functools
 import hashlib
+import inspect
 import json
 import math
 import random
@@ -2447,8 +2448,34 @@ def register(conn: apsw.Connection) -> None:
 # ---------------------------------------------------------------------------------------
 
 
+def _arity(fn: Callable[..., Any]) -> tuple[int, int | None]:
+    """How many arguments ``fn`` takes: at least, and at most (None: any number)."""
+    parameters = inspect.signature(fn).parameters.values()
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        most = None
+    else:
+        most = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
+    least = sum(
+        p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        for p in parameters
+    )
+    return least, most
+
+
+# Checked when a call is translated, so a wrong count is MySQL's 1582, not a Python error.
+_ARITY = {name: _arity(fn) for name, (fn, _) in _SCALARS.items()}
+
+
 def _call(name: str, *args: Any) -> exp.Anonymous:
-    return exp.Anonymous(this=f"__av_{name}", expressions=[a for a in args if a is not None])
+    expressions = [a for a in args if a is not None]
+    least, most = _ARITY.get(name, (0, None))
+    if len(expressions) < least or (most is not None and len(expressions) > most):
+        raise errors.OperationalError(
+            f"Incorrect parameter count in the call to native function '{name.upper()}'",
+            1582,
+            "42000",
+        )
+    return exp.Anonymous(this=f"__av_{name}", expressions=expressions)
 
 
 def _str(text: str) -> exp.Literal:

@@ -141,7 +141,19 @@ def parse(sql: str) -> list[exp.Expression]:
         parsed = _parse_cached(sql)
     except (ParseError, TokenError) as exc:
         raise _syntax_error(sql, exc) from None
-    return [e.copy() for e in parsed]
+    except RecursionError:
+        raise errors.syntax_error(_TOO_DEEP) from None
+    except (AttributeError, TypeError, ValueError, IndexError) as exc:
+        # sqlglot itself failing on malformed input (e.g. `SELECT DATE_ADD (`): the text
+        # is not valid SQL, which is what the user needs to hear.
+        raise _syntax_error(sql, exc) from None
+    try:
+        return [e.copy() for e in parsed]
+    except RecursionError:
+        raise errors.syntax_error(_TOO_DEEP) from None
+
+
+_TOO_DEEP = "You have an error in your SQL syntax: the statement is nested too deeply"
 
 
 def _syntax_error(sql: str, exc: Exception) -> errors.ProgrammingError:

@@ -280,6 +280,10 @@ class Session:
                     f"missing query parameter %({exc.args[0]})s", errors.ER_WRONG_ARGUMENTS
                 ) from None
             raise
+        except RecursionError:  # translating a deeply nested statement
+            raise errors.syntax_error(
+                "You have an error in your SQL syntax: the statement is nested too deeply"
+            ) from None
         except UnicodeEncodeError as exc:  # a lone surrogate in the text or a parameter
             bad = exc.object[exc.start : exc.end].encode("unicode_escape").decode()
             raise errors.DataError(
