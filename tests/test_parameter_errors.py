@@ -73,3 +73,24 @@ def test_wrong_argument_count_is_1582(cur: autovec.Cursor, sql: str) -> None:
         1582,
         f"Incorrect parameter count in the call to native function '{name}'",
     )
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SHOW INDEX",
+        "SHOW COLUMNS",
+        "SHOW CREATE TABLE",
+        "UPDATE t SET v",
+        "INSERT INTO t VALUES (1, '[1,2,3]') ON DUPLICATE KEY UPDATE v",
+        "SELECT CAST('[1]' AS VECTOR(@x))",
+        "CREATE TABLE z (v VECTOR(abc))",
+    ],
+)
+def test_incomplete_statements_are_syntax_errors(cur: autovec.Cursor, sql: str) -> None:
+    cur.execute("CREATE TABLE t (id INT PRIMARY KEY, v VECTOR(3))")
+    cur.execute("INSERT INTO t VALUES (1, '[0,0,0]')")
+    with pytest.raises(autovec.ProgrammingError) as info:
+        cur.execute(sql)
+    assert info.value.args[0] == 1064
+    assert rows(cur, "SELECT VEC_AS_TEXT(v) FROM t") == [("[0,0,0]",)]  # nothing changed

@@ -224,6 +224,7 @@ def _on_duplicate(tree: exp.Insert, schema: TableSchema) -> None:
     if conflict is None:
         return
     assignments = conflict.expressions
+    _require_assignments(assignments, "ON DUPLICATE KEY UPDATE")
     new_assignments = []
     for assignment in assignments:
         target = assignment.this
@@ -254,7 +255,19 @@ def _values_to_excluded(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def _require_assignments(assignments: list[exp.Expression], clause: str) -> None:
+    """``SET v`` without ``= value`` parses (sqlglot is lenient) but is not SQL."""
+    for assignment in assignments:
+        if not isinstance(assignment, exp.EQ) or assignment.expression is None:
+            raise errors.syntax_error(
+                "You have an error in your SQL syntax; check the manual that corresponds to "
+                f"your TiDB version for the right syntax to use near "
+                f"'{assignment.sql(dialect='mysql')}': {clause} needs column = value"
+            )
+
+
 def _assignments(tree: exp.Update, schema: TableSchema) -> None:
+    _require_assignments(tree.expressions, "SET")
     for assignment in tree.expressions:
         target = assignment.this
         column = schema.column(target.name)

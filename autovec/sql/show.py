@@ -31,6 +31,18 @@ def _like(pattern: exp.Expression | None) -> Any:
     return lambda name: bool(regex.match(str(name)))
 
 
+_NEEDS_TARGET = {
+    "CREATE TABLE",
+    "CREATE VIEW",
+    "CREATE DATABASE",
+    "COLUMNS",
+    "FIELDS",
+    "INDEX",
+    "INDEXES",
+    "KEYS",
+}
+
+
 def execute_show(session: Session, tree: exp.Expression, bindings: Any) -> Result:
     if isinstance(tree, exp.Describe):
         target = tree.this
@@ -38,6 +50,11 @@ def execute_show(session: Session, tree: exp.Expression, bindings: Any) -> Resul
             return _columns(session, target.db or None, target.name, full=False, like=None)
         return explain(session, target, bindings)
     kind = str(tree.this).upper()
+    if kind in _NEEDS_TARGET and tree.args.get("target") is None:
+        raise errors.syntax_error(
+            "You have an error in your SQL syntax; check the manual that corresponds to your "
+            f"TiDB version for the right syntax to use: SHOW {kind} needs a table name"
+        )
     like = _like(tree.args.get("like"))
     db_node = tree.args.get("db")
     database = db_node.name.lower() if db_node is not None else None

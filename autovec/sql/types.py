@@ -643,7 +643,14 @@ def from_sqlglot(data_type: Any) -> SqlType:
 
     def number(node: Any) -> int:
         literal = node.this if isinstance(node, exp.DataTypeParam) else node
-        return int(str(literal.name if hasattr(literal, "name") else literal))
+        text = str(literal.name if hasattr(literal, "name") else literal)
+        if not text.isdigit():  # VECTOR(@x), VARCHAR(abc): MySQL's grammar wants a number
+            raise errors.syntax_error(
+                "You have an error in your SQL syntax; check the manual that corresponds to "
+                f"your TiDB version for the right syntax to use near '{text}': a type "
+                "length must be a number"
+            )
+        return int(text)
 
     if name in ("enum", "set"):
         values = tuple(p.name for p in params)
