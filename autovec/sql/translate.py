@@ -101,6 +101,31 @@ class Scope:
         return found[1].type if found else None
 
 
+INT64_MAX = 2**63 - 1
+UINT64_MAX = 2**64 - 1
+
+
+def check_limits(tree: exp.Expression) -> None:
+    """LIMIT and OFFSET take unsigned integers, as in MySQL's grammar.
+
+    ``LIMIT -1`` and ``LIMIT 1.5`` are syntax errors; up to 2^64-1 (MySQL's "all rows") is
+    allowed and handed to SQLite, whose integers stop at 2^63-1, clamped.
+    """
+    for node in tree.find_all(exp.Limit, exp.Offset):
+        value = node.expression
+        if isinstance(value, exp.Placeholder | exp.Parameter):
+            continue
+        text = value.this if isinstance(value, exp.Literal) and not value.is_string else None
+        if text is None or not str(text).isdigit() or int(text) > UINT64_MAX:
+            raise errors.syntax_error(
+                "You have an error in your SQL syntax; check the manual that corresponds to "
+                "your TiDB version for the right syntax to use near "
+                f"'{value.sql(dialect='mysql')}': LIMIT and OFFSET take unsigned integers"
+            )
+        if int(text) > INT64_MAX:
+            value.replace(exp.Literal.number(INT64_MAX))
+
+
 class Translator:
     """Rewrites TiDB trees for SQLite on behalf of one session."""
 
@@ -113,6 +138,7 @@ class Translator:
     # -- entry points -----------------------------------------------------------------
     def prepare(self, tree: exp.Expression) -> Scope:
         """Rewrite ``tree`` in place; returns the scope used to type its columns."""
+        check_limits(tree)
         scope = self.qualify_tables(tree)
         self.substitute_session_values(tree)
         fulltext.rewrite(
