@@ -101,6 +101,26 @@ def syntax_error(message: str) -> ProgrammingError:
     return ProgrammingError(message, ER_PARSE_ERROR, "42000")
 
 
+SYNTAX_ERROR_PREFIX = (
+    "You have an error in your SQL syntax; check the manual that corresponds to your "
+    "TiDB version for the right syntax to use"
+)
+
+
+def syntax_error_near(
+    near: str, line: int | None = None, column: int | None = None, reason: str = ""
+) -> ProgrammingError:
+    """1064 worded as TiDB words it: ``… to use line 1 column 5 near "SELEC 1"``.
+
+    ``near`` is the statement from the first bad token on; ``column`` is where that
+    token ends. ``reason`` says what autovec expected there, when that helps.
+    """
+    where = f" line {line} column {column}" if line is not None and column is not None else ""
+    shown = near if len(near) <= 80 else near[:80] + "..."
+    suffix = f" ({reason})" if reason else ""
+    return syntax_error(f'{SYNTAX_ERROR_PREFIX}{where} near "{shown}"{suffix}')
+
+
 def no_such_table(database: str, table: str) -> ProgrammingError:
     return ProgrammingError(f"Table '{database}.{table}' doesn't exist", ER_NO_SUCH_TABLE, "42S02")
 

@@ -119,7 +119,7 @@ def _create_secondary_index(session: Session, found: Special) -> Result:
         )
     tail_match = _INDEX_TAIL.match(tail or "")
     if tail_match is None:
-        raise errors.syntax_error(f"You have an error in your SQL syntax near '{tail}'")
+        raise errors.syntax_error_near(tail or "")
     comment, parser_name, _ngram, invisible = tail_match.groups()
     if invisible:
         raise errors.DatabaseError(
@@ -259,9 +259,7 @@ def _literal_default(node: exp.Expression) -> str:
 def column_from_sqlglot(node: exp.ColumnDef) -> tuple[ColumnDef, list[IndexDef], list[CheckDef]]:
     """One parsed column definition → the column, plus indexes/checks declared inline."""
     if node.args.get("kind") is None:
-        raise errors.syntax_error(
-            f"You have an error in your SQL syntax near '{node.name}': column type expected"
-        )
+        raise errors.syntax_error_near(node.name, reason="column type expected")
     sql_type = from_sqlglot(node.args["kind"])
     column = ColumnDef(node.name, sql_type)
     indexes: list[IndexDef] = []
@@ -418,6 +416,8 @@ def schema_from_create(
 
 def add_index(schema: TableSchema, index: IndexDef) -> None:
     """Add an index to a schema, naming it and checking it like TiDB."""
+    if not index.columns:
+        raise errors.syntax_error_near("()", reason="an index needs at least one column")
     for name in index.columns:
         column = schema.column(name)
         if column is None:
@@ -639,7 +639,7 @@ def _table_exists(session: Session, database: str, name: str) -> bool:
 def _create_table(session: Session, tree: exp.Create) -> Result:
     target = tree.this
     table = target.this if isinstance(target, exp.Schema) else target
-    database = (table.db or session.require_database()).lower()
+    database = session.database_of(table)
     session.attach(database)
     name = table.name
     if _table_exists(session, database, name):
@@ -739,7 +739,7 @@ def _create_table_as_select(
 
 def _drop_tables(session: Session, tree: exp.Drop) -> Result:
     for table in tree.args.get("tables") or [tree.this]:
-        database = (table.db or session.require_database()).lower()
+        database = session.database_of(table)
         session.attach(database)
         schema = session.catalog(database).get(table.name.lower())
         if schema is None:
@@ -763,7 +763,7 @@ def _drop_tables(session: Session, tree: exp.Drop) -> Result:
 
 def _truncate(session: Session, tree: exp.TruncateTable) -> Result:
     for table in tree.expressions:
-        database = (table.db or session.require_database()).lower()
+        database = session.database_of(table)
         schema = session.table(database, table.name)
         session.conn.execute(
             f"DELETE FROM {quote_identifier(database)}.{quote_identifier(schema.name)}"
@@ -782,7 +782,7 @@ def _rename_tables(session: Session, text: str) -> Result:
     for pair in re.split(r"\s*,\s*", text):
         match = re.match(r"^([`\w.]+)\s+TO\s+([`\w.]+)$", pair.strip(), re.I)
         if not match:
-            raise errors.syntax_error(f"You have an error in your SQL syntax near '{pair}'")
+            raise errors.syntax_error_near(pair)
         old_db, old = _split_name(session, match.group(1))
         new_db, new = _split_name(session, match.group(2))
         rename_table(session, old_db, old, new_db, new)
@@ -821,7 +821,11 @@ def rename_table(session: Session, database: str, old: str, new_database: str, n
 def _create_index(session: Session, tree: exp.Create) -> Result:
     index_node = tree.this
     table = index_node.args["table"]
-    database = (table.db or session.require_database()).lower()
+    if not index_node.name:
+        raise errors.syntax_error_near(
+            f"ON {table.sql(dialect='mysql')}", reason="CREATE INDEX needs a name"
+        )
+    database = session.database_of(table)
     schema = copy.deepcopy(session.table(database, table.name))
     columns = [_ident_name(c) for c in index_node.args["params"].args.get("columns") or []]
     kind = "UNIQUE" if tree.args.get("unique") else "INDEX"
@@ -837,10 +841,8 @@ def _drop_index_statement(session: Session, tree: exp.Drop) -> Result:
     on = tree.args.get("cluster")
     table = on.this if on is not None else None
     if not isinstance(table, exp.Table):
-        raise errors.syntax_error(
-            "You have an error in your SQL syntax: DROP INDEX needs ON <table>"
-        )
-    database = (table.db or session.require_database()).lower()
+        raise errors.syntax_error_near("", reason="DROP INDEX needs ON <table>")
+    database = session.database_of(table)
     old = session.table(database, table.name)
     schema = copy.deepcopy(old)
     drop_index(schema, _dropped_name(tree), bool(tree.args.get("exists")))
@@ -863,7 +865,7 @@ def drop_index(schema: TableSchema, name: str, if_exists: bool = False) -> None:
 
 def _create_view(session: Session, tree: exp.Create) -> Result:
     table = tree.this
-    database = (table.db or session.require_database()).lower()
+    database = session.database_of(table)
     select = tree.args["expression"].copy()
     session.translator.prepare(select)
     replace = bool(tree.args.get("replace"))
@@ -883,7 +885,7 @@ def _create_view(session: Session, tree: exp.Create) -> Result:
 
 def _drop_view(session: Session, tree: exp.Drop) -> Result:
     for table in tree.args.get("tables") or [tree.this]:
-        database = (table.db or session.require_database()).lower()
+        database = session.database_of(table)
         exists_clause = "IF EXISTS " if tree.args.get("exists") else ""
         session.conn.execute(
             f"DROP VIEW {exists_clause}{quote_identifier(database)}.{quote_identifier(table.name)}"
@@ -896,7 +898,7 @@ def _drop_view(session: Session, tree: exp.Drop) -> Result:
 
 def _alter_table(session: Session, tree: exp.Alter) -> Result:
     table = tree.this
-    database = (table.db or session.require_database()).lower()
+    database = session.database_of(table)
     old = session.table(database, table.name)
     schema = copy.deepcopy(old)
     renames: dict[str, str] = {}

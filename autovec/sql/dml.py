@@ -49,7 +49,7 @@ def _default_for(column: ColumnDef) -> exp.Expression:
 
 
 def _target(session: Session, table: exp.Table) -> tuple[str, TableSchema]:
-    database = (table.db or session.require_database()).lower()
+    database = session.database_of(table)
     return database, session.table(database, table.name)
 
 
@@ -240,12 +240,13 @@ def _on_duplicate(tree: exp.Insert, schema: TableSchema) -> None:
 
 def _values_to_excluded(node: exp.Expression) -> exp.Expression:
     """MySQL's ``VALUES(col)`` in ON DUPLICATE KEY UPDATE is SQLite's ``excluded.col``."""
-    if (
-        isinstance(node, exp.Anonymous)
-        and str(node.this).upper() == "VALUES"
-        and len(node.expressions) == 1
-    ):
-        return exp.column(node.expressions[0].name, table="excluded")
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "VALUES":
+        named = node.expressions[0] if len(node.expressions) == 1 else None
+        if not isinstance(named, exp.Identifier | exp.Column):
+            raise errors.syntax_error_near(
+                node.sql(dialect="mysql"), reason="VALUES() names a column"
+            )
+        return exp.column(named.name, table="excluded")
     if (
         isinstance(node, exp.Values)
         and len(node.expressions) == 1
@@ -258,11 +259,13 @@ def _values_to_excluded(node: exp.Expression) -> exp.Expression:
 def _require_assignments(assignments: list[exp.Expression], clause: str) -> None:
     """``SET v`` without ``= value`` parses (sqlglot is lenient) but is not SQL."""
     for assignment in assignments:
-        if not isinstance(assignment, exp.EQ) or assignment.expression is None:
-            raise errors.syntax_error(
-                "You have an error in your SQL syntax; check the manual that corresponds to "
-                f"your TiDB version for the right syntax to use near "
-                f"'{assignment.sql(dialect='mysql')}': {clause} needs column = value"
+        if (
+            not isinstance(assignment, exp.EQ)
+            or not isinstance(assignment.this, exp.Column | exp.Identifier)
+            or assignment.expression is None
+        ):
+            raise errors.syntax_error_near(
+                assignment.sql(dialect="mysql"), reason=f"{clause} needs column = value"
             )
 
 
@@ -313,8 +316,8 @@ def execute_update(session: Session, tree: exp.Update, bindings: Any) -> Result:
     if not isinstance(table, exp.Table) or tree.args.get("joins"):
         raise errors.unsupported("multi-table UPDATE is not supported yet; use a subquery in WHERE")
     database, schema = _target(session, table)
-    targets = {a.this.name.lower() for a in tree.expressions}
     _assignments(tree, schema)
+    targets = {a.this.name.lower() for a in tree.expressions}
     _limit_by_rowid(tree, table)
     preview = _update_preview(session, schema, tree, targets)
     session.translator.prepare(tree)

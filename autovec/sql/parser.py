@@ -9,6 +9,7 @@ The additions are small and live here, one place each:
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,8 +19,13 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.mysql import MySQL
 from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import Token, TokenType
 
 from autovec import errors
+
+# sqlglot logs what it finds odd (text kept as a Command, a JSON path it cannot read) to
+# stderr; autovec judges those statements itself and answers with MySQL errors instead.
+logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
 
 
 class TiDB(MySQL):
@@ -95,7 +101,7 @@ _SPECIALS = [
 # the inside of a string literal or identifier.
 _LEXEME = re.compile(
     r"""'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|`(?:[^`]|``)*`|--[^\n]*|\#[^\n]*|/\*.*?\*/"""
-    r"""|%\((?P<named>\w+)\)s|(?P<pos>%s)|(?P<pct>%%)|(?P<vecfloat>VECTOR\s*<\s*FLOAT\s*>)|(?P<vecother>VECTOR\s*<\s*\w+\s*>)""",
+    r"""|%\((?P<named>\w+)\)s|(?P<pos>%s)|(?P<pct>%%)|(?P<vecfloat>VECTOR\s*<\s*FLOAT\s*>)|VECTOR\s*<\s*(?P<vecother>\w+)\s*>""",
     re.S | re.I,
 )
 
@@ -106,8 +112,9 @@ def prepare_text(sql: str, with_params: bool) -> str:
     def replace(match: re.Match[str]) -> str:
         if match.group("vecfloat"):
             return "VECTOR"
-        if match.group("vecother"):
-            raise errors.DatabaseError("Only VECTOR is supported for now", errors.ER_UNKNOWN_ERROR)
+        if match.group("vecother"):  # TiDB's grammar knows VECTOR<FLOAT> only
+            start = match.start("vecother")
+            raise _near(sql, start, match.end("vecother"), "Only VECTOR is supported for now")
         if with_params:
             if match.group("named"):
                 return ":" + match.group("named")
@@ -137,6 +144,9 @@ def _parse_cached(sql: str) -> tuple[Any, ...]:
 
 def parse(sql: str) -> list[exp.Expression]:
     """Parse one or more statements into fresh (mutable) trees, or raise MySQL's 1064."""
+    first = _FIRST_WORD.match(sql)
+    if first and first.group(1).upper() not in _STATEMENT_WORDS:
+        raise _near(sql, first.start(1), first.end(1))  # sqlglot would read `hello` as SQL
     try:
         parsed = _parse_cached(sql)
     except (ParseError, TokenError) as exc:
@@ -156,20 +166,102 @@ def parse(sql: str) -> list[exp.Expression]:
 _TOO_DEEP = "You have an error in your SQL syntax: the statement is nested too deeply"
 
 
+# Words a MySQL/TiDB statement can start with; anything else is wrong at its first token.
+_STATEMENT_WORDS = frozenset(
+    [
+        "ADMIN",
+        "ALTER",
+        "ANALYZE",
+        "BEGIN",
+        "BINLOG",
+        "CALL",
+        "CHECK",
+        "CHECKSUM",
+        "COMMIT",
+        "CREATE",
+        "DEALLOCATE",
+        "DELETE",
+        "DESC",
+        "DESCRIBE",
+        "DO",
+        "DROP",
+        "EXECUTE",
+        "EXPLAIN",
+        "FLASHBACK",
+        "FLUSH",
+        "GRANT",
+        "HANDLER",
+        "HELP",
+        "IMPORT",
+        "INSERT",
+        "INSTALL",
+        "KILL",
+        "LOAD",
+        "LOCK",
+        "OPTIMIZE",
+        "PREPARE",
+        "PURGE",
+        "RECOVER",
+        "RELEASE",
+        "RENAME",
+        "REPAIR",
+        "REPLACE",
+        "RESET",
+        "REVOKE",
+        "ROLLBACK",
+        "SAVEPOINT",
+        "SELECT",
+        "SET",
+        "SHOW",
+        "SHUTDOWN",
+        "SPLIT",
+        "START",
+        "TABLE",
+        "TRACE",
+        "TRUNCATE",
+        "UNINSTALL",
+        "UNLOCK",
+        "UPDATE",
+        "USE",
+        "VALUES",
+        "WITH",
+        "XA",
+    ]
+)
+_FIRST_WORD = re.compile(r"(?>(?:\s|--[^\n]*|#[^\n]*|/\*.*?\*/)*)(\w+)", re.S)
+_QUOTED = re.compile(r"""'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|`(?:[^`]|``)*`|(['"`])""", re.S)
+
+
 def _syntax_error(sql: str, exc: Exception) -> errors.ProgrammingError:
-    detail = ""
+    """TiDB's 1064: the line and column where the first bad token ends, and the text from it."""
+    if isinstance(exc, TokenError):
+        for quote in _QUOTED.finditer(sql):
+            if quote.group(1):  # an opening quote that never closes
+                return _near(sql, quote.start(), len(sql))
     if isinstance(exc, ParseError) and exc.errors:
-        first = exc.errors[0]
-        line, col = first.get("line"), first.get("col")
-        near = (first.get("highlight") or "") + (first.get("end_context") or "")
-        detail = f" near '{near[:40]}' at line {line} column {col}"
-        description = first.get("description") or ""
-        if description:
-            detail += f" ({description})"
-    return errors.syntax_error(
-        "You have an error in your SQL syntax; check the manual that corresponds to your TiDB version "
-        f"for the right syntax to use{detail}"
-    )
+        detail = exc.errors[0]
+        line, col = detail.get("line"), detail.get("col")
+        if isinstance(line, int) and isinstance(col, int):
+            end = _offset(sql, line, col)
+            start = max(0, end - len(detail.get("highlight") or ""))
+            unexpected = "Unexpected token" in (detail.get("description") or "")
+            if not unexpected and not sql[end:].strip().strip(";"):
+                start = end = len(sql.rstrip().rstrip(";"))  # the statement stops too soon
+            return _near(sql, start, end)
+    return errors.syntax_error_near(sql.strip())
+
+
+def _offset(sql: str, line: int, col: int) -> int:
+    """sqlglot's (line, 1-based column of a token's last character) as an offset past it."""
+    lines = sql.split("\n")
+    before = sum(len(text) + 1 for text in lines[: max(0, line - 1)])
+    return min(len(sql), before + col)
+
+
+def _near(sql: str, start: int, end: int, reason: str = "") -> errors.ProgrammingError:
+    line = sql.count("\n", 0, end) + 1
+    column = end - (sql.rfind("\n", 0, end) + 1)
+    return errors.syntax_error_near(sql[start:].rstrip().rstrip(";"), line, column, reason)
 
 
 def split_statements(sql: str) -> list[str]:
@@ -200,3 +292,101 @@ def quote_identifier(name: str) -> str:
 
 def mysql_quote(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
+
+
+# Where a select list ends, at the SELECT's own parenthesis depth.
+_SELECT_LIST_ENDS = frozenset(
+    {
+        TokenType.FROM,
+        TokenType.WHERE,
+        TokenType.GROUP_BY,
+        TokenType.HAVING,
+        TokenType.WINDOW,
+        TokenType.ORDER_BY,
+        TokenType.LIMIT,
+        TokenType.UNION,
+        TokenType.EXCEPT,
+        TokenType.INTERSECT,
+        TokenType.INTO,
+        TokenType.FOR,
+        TokenType.LOCK,
+        TokenType.SEMICOLON,
+        TokenType.R_PAREN,
+    }
+)
+_SELECT_MODIFIERS = frozenset(
+    [
+        "ALL",
+        "DISTINCT",
+        "DISTINCTROW",
+        "HIGH_PRIORITY",
+        "STRAIGHT_JOIN",
+        "SQL_SMALL_RESULT",
+        "SQL_BIG_RESULT",
+        "SQL_BUFFER_RESULT",
+        "SQL_NO_CACHE",
+        "SQL_CACHE",
+        "SQL_CALC_FOUND_ROWS",
+    ]
+)
+_COMMENT_OR_QUOTED = re.compile(
+    r"""'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|`(?:[^`]|``)*`"""
+    r"""|(?P<comment>/\*(?!!).*?\*/|--[ \t][^\n]*|\#[^\n]*)""",
+    re.S,
+)
+MAX_COLUMN_NAME = 256  # MySQL cuts longer result-column names
+
+
+def select_item_texts(sql: str) -> list[str]:
+    """The text of each item of the statement's first select list, as MySQL names columns.
+
+    MySQL names an unaliased result column by the item exactly as written, comments
+    left out (``1 IS NOT NULL``, ``now()``, ``a  +  b``). Empty when there is no
+    select list or the text cannot be tokenized.
+    """
+    try:
+        tokens = TiDB().tokenize(sql)
+    except TokenError:  # text sqlglot cannot tokenize has no names
+        return []
+    start = _first_select(tokens)
+    if start is None:
+        return []
+    items: list[list[Token]] = [[]]
+    depth = 0
+    for token in tokens[start + 1 :]:
+        if depth == 0 and token.token_type in _SELECT_LIST_ENDS:
+            break
+        if token.token_type in (TokenType.L_PAREN, TokenType.L_BRACKET):
+            depth += 1
+        elif token.token_type in (TokenType.R_PAREN, TokenType.R_BRACKET):
+            depth -= 1
+        if depth == 0 and token.token_type == TokenType.COMMA:
+            items.append([])
+        elif not items[-1] and len(items) == 1 and token.text.upper() in _SELECT_MODIFIERS:
+            continue
+        else:
+            items[-1].append(token)
+    return [_item_text(sql, item) for item in items if item]
+
+
+def _first_select(tokens: list[Token]) -> int | None:
+    """The outermost SELECT: the main query past any WITH, or a UNION's first part."""
+    best: tuple[int, int] | None = None
+    depth = 0
+    for index, token in enumerate(tokens):
+        if token.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif token.token_type == TokenType.R_PAREN:
+            depth -= 1
+        elif token.token_type == TokenType.SELECT and (best is None or depth < best[0]):
+            best = (depth, index)
+    return None if best is None else best[1]
+
+
+def _item_text(sql: str, item: list[Token]) -> str:
+    text = sql[item[0].start : item[-1].end + 1]
+    if "--" in text or "/*" in text or "#" in text:
+        text = _COMMENT_OR_QUOTED.sub(
+            lambda m: "" if m.group("comment") else m.group(0), text
+        ).strip()
+    return text[:MAX_COLUMN_NAME]

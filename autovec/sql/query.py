@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -45,18 +46,27 @@ def name_placeholders(tree: exp.Expression, bindings: Any) -> Any:
     return named
 
 
-def name_columns(tree: exp.Expression) -> None:
-    """Name result columns as MySQL does: by the expression's text (``'a'`` → ``a``).
+def name_columns(tree: exp.Expression, texts: Sequence[str] = ()) -> None:
+    """Name result columns as MySQL does: by each item's text as written (``'a'`` → ``a``).
 
+    ``texts`` are the select items as the statement spells them (``parser.select_item_texts``);
+    without them, or for items with placeholders, the name is rebuilt from the tree.
     Must run before rewriting, which would otherwise show through (``__av_vec_add``).
     """
-    if not isinstance(tree, exp.Select):
+    select = tree
+    while isinstance(select, exp.SetOperation | exp.Subquery):  # a UNION is named by its first part
+        select = select.this
+    if not isinstance(select, exp.Select):
         return
-    for projection in tree.expressions:
+    if len(texts) != len(select.expressions):
+        texts = ()
+    for index, projection in enumerate(select.expressions):
         if isinstance(projection, exp.Alias | exp.Column | exp.Star):
             continue
         if isinstance(projection, exp.Literal) and projection.is_string:
             name = projection.this
+        elif texts and projection.find(exp.Placeholder) is None:
+            name = texts[index]
         elif isinstance(projection, exp.CurrentSchema):
             name = "DATABASE()"
         elif isinstance(projection, exp.SessionParameter):
@@ -114,7 +124,7 @@ def plan_select(session: Session, tree: exp.Expression, bindings: Any) -> tuple[
         # FOR UPDATE / FOR SHARE (SQLAlchemy's with_for_update()): SQLite already
         # serializes writers, and sqlglot would log "not supported" for each one.
         select.set("locks", None)
-    name_columns(tree)
+    name_columns(tree, session.select_item_texts(tree))
     positional = len(bindings) if isinstance(bindings, list) else 0
     bindings = name_placeholders(tree, bindings)
     scope = session.translator.prepare(tree)

@@ -37,7 +37,7 @@ from autovec.sql import (
 )
 from autovec.sql import variables as sysvars
 from autovec.sql.information_schema import InformationSchema
-from autovec.sql.parser import Special, parse, prepare_text, special
+from autovec.sql.parser import Special, parse, prepare_text, select_item_texts, special
 from autovec.sql.result import Result, ResultColumn
 from autovec.sql.schema import TableSchema
 from autovec.sql.translate import Translator
@@ -105,6 +105,7 @@ class Session:
         self.progress: Callable[[int, int, str], None] | None = None
         self.current_text: str | None = None  # the statement text being run, for the plan cache
         self.current_tree: exp.Expression | None = None
+        self.current_source: str | None = None  # ... and as the user wrote it
         self.closed = False
         vector_functions.register(self.conn)
         mysql_functions.register(self.conn)
@@ -199,6 +200,17 @@ class Session:
             self._schema_versions[database] = version
         return version
 
+    def database_of(self, table: exp.Expression | None) -> str:
+        """The database a statement's table reference names; 1064 if it names no table.
+
+        sqlglot accepts e.g. ``TRUNCATE TABLE SELECT`` and ``INSERT INTO (a) …``; the
+        grammar MySQL users know does not.
+        """
+        if not isinstance(table, exp.Table) or not table.name or isinstance(table.this, exp.Func):
+            text = table.sql(dialect="mysql") if table is not None else ""
+            raise errors.syntax_error_near(text, reason="a table name is expected")
+        return (table.db or self.require_database()).lower()
+
     def table(self, database: str | None, name: str) -> TableSchema:
         db = (database or self.require_database()).lower()
         schema = self.catalog(db).get(name.lower())
@@ -289,6 +301,11 @@ class Session:
             raise errors.DataError(
                 f"Invalid utf8mb4 character string: '{bad}'", errors.ER_INVALID_CHARACTER_STRING
             ) from None
+        except UnicodeDecodeError as exc:  # a result string made of bytes (CONCAT(X'80'))
+            bad = exc.object[exc.start : exc.end].hex().upper()
+            raise errors.DataError(
+                f"Invalid utf8mb4 character string: '{bad}'", errors.ER_INVALID_CHARACTER_STRING
+            ) from None
         finally:
             self._schema_versions.clear()
             if self._depth == 0:
@@ -359,11 +376,17 @@ class Session:
         tree = trees[0]
         if replace and isinstance(tree, exp.Insert):
             tree.set("replace", True)
-        self.current_text, self.current_tree = text, tree
+        self.current_text, self.current_tree, self.current_source = text, tree, sql
         try:
             return self.execute_tree(tree, bind_params(params))
         finally:
-            self.current_text = self.current_tree = None
+            self.current_text = self.current_tree = self.current_source = None
+
+    def select_item_texts(self, tree: exp.Expression) -> list[str]:
+        """The select items of the statement being run, as written, when ``tree`` is it."""
+        if tree is not self.current_tree or self.current_source is None:
+            return []
+        return select_item_texts(self.current_source)
 
     def plan_key(self, text: str, params: Any) -> tuple[Any, ...]:
         """What a cached translation depends on besides the text."""
@@ -868,8 +891,9 @@ def evaluate_constant(session: Session, node: exp.Expression, bindings: Any) -> 
     if isinstance(node, exp.Column | exp.Var) and not node.args.get("table"):
         return node.name
     wrapped = exp.select(node.copy())
-    session.translator.prepare(wrapped)
-    result = session.run(session.translator.sql(wrapped), bindings)
+    scope = session.translator.prepare(wrapped)
+    static_types = [session.translator.output_type(wrapped.expressions[0], scope)]
+    result = session.run(session.translator.sql(wrapped), bindings, static_types)
     return result.rows[0][0] if result.rows else None
 
 
@@ -989,9 +1013,7 @@ _ERROR_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], errors.Er
     ),
     (
         re.compile(r"near \"(.*?)\": syntax error"),
-        lambda m: errors.syntax_error(
-            f"You have an error in your SQL syntax; check the manual near '{m.group(1)}'"
-        ),
+        lambda m: errors.syntax_error_near(m.group(1)),
     ),
     (
         re.compile(r"no such function: (\S+)"),

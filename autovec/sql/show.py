@@ -51,10 +51,7 @@ def execute_show(session: Session, tree: exp.Expression, bindings: Any) -> Resul
         return explain(session, target, bindings)
     kind = str(tree.this).upper()
     if kind in _NEEDS_TARGET and tree.args.get("target") is None:
-        raise errors.syntax_error(
-            "You have an error in your SQL syntax; check the manual that corresponds to your "
-            f"TiDB version for the right syntax to use: SHOW {kind} needs a table name"
-        )
+        raise errors.syntax_error_near("", reason=f"SHOW {kind} needs a table name")
     like = _like(tree.args.get("like"))
     db_node = tree.args.get("db")
     database = db_node.name.lower() if db_node is not None else None

@@ -21,6 +21,7 @@ from autovec import errors
 from autovec.sql import fulltext, mysql_functions
 from autovec.sql.schema import ColumnDef, TableSchema
 from autovec.sql.types import SqlType, from_sqlglot
+from autovec.vector import Vector
 
 if TYPE_CHECKING:
     from autovec.sql.session import Session
@@ -117,13 +118,61 @@ def check_limits(tree: exp.Expression) -> None:
             continue
         text = value.this if isinstance(value, exp.Literal) and not value.is_string else None
         if text is None or not str(text).isdigit() or int(text) > UINT64_MAX:
-            raise errors.syntax_error(
-                "You have an error in your SQL syntax; check the manual that corresponds to "
-                "your TiDB version for the right syntax to use near "
-                f"'{value.sql(dialect='mysql')}': LIMIT and OFFSET take unsigned integers"
+            raise errors.syntax_error_near(
+                value.sql(dialect="mysql"), reason="LIMIT and OFFSET take unsigned integers"
             )
         if int(text) > INT64_MAX:
             value.replace(exp.Literal.number(INT64_MAX))
+
+
+def _cannot_cast(target: str) -> errors.DatabaseError:
+    return errors.DatabaseError(
+        f"cannot cast from vector<float> to {target}", errors.ER_UNKNOWN_ERROR
+    )
+
+
+_VECTOR_PASSING = (
+    exp.Window, exp.FirstValue, exp.LastValue, exp.NthValue, exp.Lag, exp.Lead,
+    exp.Max, exp.Min, exp.Nullif, exp.AnyValue,
+)  # fmt: skip
+
+
+def unwrap_set_operands(tree: exp.Expression) -> None:
+    """``(SELECT …) UNION (SELECT …)``: SQLite takes no parentheses around a UNION's parts.
+
+    A part with its own ORDER BY or LIMIT, or a UNION itself (SQLite would re-associate
+    it), becomes a derived table instead.
+    """
+    for operation in list(tree.find_all(exp.SetOperation)):
+        for side in ("this", "expression"):
+            part = operation.args.get(side)
+            if not isinstance(part, exp.Subquery) or not isinstance(part.this, exp.Query):
+                continue
+            inner = part.this
+            keeps = ("order", "limit", "offset")
+            if isinstance(inner, exp.SetOperation) or any(inner.args.get(k) for k in keeps):
+                derived = exp.select("*").from_(
+                    exp.Subquery(
+                        this=inner.copy(),
+                        alias=exp.TableAlias(this=exp.to_identifier(f"__av_{side}")),
+                    )
+                )
+                part.replace(derived)
+            else:
+                part.replace(inner)
+
+
+def check_distinct(tree: exp.Expression) -> None:
+    """DISTINCT belongs to SELECT and aggregates: ``UPPER(DISTINCT a)`` is a syntax error."""
+    for node in tree.find_all(exp.Distinct):
+        parent = node.parent
+        if isinstance(parent, exp.Order):  # GROUP_CONCAT(DISTINCT a ORDER BY b)
+            parent = parent.parent
+        if isinstance(parent, exp.Select | exp.SetOperation) and node.arg_key == "distinct":
+            continue
+        if isinstance(parent, exp.AggFunc | exp.GroupConcat) and node.expressions:
+            continue
+        raise errors.syntax_error_near(node.sql(dialect="mysql"))
 
 
 class Translator:
@@ -139,6 +188,8 @@ class Translator:
     def prepare(self, tree: exp.Expression) -> Scope:
         """Rewrite ``tree`` in place; returns the scope used to type its columns."""
         check_limits(tree)
+        check_distinct(tree)
+        unwrap_set_operands(tree)
         scope = self.qualify_tables(tree)
         self.substitute_session_values(tree)
         fulltext.rewrite(
@@ -234,6 +285,23 @@ class Translator:
             return node.to.this == exp.DataType.Type.VECTOR
         if isinstance(node, exp.Add | exp.Sub | exp.Mul):
             return self.is_vector(node.this, scope) or self.is_vector(node.expression, scope)
+        # A vector passed through keeps its type: window functions, MIN/MAX, conditionals
+        # and scalar subqueries (TiDB prints the vector, never its storage bytes).
+        if isinstance(node, _VECTOR_PASSING):
+            return self.is_vector(node.this, scope)
+        if isinstance(node, exp.Coalesce):
+            return any(self.is_vector(e, scope) for e in [node.this, *node.expressions])
+        if isinstance(node, exp.If):
+            branches = [node.args.get("true"), node.args.get("false")]
+            return any(b is not None and self.is_vector(b, scope) for b in branches)
+        if isinstance(node, exp.Case):
+            branches = [i.args.get("true") for i in node.args.get("ifs") or []]
+            branches.append(node.args.get("default"))
+            return any(b is not None and self.is_vector(b, scope) for b in branches)
+        if isinstance(node, exp.Subquery) and isinstance(node.this, exp.Select):
+            items = node.this.expressions
+            inner = items[0].unalias() if len(items) == 1 else None
+            return inner is not None and self.is_vector(inner, scope)
         return function_name(node) in VECTOR_FUNCTIONS
 
     def rewrite_embed_distances(self, tree: exp.Expression, scope: Scope) -> None:
@@ -284,10 +352,7 @@ class Translator:
                 exp.DataType.Type.BINARY,
                 exp.DataType.Type.VARBINARY,
             ):
-                raise errors.DatabaseError(
-                    f"Cannot cast from vector to {target.sql(dialect='mysql').lower()}",
-                    errors.ER_UNKNOWN_ERROR,
-                )
+                raise _cannot_cast(target.sql(dialect="mysql").lower())
             return None
         op = _COMPARISONS.get(type(node))
         if op is not None and isinstance(node.parent, exp.Update | exp.OnConflict | exp.SetItem):
@@ -326,10 +391,23 @@ class Translator:
         if isinstance(node, exp.Max | exp.Min) and self.is_vector(node.this, scope):
             agg = type(node)(this=call("__av_vec_sortkey", node.this))
             return call("__av_vec_from_sortkey", agg)
-        if isinstance(node, exp.Sum | exp.Avg) and self.is_vector(node.this, scope):
-            raise errors.DatabaseError(
-                f"{node.sql_name().lower()} of vector is not supported", errors.ER_UNKNOWN_ERROR
+        if isinstance(node, exp.Nullif) and self.is_vector(node.this, scope):
+            same = exp.EQ(
+                this=call("__av_vec_cmp", node.this.copy(), node.expression),
+                expression=exp.Literal.number(0),
             )
+            return exp.Case(ifs=[exp.If(this=same, true=exp.Null())], default=node.this)
+        if isinstance(node, exp.Sum | exp.Avg) and self.is_vector(node.this, scope):
+            raise _cannot_cast("double")  # TiDB sums and averages as doubles
+        if isinstance(node, exp.GroupConcat | exp.Concat | exp.ConcatWs):
+            # A vector in a string is its text, as TiDB prints it, never its storage bytes.
+            parts = node.expressions if not isinstance(node, exp.GroupConcat) else [node.this]
+            for part in parts:
+                target = part.this if isinstance(part, exp.Order) else part
+                distinct = isinstance(target, exp.Distinct)
+                for item in list(target.expressions) if distinct else [target]:
+                    if self.is_vector(item, scope):
+                        item.replace(call("__av_vec_text", item.copy()))
         return None
 
     def output_type(self, node: exp.Expression, scope: Scope) -> SqlType | None:
@@ -366,4 +444,6 @@ def literal(value: Any) -> exp.Expression:
         return exp.Literal.number(value)
     if isinstance(value, bytes):
         return exp.HexString(this=value.hex())
+    if isinstance(value, Vector):  # a user variable holding a vector stays one
+        return exp.Anonymous(this="VEC_FROM_TEXT", expressions=[exp.Literal.string(str(value))])
     return exp.Literal.string(str(value))

@@ -645,11 +645,7 @@ def from_sqlglot(data_type: Any) -> SqlType:
         literal = node.this if isinstance(node, exp.DataTypeParam) else node
         text = str(literal.name if hasattr(literal, "name") else literal)
         if not text.isdigit():  # VECTOR(@x), VARCHAR(abc): MySQL's grammar wants a number
-            raise errors.syntax_error(
-                "You have an error in your SQL syntax; check the manual that corresponds to "
-                f"your TiDB version for the right syntax to use near '{text}': a type "
-                "length must be a number"
-            )
+            raise errors.syntax_error_near(text, reason="a type length must be a number")
         return int(text)
 
     if name in ("enum", "set"):
