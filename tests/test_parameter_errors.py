@@ -49,19 +49,33 @@ def test_lone_surrogates_are_invalid_strings(
     assert rows(cur, "SELECT count(*) FROM t") == [(0,)]
 
 
+def test_unparseable_statement_is_a_syntax_error(cur: autovec.Cursor) -> None:
+    with pytest.raises(autovec.ProgrammingError) as info:
+        cur.execute("SELECT DATE_ADD (")
+    assert info.value.args[0] == 1064
+    assert rows(cur, "SELECT 1") == [(1,)]
+
+
 @pytest.mark.parametrize(
-    "sql",
+    ("sql", "expected"),
     [
-        "SELECT DATE_ADD (",
-        "SELECT " + "(" * 300 + "1" + ")" * 300,
-        "SELECT " + "+".join(["1"] * 3000),
+        ("SELECT " + "(" * 1000 + "1" + ")" * 1000, 1),
+        ("SELECT " + "ABS(" * 250 + "-1" + ")" * 250, 1),
+        ("SELECT " + "+".join(["1"] * 999), 999),
+        ("SELECT " + " AND ".join(["1"] * 900), 1),
+        ("SELECT " + "(SELECT " * 40 + "1" + ")" * 40, 1),
     ],
 )
-def test_unparseable_statements_are_syntax_errors(cur: autovec.Cursor, sql: str) -> None:
-    with pytest.raises(autovec.ProgrammingError) as info:
-        cur.execute(sql)
-    assert info.value.args[0] == 1064
-    assert rows(cur, "SELECT " + "(" * 20 + "1" + ")" * 20) == [(1,)]
+def test_deep_nesting_works(cur: autovec.Cursor, sql: str, expected: int) -> None:
+    assert rows(cur, sql) == [(expected,)]
+
+
+def test_nesting_beyond_sqlite_is_a_clear_error(cur: autovec.Cursor) -> None:
+    with pytest.raises(autovec.OperationalError, match="Expression tree is too large"):
+        cur.execute("SELECT " + "+".join(["1"] * 3000))
+    with pytest.raises(autovec.ProgrammingError, match="nested too deeply"):
+        cur.execute("SELECT " + "(" * 100_000 + "1" + ")" * 100_000)
+    assert rows(cur, "SELECT 1") == [(1,)]
 
 
 @pytest.mark.parametrize("sql", ["SELECT CONV()", "SELECT FIELD()", "SELECT CONV('a', 16)"])

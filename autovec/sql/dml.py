@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import apsw
 from sqlglot import exp
 
 from autovec import errors
-from autovec.sql import auto_embedding
+from autovec.sql import auto_embedding, unique_keys
 from autovec.sql.internal_functions import type_key
 from autovec.sql.query import name_placeholders
 from autovec.sql.result import Result
 from autovec.sql.schema import ColumnDef, TableSchema
 from autovec.sql.translate import call
+from autovec.sql.unique_keys import WrittenRows
 
 if TYPE_CHECKING:
     from autovec.sql.session import Session
@@ -90,12 +92,14 @@ class InsertPlan:
         schema: TableSchema,
         rows_per_execution: int | None,
         preview: auto_embedding.EmbeddingPreview | None,
+        written: WrittenRows,
     ):
         self.sql = sql
         self.database = database
         self.schema = schema
         self.rows_per_execution = rows_per_execution  # None for INSERT … SELECT
         self.preview = preview  # what to embed before taking the write lock
+        self.written = written  # the rows it writes, to name a duplicate key's value
 
 
 def plan_insert(session: Session, tree: exp.Insert) -> InsertPlan:
@@ -152,23 +156,19 @@ def plan_insert(session: Session, tree: exp.Insert) -> InsertPlan:
     if tree.args.get("replace"):
         tree.set("alternative", "REPLACE")
         tree.set("replace", None)
-    preview = _insert_preview(session, schema, columns, new_rows, ctes)
+    written = _inserted_rows(schema, columns, new_rows, ctes)
+    preview = _embedding_preview(session, schema, written, None)
     session.translator.prepare(tree)
-    return InsertPlan(session.translator.sql(tree), _database, schema, rows_per_execution, preview)
+    return InsertPlan(
+        session.translator.sql(tree), _database, schema, rows_per_execution, preview, written
+    )
 
 
-def _insert_preview(
-    session: Session,
-    schema: TableSchema,
-    columns: list[ColumnDef],
-    new_rows: exp.Expression,
-    ctes: list[exp.CTE],
-) -> auto_embedding.EmbeddingPreview | None:
-    """The EMBED_TEXT sources of the rows an INSERT writes: its rows as a CTE, the columns
-    it does not list taking their defaults."""
-    specs = auto_embedding.embedded_columns(schema, None)
-    if not specs:
-        return None
+def _inserted_rows(
+    schema: TableSchema, columns: list[ColumnDef], new_rows: exp.Expression, ctes: list[exp.CTE]
+) -> WrittenRows:
+    """The rows an INSERT writes: its rows as a CTE, the columns it does not list taking
+    their defaults."""
     names = [exp.to_identifier(c.name, quoted=True) for c in columns]
     alias = exp.TableAlias(this=exp.to_identifier("__av_rows"), columns=names)
     rows = exp.select().from_("__av_rows")
@@ -177,7 +177,35 @@ def _insert_preview(
         c.name.lower(): _default_for(c) for c in schema.columns if c.generated is None
     }
     new_values.update({c.name.lower(): exp.column(c.name, quoted=True) for c in columns})
-    return auto_embedding.plan_preview(session, specs, rows, new_values)
+    return WrittenRows(rows, new_values)
+
+
+def _embedding_preview(
+    session: Session, schema: TableSchema, written: WrittenRows, targets: set[str] | None
+) -> auto_embedding.EmbeddingPreview | None:
+    """The EMBED_TEXT sources of the written rows (of those reading ``targets``, if given)."""
+    specs = auto_embedding.embedded_columns(schema, targets)
+    if not specs:
+        return None
+    return auto_embedding.plan_preview(session, specs, written.rows.copy(), written.new_values)
+
+
+def _report_duplicates(
+    session: Session,
+    exc: apsw.ConstraintError,
+    database: str,
+    schema: TableSchema,
+    written: WrittenRows,
+    all_bindings: list[Any],
+) -> errors.Error:
+    """The error for a failed constraint: 1062 naming the duplicate value where it is one."""
+    try:
+        duplicate = unique_keys.duplicate_entry(
+            session, exc, database, schema, written, all_bindings
+        )
+    except apsw.Error:  # the probe itself failed: say what SQLite said
+        duplicate = None
+    return duplicate if duplicate is not None else session.sqlite_error(exc)
 
 
 def _is_default_keyword(value: exp.Expression) -> bool:
@@ -191,22 +219,15 @@ def _is_default_keyword(value: exp.Expression) -> bool:
 def run_insert(session: Session, plan: InsertPlan, all_bindings: list[Any]) -> Result:
     """Execute a planned INSERT once per bindings set, as one all-or-nothing statement."""
     auto_embedding.embed_ahead(session, plan.database, plan.preview, all_bindings)
-    with session.write_statement():
-        # changes(), not total_changes(): the triggers of full-text indexes write rows too.
-        if len(all_bindings) == 1:
-            session.conn.execute(plan.sql, all_bindings[0])
-            changed = session.conn.changes()
-        elif any(i.kind == "FULLTEXT" for i in plan.schema.indexes):
-            changed = 0
-            for bindings in all_bindings:
-                session.conn.execute(plan.sql, bindings)
-                changed += session.conn.changes()
-        else:
-            before = session.conn.total_changes()
-            session.conn.executemany(plan.sql, all_bindings)
-            changed = session.conn.total_changes() - before
-        last = session.conn.last_insert_rowid()
-        _fill_generated(session, plan.database, plan.schema, None)
+    try:
+        with session.write_statement():
+            changed = _write_rows(session, plan, all_bindings)
+            last = session.conn.last_insert_rowid()
+            _fill_generated(session, plan.database, plan.schema, None)
+    except apsw.ConstraintError as exc:
+        raise _report_duplicates(
+            session, exc, plan.database, plan.schema, plan.written, all_bindings
+        ) from None
     result = Result(rowcount=changed)
     schema = plan.schema
     if schema.rowid_column is not None and schema.rowid_column.auto_increment and changed:
@@ -217,6 +238,23 @@ def run_insert(session: Session, plan: InsertPlan, all_bindings: list[Any]) -> R
     else:
         result.lastrowid = last or None
     return result
+
+
+def _write_rows(session: Session, plan: InsertPlan, all_bindings: list[Any]) -> int:
+    """Run the INSERT for every bindings set; the number of rows it wrote."""
+    # changes(), not total_changes(): the triggers of full-text indexes write rows too.
+    if len(all_bindings) == 1:
+        session.conn.execute(plan.sql, all_bindings[0])
+        return session.conn.changes()
+    if any(i.kind == "FULLTEXT" for i in plan.schema.indexes):
+        changed = 0
+        for bindings in all_bindings:
+            session.conn.execute(plan.sql, bindings)
+            changed += session.conn.changes()
+        return changed
+    before = session.conn.total_changes()
+    session.conn.executemany(plan.sql, all_bindings)
+    return session.conn.total_changes() - before
 
 
 def _on_duplicate(tree: exp.Insert, schema: TableSchema) -> None:
@@ -319,29 +357,28 @@ def execute_update(session: Session, tree: exp.Update, bindings: Any) -> Result:
     _assignments(tree, schema)
     targets = {a.this.name.lower() for a in tree.expressions}
     _limit_by_rowid(tree, table)
-    preview = _update_preview(session, schema, tree, targets)
+    written = _updated_rows(tree)
+    preview = _embedding_preview(session, schema, written, targets)
     session.translator.prepare(tree)
     sql = session.translator.sql(tree)
     auto_embedding.embed_ahead(session, database, preview, [bindings])
-    with session.write_statement():
-        session.conn.execute(sql, bindings)
-        changed = session.conn.changes()  # not total_changes(): full-text index triggers write too
-        _fill_generated(session, database, schema, targets)
+    try:
+        with session.write_statement():
+            session.conn.execute(sql, bindings)
+            changed = session.conn.changes()  # not total_changes(): FTS triggers write too
+            _fill_generated(session, database, schema, targets)
+    except apsw.ConstraintError as exc:
+        raise _report_duplicates(session, exc, database, schema, written, [bindings]) from None
     return Result(rowcount=changed)
 
 
-def _update_preview(
-    session: Session, schema: TableSchema, tree: exp.Update, targets: set[str]
-) -> auto_embedding.EmbeddingPreview | None:
-    """The EMBED_TEXT sources of the rows an UPDATE changes, with its new values."""
-    specs = auto_embedding.embedded_columns(schema, targets)
-    if not specs:
-        return None
+def _updated_rows(tree: exp.Update) -> WrittenRows:
+    """The rows an UPDATE changes, with its new values."""
     rows = exp.select().from_(tree.this.copy())
     if tree.args.get("where") is not None:
         rows.set("where", tree.args["where"].copy())
     new_values = {a.this.name.lower(): a.expression for a in tree.expressions}
-    return auto_embedding.plan_preview(session, specs, rows, new_values)
+    return WrittenRows(rows, new_values, updating=True)
 
 
 def _fill_generated(

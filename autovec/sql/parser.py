@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -26,6 +27,13 @@ from autovec import errors
 # sqlglot logs what it finds odd (text kept as a Command, a JSON path it cannot read) to
 # stderr; autovec judges those statements itself and answers with MySQL errors instead.
 logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
+
+# sqlglot parses, copies and generates recursively, about 15 Python frames per level of
+# nesting; Python's default limit of 1,000 would stop at ~40 parentheses where MySQL takes
+# hundreds. Python 3.11+ keeps these frames off the C stack, so a higher limit is safe.
+NESTING_RECURSION_LIMIT = 50_000
+if sys.getrecursionlimit() < NESTING_RECURSION_LIMIT:
+    sys.setrecursionlimit(NESTING_RECURSION_LIMIT)
 
 
 class TiDB(MySQL):

@@ -183,6 +183,7 @@ class Translator:
         # Set when a translation bakes in session state (variables, information_schema),
         # which makes the result unfit for the plan cache.
         self.volatile = False
+        self._vector_memo: dict[int, tuple[exp.Expression, bool]] | None = None
 
     # -- entry points -----------------------------------------------------------------
     def prepare(self, tree: exp.Expression) -> Scope:
@@ -276,6 +277,17 @@ class Translator:
 
     # -- vectors ----------------------------------------------------------------------------
     def is_vector(self, node: exp.Expression, scope: Scope) -> bool:
+        """Whether ``node`` yields a vector (its storage bytes, to be printed as a vector)."""
+        if self._vector_memo is None:
+            return self._is_vector(node, scope)
+        known = self._vector_memo.get(id(node))
+        if known is not None and known[0] is node:
+            return known[1]
+        answer = self._is_vector(node, scope)
+        self._vector_memo[id(node)] = (node, answer)
+        return answer
+
+    def _is_vector(self, node: exp.Expression, scope: Scope) -> bool:
         if isinstance(node, exp.Paren):
             return self.is_vector(node.this, scope)
         if isinstance(node, exp.Column):
@@ -328,12 +340,18 @@ class Translator:
             )
 
     def apply_vector_semantics(self, tree: exp.Expression, scope: Scope) -> None:
-        # Post-order, so inner rewrites are seen by outer ones (v + v) < '[1]'.
+        # Post-order, so inner rewrites are seen by outer ones (v + v) < '[1]'. The answers
+        # of is_vector are kept for the pass: asking again down a chain of 1,000 `+` terms
+        # would make the pass quadratic.
         node: Any
-        for node in reversed(list(tree.walk())):
-            replacement = self._vector_rewrite(node, scope)
-            if replacement is not None:
-                node.replace(replacement)
+        self._vector_memo = {}
+        try:
+            for node in reversed(list(tree.walk())):
+                replacement = self._vector_rewrite(node, scope)
+                if replacement is not None:
+                    node.replace(replacement)
+        finally:
+            self._vector_memo = None
 
     def _vector_rewrite(self, node: exp.Expression, scope: Scope) -> Any:
         if isinstance(node, exp.Cast):
