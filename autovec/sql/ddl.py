@@ -30,7 +30,6 @@ from autovec.sql.schema import (
 )
 from autovec.sql.types import SqlType, from_sqlglot, to_storage
 from autovec.storage import catalog as storage_catalog
-from autovec.vector import MAX_DIMENSIONS
 
 if TYPE_CHECKING:
     from autovec.sql.session import Session
@@ -487,17 +486,11 @@ def validate(schema: TableSchema) -> None:
         )
     for column in schema.columns:
         t = column.type
-        if t.is_vector:
-            if t.length is not None and t.length > MAX_DIMENSIONS:
-                raise errors.DatabaseError(
-                    f"vector cannot have more than {MAX_DIMENSIONS} dimensions",
-                    errors.ER_UNKNOWN_ERROR,
-                )
-            if column.default is not None and not column.default.startswith("("):
-                raise errors.DatabaseError(
-                    f"VECTOR column '{column.name}' can't have a literal default. Use expression default instead: ((VEC_FROM_TEXT('...')))",
-                    errors.ER_UNKNOWN_ERROR,
-                )
+        if t.is_vector and column.default is not None and not column.default.startswith("("):
+            raise errors.DatabaseError(
+                f"VECTOR column '{column.name}' can't have a literal default. Use expression default instead: ((VEC_FROM_TEXT('...')))",
+                errors.ER_UNKNOWN_ERROR,
+            )
         if (
             column.default is not None
             and not column.default.startswith("(")

@@ -65,6 +65,12 @@ def name_columns(tree: exp.Expression, texts: Sequence[str] = ()) -> None:
             continue
         if isinstance(projection, exp.Literal) and projection.is_string:
             name = projection.this
+        elif isinstance(projection, exp.National):  # N'x' is named x
+            name = projection.name
+        elif isinstance(projection, exp.Introducer) and isinstance(
+            projection.expression, exp.Literal
+        ):
+            name = projection.expression.name  # _utf8mb4'x' is named x
         elif texts and projection.find(exp.Placeholder) is None:
             name = texts[index]
         elif isinstance(projection, exp.CurrentSchema):
@@ -74,6 +80,7 @@ def name_columns(tree: exp.Expression, texts: Sequence[str] = ()) -> None:
             name = f"@@{kind.lower() + '.' if kind else ''}{projection.name}"
         else:
             name = projection.sql(dialect="mysql")
+        name = name.replace("\x00", "")  # SQLite statement text ends at a NUL
         projection.replace(exp.alias_(projection.copy(), exp.to_identifier(name, quoted=True)))
 
 
@@ -127,10 +134,15 @@ def plan_select(session: Session, tree: exp.Expression, bindings: Any) -> tuple[
     name_columns(tree, session.select_item_texts(tree))
     positional = len(bindings) if isinstance(bindings, list) else 0
     bindings = name_placeholders(tree, bindings)
-    scope = session.translator.prepare(tree)
+    translator = session.translator
+    scope = translator.prepare(tree)
     static_types: list[SqlType | None] = []
     if isinstance(tree, exp.Select):
-        static_types = [session.translator.output_type(e, scope) for e in tree.expressions]
+        decimals = translator.decimal_results
+        static_types = [
+            translator.output_type(e, scope) or (decimals[i] if i < len(decimals) else None)
+            for i, e in enumerate(tree.expressions)
+        ]
     plain_sql = session.translator.sql(tree)
     reasons = vector_index.reasons_not_used(session, tree, scope)  # before the tree changes
     searches = exact_search.plan_searches(session, tree, scope, bindings)

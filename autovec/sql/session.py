@@ -41,7 +41,13 @@ from autovec.sql.parser import Special, parse, prepare_text, select_item_texts, 
 from autovec.sql.result import Result, ResultColumn
 from autovec.sql.schema import TableSchema
 from autovec.sql.translate import Translator
-from autovec.sql.types import UNCHANGED_BY, SqlType, output_converter, type_of_value
+from autovec.sql.types import (
+    UNCHANGED_BY,
+    SqlType,
+    output_converter,
+    type_of_value,
+    wide_integer,
+)
 from autovec.storage import catalog as storage_catalog
 from autovec.storage.engine import Store
 from autovec.vector import Vector, VectorError
@@ -932,7 +938,7 @@ def bind_value(value: Any) -> Any:
         except VectorError as exc:
             raise errors.DataError(str(exc), exc.errno) from None
     if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
-        return str(value)  # beyond SQLite's integers (BIGINT UNSIGNED): let the column convert it
+        return wide_integer(value)  # beyond SQLite's integers: BIGINT UNSIGNED, DECIMAL
     if value is None or isinstance(value, str | int | float | bytes):
         return value
     if isinstance(value, bool):

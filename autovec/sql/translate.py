@@ -19,8 +19,9 @@ from sqlglot import exp
 
 from autovec import errors
 from autovec.sql import fulltext, mysql_functions
+from autovec.sql.numeric import decimal_result, exact_comparisons
 from autovec.sql.schema import ColumnDef, TableSchema
-from autovec.sql.types import SqlType, from_sqlglot
+from autovec.sql.types import INT64_MAX, UINT64_MAX, SqlType, from_sqlglot, wide_integer
 from autovec.vector import Vector
 
 if TYPE_CHECKING:
@@ -102,10 +103,6 @@ class Scope:
         return found[1].type if found else None
 
 
-INT64_MAX = 2**63 - 1
-UINT64_MAX = 2**64 - 1
-
-
 def check_limits(tree: exp.Expression) -> None:
     """LIMIT and OFFSET take unsigned integers, as in MySQL's grammar.
 
@@ -162,6 +159,46 @@ def unwrap_set_operands(tree: exp.Expression) -> None:
                 part.replace(inner)
 
 
+def widen_big_integers(tree: exp.Expression) -> None:
+    """Integer literals beyond SQLite's int64 go to SQLite exactly (``types.wide_integer``).
+
+    SQLite would read 18446744073709551615 as a double; as a padded BLOB it equals and
+    orders with the BIGINT UNSIGNED values stored the same way. ``-9223372036854775808``
+    is SQLite's own smallest integer and stays as written.
+    """
+    for node in list(tree.find_all(exp.Literal)):
+        text = str(node.this)
+        if node.is_string or not text.isdigit() or int(text) <= INT64_MAX:
+            continue
+        if isinstance(node.parent, exp.Neg) and int(text) == INT64_MAX + 1:
+            continue
+        wide = wide_integer(int(text))
+        if isinstance(wide, bytes):
+            node.replace(exp.HexString(this=wide.hex()))
+        else:
+            node.replace(exp.Literal.string(wide))
+
+
+def plain_string_literals(tree: exp.Expression) -> None:
+    """String literal forms SQLite lacks: ``_utf8mb4'x'``, ``N'x'``, ``_binary'x'``, NULs.
+
+    Every string is utf8mb4 here, so a character-set introducer changes nothing but for
+    ``_binary``, which makes bytes. A NUL inside a literal would end SQLite's statement
+    text, so such a literal travels as hex.
+    """
+    for node in list(tree.find_all(exp.Introducer, exp.National)):
+        if isinstance(node, exp.National):
+            node.replace(exp.Literal.string(node.name))
+        elif str(node.this).lower() == "_binary":
+            node.replace(exp.Cast(this=node.expression, to=exp.DataType.build("BLOB")))
+        else:
+            node.replace(node.expression)
+    for literal_node in list(tree.find_all(exp.Literal)):
+        if literal_node.is_string and "\x00" in literal_node.this:
+            data = exp.HexString(this=literal_node.this.encode().hex())
+            literal_node.replace(exp.Cast(this=data, to=exp.DataType.build("TEXT")))
+
+
 def check_distinct(tree: exp.Expression) -> None:
     """DISTINCT belongs to SELECT and aggregates: ``UPPER(DISTINCT a)`` is a syntax error."""
     for node in tree.find_all(exp.Distinct):
@@ -184,6 +221,8 @@ class Translator:
         # which makes the result unfit for the plan cache.
         self.volatile = False
         self._vector_memo: dict[int, tuple[exp.Expression, bool]] | None = None
+        # The DECIMAL type of each select item of the last prepared SELECT (None: not one).
+        self.decimal_results: list[SqlType | None] = []
 
     # -- entry points -----------------------------------------------------------------
     def prepare(self, tree: exp.Expression) -> Scope:
@@ -192,6 +231,15 @@ class Translator:
         check_distinct(tree)
         unwrap_set_operands(tree)
         scope = self.qualify_tables(tree)
+        # Before any rewriting hides the arithmetic: DECIMAL result types, by position.
+        self.decimal_results = (
+            [decimal_result(e, scope.column_type) for e in tree.expressions]
+            if isinstance(tree, exp.Select)
+            else []
+        )
+        exact_comparisons(tree, scope.column_type)
+        widen_big_integers(tree)
+        plain_string_literals(tree)
         self.substitute_session_values(tree)
         fulltext.rewrite(
             self, tree, scope
@@ -433,6 +481,8 @@ class Translator:
         inner = node.this if isinstance(node, exp.Alias) else node
         if self.is_vector(inner, scope):
             return SqlType("vector")
+        if isinstance(inner, exp.Max | exp.Min) and isinstance(inner.this, exp.Column):
+            return scope.column_type(inner.this)  # MAX(d) is still a DATETIME, a BIGINT UNSIGNED
         name = function_name(inner)
         if name in DOUBLE_FUNCTIONS:
             return SqlType("double")

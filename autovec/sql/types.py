@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from autovec import errors
-from autovec.vector import Vector, VectorError
+from autovec.vector import MAX_DIMENSIONS, Vector, VectorError
 
 # MySQL protocol column type codes (include/field_types.h), plus TiDB's vector type.
 FIELD_TYPE = {
@@ -64,6 +64,22 @@ INTEGER_RANGES = {
     "int": (-(2**31), 2**31 - 1, 2**32 - 1),
     "bigint": (-(2**63), 2**63 - 1, 2**64 - 1),
 }
+INT64_MAX = 2**63 - 1
+UINT64_MAX = 2**64 - 1
+
+
+def wide_integer(value: int) -> bytes | str:
+    """An integer beyond SQLite's 64-bit ones, in a form SQLite keeps exactly.
+
+    A BIGINT UNSIGNED value above 2^63-1 is its 20-digit zero-padded decimal as a BLOB:
+    no column affinity converts a BLOB, BLOBs sort after every number, and padded ones
+    sort in numeric order among themselves. Anything larger (a DECIMAL) is decimal text.
+    """
+    if INT64_MAX < value <= UINT64_MAX:
+        return f"{value:020d}".encode()
+    return str(value)
+
+
 DEFAULT_INT_WIDTH = {"tinyint": 4, "smallint": 6, "mediumint": 9, "int": 11, "bigint": 20}
 TEXT_BYTES = {"tinytext": 255, "text": 65535, "mediumtext": 16777215, "longtext": 4294967295}
 BLOB_BYTES = {"tinyblob": 255, "blob": 65535, "mediumblob": 16777215, "longblob": 4294967295}
@@ -220,7 +236,7 @@ def _row_suffix(column: str, row: int) -> str:
     return f"for column '{column}' at row {row}"
 
 
-def _to_int(value: Any, sql_type: SqlType, column: str, row: int) -> int:
+def _to_int(value: Any, sql_type: SqlType, column: str, row: int) -> int | bytes | str:
     if isinstance(value, bool):
         number = int(value)
     elif isinstance(value, int):
@@ -259,7 +275,7 @@ def _to_int(value: Any, sql_type: SqlType, column: str, row: int) -> int:
             errors.ER_WARN_DATA_OUT_OF_RANGE,
             "22003",
         )
-    return number
+    return number if number <= INT64_MAX else wide_integer(number)
 
 
 def _to_decimal(value: Any, sql_type: SqlType, column: str, row: int) -> int | float | str:
@@ -383,7 +399,7 @@ def format_datetime(value: dt.datetime, fsp: int = 0) -> str:
     return text
 
 
-def _to_temporal(value: Any, sql_type: SqlType, column: str, row: int) -> str | int:
+def _to_temporal(value: Any, sql_type: SqlType, column: str, row: int) -> str | int | bytes:
     name = sql_type.name
     if name == "year":
         return _to_int(value, SqlType("smallint"), column, row)
@@ -450,7 +466,7 @@ def _to_vector(value: Any, sql_type: SqlType, column: str, row: int) -> bytes:
     return vector.to_bytes()
 
 
-def _to_bit(value: Any, sql_type: SqlType, column: str, row: int) -> int:
+def _to_bit(value: Any, sql_type: SqlType, column: str, row: int) -> int | bytes | str:
     if isinstance(value, bytes):
         return int.from_bytes(value, "big")
     return _to_int(value, SqlType("bigint", unsigned=True), column, row)
@@ -510,11 +526,15 @@ def _out_decimal(scale: int) -> Callable[[Any], Any]:
     quantum = decimal.Decimal(1).scaleb(-scale)
 
     def convert(value: Any) -> Any:
-        if isinstance(value, int | float | str):
+        if isinstance(value, int | float | str | bytes):
+            # A double carries ~15 exact digits: 0.1 + 0.2 computed in SQLite is
+            # 0.30000000000000004, which MySQL's exact arithmetic makes 0.3.
+            if isinstance(value, float):
+                text = f"{value:.15g}"
+            else:
+                text = value.decode("ascii", "replace") if isinstance(value, bytes) else str(value)
             try:
-                return decimal.Decimal(
-                    repr(value) if isinstance(value, float) else str(value)
-                ).quantize(quantum)
+                return decimal.Decimal(text).quantize(quantum)
             except decimal.InvalidOperation:
                 return value
         return value
@@ -549,6 +569,8 @@ def _out_float(value: Any) -> Any:
 
 def _out_int(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bytes | str) and value.isdigit():  # a wide_integer()
         return int(value)
     return value
 
@@ -661,6 +683,7 @@ def from_sqlglot(data_type: Any) -> SqlType:
         ]
         if dims:
             length = number(dims[-1])
+            check_vector_dimensions(length)
         return SqlType("vector", length)
     if params:
         length = number(params[0])
@@ -675,3 +698,17 @@ def from_sqlglot(data_type: Any) -> SqlType:
     if name == "char" and length is None:
         length = 1
     return SqlType(name, length, scale, unsigned or bool(dtype.args.get("unsigned")))
+
+
+def check_vector_dimensions(dimensions: int) -> None:
+    """``VECTOR(D)`` takes 1 to 16383 (TiDB's limit); ``VECTOR`` alone takes any size."""
+    if dimensions > MAX_DIMENSIONS:
+        raise errors.DatabaseError(
+            f"vector cannot have more than {MAX_DIMENSIONS} dimensions", errors.ER_UNKNOWN_ERROR
+        )
+    if dimensions < 1:
+        raise errors.DatabaseError(
+            f"invalid vector dimension {dimensions}: VECTOR(D) needs D from 1 to "
+            f"{MAX_DIMENSIONS}; write VECTOR for vectors of any dimension",
+            errors.ER_UNKNOWN_ERROR,
+        )

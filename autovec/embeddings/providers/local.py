@@ -270,8 +270,11 @@ class LocalProvider(EmbeddingProvider):
     display_name = "Local model"
     dimensions_option = "dimensions"
     default_batch_size = 64
-    #: Options this provider understands; others (e.g. a remote provider's) are ignored.
+    #: Options a local model applies.
     known_options = frozenset({"dimensions", "normalize", "prompt", "prompt_name"})
+    #: Hugging Face API options, which mean nothing to weights run here: accepted (a
+    #: ``huggingface/`` column moves between the API and local weights) and dropped.
+    remote_only_options = frozenset({"truncate", "truncation_direction", "options"})
 
     def __init__(
         self,
@@ -319,6 +322,12 @@ class LocalProvider(EmbeddingProvider):
         return self.loaded().dimensions
 
     def resolve_options(self, kind: Kind, options: Mapping[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(options) - self.known_options - self.remote_only_options)
+        if unknown:
+            raise InvalidOptionsError(
+                f"EMBED_TEXT option '{unknown[0]}' is not known to local model "
+                f"'{self.requested_model}'; it takes: {', '.join(sorted(self.known_options))}"
+            )
         resolved = super().resolve_options(
             kind, {k: v for k, v in options.items() if k in self.known_options}
         )
