@@ -137,3 +137,16 @@ def test_plain_generated_column_is_computed(cur: autovec.Cursor) -> None:
     with pytest.raises(autovec.OperationalError) as info:
         cur.execute("INSERT INTO g (a, b, s) VALUES (1, 1, 1)")
     assert info.value.args[0] == 3105
+
+
+def test_backfill_reaches_the_smallest_rowid(
+    datadir: Path, huggingface_mock: HuggingFaceMock
+) -> None:
+    make_notes(datadir, huggingface_mock, 0)
+    conn = autovec.connect(datadir, autocommit=True)
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE wide (id BIGINT PRIMARY KEY, body TEXT)")
+    cur.executemany("INSERT INTO wide VALUES (%s, %s)", [(-(2**63), "first"), (-5, "b"), (7, "c")])
+    cur.execute(ADD.replace("notes", "wide"))
+    assert rows(cur, "SELECT count(*) FROM wide WHERE v IS NULL") == [(0,)]
+    conn.close()

@@ -100,3 +100,28 @@ def test_nul_inside_a_stored_string(cur: autovec.Cursor) -> None:
     cur.execute("CREATE TABLE s (t TEXT)")
     cur.execute("INSERT INTO s VALUES ('a\\0b'), (_utf8mb4'c')")
     assert rows(cur, "SELECT HEX(t), LENGTH(t) FROM s ORDER BY t") == [("610062", 3), ("63", 1)]
+
+
+@pytest.mark.parametrize(
+    ("column", "value"), [("i", "1e309"), ("d", "1e309"), ("d", "-1e308 * 10"), ("f", "1e39")]
+)
+def test_numbers_beyond_a_column_are_out_of_range(
+    cur: autovec.Cursor, column: str, value: str
+) -> None:
+    cur.execute("CREATE TABLE n (i INT, d DOUBLE, f FLOAT)")
+    with pytest.raises(autovec.DataError) as info:
+        cur.execute(f"INSERT INTO n ({column}) VALUES ({value})")
+    assert info.value.args == (1264, f"Out of range value for column '{column}' at row 1")
+    assert rows(cur, "SELECT count(*) FROM n") == [(0,)]
+
+
+def test_mixed_branches_make_a_string_column(cur: autovec.Cursor) -> None:
+    cur.execute("CREATE TABLE t (b DOUBLE)")
+    cur.execute("INSERT INTO t VALUES (1.5), (NULL), (0.5)")
+    assert rows(
+        cur, "SELECT CASE WHEN b > 1 THEN 0 ELSE 'small' END, IFNULL(b, 'none') FROM t"
+    ) == [
+        ("0", "1.5"),
+        ("small", "none"),
+        ("small", "0.5"),
+    ]

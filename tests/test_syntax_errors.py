@@ -71,6 +71,8 @@ def test_unsupported_text_says_nothing_on_stderr(
         ("SELECT UPPER(DISTINCT a) FROM t", "DISTINCT a"),
         ("SELECT COUNT(DISTINCT) FROM t", "DISTINCT"),
         ("INSERT INTO t (a) VALUES (1) ON DUPLICATE KEY UPDATE a = VALUES()", "VALUES()"),
+        ("SELECT FIELD(ORDER BY 'a', 'b')", "ORDER BY 'a', 'b'"),
+        ("SELECT LENGTH(*) FROM t", "LENGTH(*)"),
     ],
 )
 def test_statements_mysql_grammar_refuses(cur: autovec.Cursor, sql: str, near: str) -> None:

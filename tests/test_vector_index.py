@@ -485,3 +485,24 @@ def test_filtered_graph_search_checks_only_its_candidates(
         assert len(got) == k and all(mask[i] for i in got)
         assert len(set(got) & set(expected)) >= 0.8 * k
     assert "annIndex" in plan_of(cur, sql, [*params, data[5]])
+
+
+def test_negative_rowids_are_indexed(cur: autovec.Cursor) -> None:
+    """Rowids may be negative, down to -2^63: the index keeps and finds every one."""
+    cur.execute(
+        "CREATE TABLE neg (id BIGINT PRIMARY KEY, e VECTOR(3),"
+        " VECTOR INDEX ie ((VEC_COSINE_DISTANCE(e))))"
+    )
+    cur.execute(
+        "INSERT INTO neg VALUES (1, '[2,0,0.1]'), (-9, '[1,1,1]'),"
+        " (-9223372036854775808, '[0,1,1]'), (-9223372036854775807, '[0,0,1]')"
+    )
+    query = "SELECT id FROM neg ORDER BY VEC_COSINE_DISTANCE(e, '[1,1,1]') LIMIT 4"
+    assert rows(cur, query) == [(-9,), (-(2**63),), (1,), (-(2**63) + 1,)]
+    cur.execute("UPDATE neg SET e = '[1,1,0.9]' WHERE id = -9223372036854775807")
+    cur.execute("DELETE FROM neg WHERE id = -9")
+    assert rows(cur, query) == [(-(2**63) + 1,), (-(2**63),), (1,)]
+    cur.execute("ALTER TABLE neg ADD VECTOR INDEX il ((VEC_L2_DISTANCE(e)))")  # a fresh build
+    assert rows(cur, "SELECT id FROM neg ORDER BY VEC_L2_DISTANCE(e, '[0,1,1]') LIMIT 1") == [
+        (-(2**63),)
+    ]

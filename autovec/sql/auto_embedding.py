@@ -403,29 +403,39 @@ def backfill(session: Session, database: str, table: str) -> None:
             _backfill(session, database, table)
 
 
+FIRST_ROWID = -(2**63)
+
+
+def _after(column: str, last: int | None) -> str:
+    """Rows past ``last`` (None: all of them; SQLite's rowids start at -2^63 inclusive)."""
+    return "1" if last is None else f"{column} > {int(last)}"
+
+
 def _backfill(session: Session, database: str, table: str) -> None:
     from autovec.sql.ddl import _save
 
     schema = session.table(database, table)
-    pending: dict[str, int] = dict(schema.options.get("backfill", {}))
+    pending: dict[str, int | None] = dict(schema.options.get("backfill", {}))
     qtable = f"{quote_identifier(database)}.{quote_identifier(schema.name)}"
     for name, start in pending.items():
         column = schema.column(name)
         if column is None:
             continue
         quoted = quote_identifier(column.name)
+        last = None if start == FIRST_ROWID else start  # -(2**63): markers of older versions
         total_row = session.conn.execute(
-            f"SELECT count(*) FROM {qtable} WHERE rowid > ?", (start,)
+            f"SELECT count(*) FROM {qtable} WHERE {_after('rowid', last)}"
         ).fetchone()
-        total, done, last = int(total_row[0]) if total_row else 0, 0, start
+        total, done = int(total_row[0]) if total_row else 0, 0
         label = f"embedding {schema.name}.{column.name}"
         while True:
             session.check_interrupted()
             ids = [
                 r[0]
                 for r in session.conn.execute(
-                    f"SELECT rowid FROM {qtable} WHERE rowid > ? AND {quoted} IS NULL ORDER BY rowid LIMIT ?",
-                    (last, BACKFILL_BATCH),
+                    f"SELECT rowid FROM {qtable} WHERE {_after('rowid', last)} AND {quoted} IS NULL"
+                    " ORDER BY rowid LIMIT ?",
+                    (BACKFILL_BATCH,),
                 )
             ]
             if not ids:

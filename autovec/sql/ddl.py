@@ -1029,7 +1029,7 @@ def _queue_backfills(schema: TableSchema, added: list[ColumnDef]) -> list[str]:
     if names:
         schema.options = {
             **schema.options,
-            "backfill": {**schema.options.get("backfill", {}), **dict.fromkeys(names, -(2**63))},
+            "backfill": {**schema.options.get("backfill", {}), **dict.fromkeys(names, None)},
         }
     return names
 

@@ -155,6 +155,10 @@ def parse(sql: str) -> list[exp.Expression]:
     first = _FIRST_WORD.match(sql)
     if first and first.group(1).upper() not in _STATEMENT_WORDS:
         raise _near(sql, first.start(1), first.end(1))  # sqlglot would read `hello` as SQL
+    if _CONTROL.search(sql):
+        bad = _control_outside_quotes(sql)
+        if bad is not None:  # inside a literal it is a character like any other
+            raise _near(sql, bad, bad + 1)
     try:
         parsed = _parse_cached(sql)
     except (ParseError, TokenError) as exc:
@@ -257,6 +261,18 @@ def _syntax_error(sql: str, exc: Exception) -> errors.ProgrammingError:
                 start = end = len(sql.rstrip().rstrip(";"))  # the statement stops too soon
             return _near(sql, start, end)
     return errors.syntax_error_near(sql.strip())
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def _control_outside_quotes(sql: str) -> int | None:
+    """Where a control character (NUL, ^A…) stands outside every quoted literal."""
+    quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(sql) if not m.group(1)]
+    for found in _CONTROL.finditer(sql):
+        if not any(start <= found.start() < end for start, end in quoted):
+            return found.start()
+    return None
 
 
 def _offset(sql: str, line: int, col: int) -> int:

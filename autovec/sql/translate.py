@@ -200,7 +200,8 @@ def plain_string_literals(tree: exp.Expression) -> None:
 
 
 def check_distinct(tree: exp.Expression) -> None:
-    """DISTINCT belongs to SELECT and aggregates: ``UPPER(DISTINCT a)`` is a syntax error."""
+    """DISTINCT and ORDER BY belong to SELECT and aggregates: ``UPPER(DISTINCT a)`` and
+    ``FIELD(ORDER BY 'a')`` are syntax errors, as in MySQL's grammar."""
     for node in tree.find_all(exp.Distinct):
         parent = node.parent
         if isinstance(parent, exp.Order):  # GROUP_CONCAT(DISTINCT a ORDER BY b)
@@ -210,6 +211,19 @@ def check_distinct(tree: exp.Expression) -> None:
         if isinstance(parent, exp.AggFunc | exp.GroupConcat) and node.expressions:
             continue
         raise errors.syntax_error_near(node.sql(dialect="mysql"))
+    for star in tree.find_all(exp.Star):
+        # `*` is a select item, a COUNT(*) or a qualified t.*; LENGTH(*) is not SQL.
+        parent = star.parent
+        if isinstance(parent, exp.Func) and not isinstance(parent, exp.Count):
+            raise errors.syntax_error_near(parent.sql(dialect="mysql"))
+    for order in tree.find_all(exp.Order):
+        # ORDER BY inside a call belongs to aggregates (GROUP_CONCAT) and windows only.
+        parent = order.parent
+        misplaced = isinstance(parent, exp.Func) and not isinstance(
+            parent, exp.AggFunc | exp.GroupConcat | exp.Window
+        )
+        if misplaced or not order.args.get("expressions"):
+            raise errors.syntax_error_near(order.sql(dialect="mysql").strip())
 
 
 class Translator:

@@ -14,8 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -65,6 +66,7 @@ INTEGER_RANGES = {
     "bigint": (-(2**63), 2**63 - 1, 2**64 - 1),
 }
 INT64_MAX = 2**63 - 1
+FLOAT32_MAX = 3.4028234663852886e38
 UINT64_MAX = 2**64 - 1
 
 
@@ -242,6 +244,12 @@ def _to_int(value: Any, sql_type: SqlType, column: str, row: int) -> int | bytes
     elif isinstance(value, int):
         number = value
     elif isinstance(value, float | decimal.Decimal):
+        if not math.isfinite(value):  # 1e309 reaches SQLite as infinity
+            raise ColumnValueError(
+                f"Out of range value for column '{column}' at row {row}",
+                errors.ER_WARN_DATA_OUT_OF_RANGE,
+                "22003",
+            )
         number = int(
             decimal.Decimal(value).quantize(decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP)
         )
@@ -300,11 +308,19 @@ def _to_decimal(value: Any, sql_type: SqlType, column: str, row: int) -> int | f
 
 def _to_float(value: Any, sql_type: SqlType, column: str, row: int) -> float:
     try:
-        return float(value.decode() if isinstance(value, bytes) else value)
+        number = float(value.decode() if isinstance(value, bytes) else value)
     except (TypeError, ValueError):
         raise ColumnValueError(
             f"Incorrect double value: '{value}' {_row_suffix(column, row)}", 1366
         ) from None
+    too_big = sql_type.name == "float" and abs(number) > FLOAT32_MAX
+    if too_big or not math.isfinite(number):  # MySQL has no infinities or NaNs
+        raise ColumnValueError(
+            f"Out of range value for column '{column}' at row {row}",
+            errors.ER_WARN_DATA_OUT_OF_RANGE,
+            "22003",
+        )
+    return number
 
 
 def _to_string(value: Any, sql_type: SqlType, column: str, row: int) -> str:
@@ -606,6 +622,22 @@ def output_converter(sql_type: SqlType | None) -> Callable[[Any], Any] | None:
     if name in INTEGER_RANGES or name in ("year", "bit"):
         return _out_int
     return None
+
+
+def type_of_values(values: Sequence[Any]) -> SqlType:
+    """Type of a computed result column from its values: one kind, or text when mixed.
+
+    ``CASE WHEN … THEN 0 ELSE 'small' END`` is a string column in MySQL; a column whose
+    values are numbers and strings both is typed as text, so no value fails to convert.
+    """
+    kinds = {type(v) for v in values}
+    kinds.discard(type(None))
+    sample = next((v for v in values if v is not None), None)
+    if len(kinds) <= 1:
+        return type_of_value(sample)
+    if kinds <= {int, float, bool}:
+        return SqlType("double")
+    return SqlType("varchar")
 
 
 def type_of_value(value: Any) -> SqlType:

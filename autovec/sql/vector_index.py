@@ -179,9 +179,9 @@ def _read_vectors(
     if rowids is not None:
         sql += " WHERE rowid IN (" + ",".join("?" * len(rowids)) + ")"
         params = list(rowids)
-    elif after is not None:
-        sql += f" WHERE rowid > ? AND {quote_identifier(column)} IS NOT NULL ORDER BY rowid LIMIT {BUILD_CHUNK}"
-        params = [after]
+    else:  # the next chunk past ``after`` (None: from the first row)
+        past = "" if after is None else f"rowid > {int(after)} AND "
+        sql += f" WHERE {past}{quote_identifier(column)} IS NOT NULL ORDER BY rowid LIMIT {BUILD_CHUNK}"
     rows = session.conn.execute(sql, params).fetchall()
     blobs: list[Any] = [r[1] for r in rows]
     return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)), blobs
@@ -214,7 +214,7 @@ def build(session: Session, database: str, schema: TableSchema, index: IndexDef)
             f"SELECT count(*) FROM {_table(database, schema)} WHERE {quote_identifier(column.name)} IS NOT NULL"
         ).fetchone()
         total = int(total_row[0]) if total_row else 0
-        done, after = 0, -(2**63)
+        done, after = 0, None
         label = f"building vector index {schema.name}.{index.name}"
         while True:
             rowids, blobs = _read_vectors(session, database, schema, column.name, None, after)

@@ -92,9 +92,7 @@ class HnswIndex:
         if not len(keys):
             return
         with self.lock:
-            present = np.array(
-                [k for k in keys.tolist() if self._index.contains(k)], dtype=np.uint64
-            )
+            present = self._present(keys)
             if len(present):
                 self._index.remove(present)
             self._index.add(
@@ -104,12 +102,19 @@ class HnswIndex:
 
     def remove(self, keys: np.ndarray) -> None:
         with self.lock:
-            present = np.array(
-                [k for k in keys.tolist() if self._index.contains(k)], dtype=np.uint64
-            )
+            present = self._present(keys)
             if len(present):
                 self._index.remove(present)
                 self.dirty += len(present)
+
+    def _present(self, keys: np.ndarray) -> np.ndarray:
+        """The keys the index holds, as its uint64 keys.
+
+        Keys are rowids, which SQLite lets be negative: as uint64 they wrap around (two's
+        complement) and come back unchanged through ``astype(np.int64)``.
+        """
+        wide = keys.astype(np.uint64)
+        return wide[np.asarray(self._index.contains(wide), dtype=bool)]
 
     def vectors(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The stored vectors of the keys that are present: (keys, matrix)."""
