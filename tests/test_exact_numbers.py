@@ -125,3 +125,20 @@ def test_mixed_branches_make_a_string_column(cur: autovec.Cursor) -> None:
         ("small", "none"),
         ("small", "0.5"),
     ]
+
+
+def test_decimals_beyond_their_column_or_any_precision(cur: autovec.Cursor) -> None:
+    cur.execute("CREATE TABLE d (x DECIMAL(65,30))")
+    for value in ["9" * 74, "'1e999999'", "'-1e40'"]:
+        with pytest.raises(autovec.DataError) as info:
+            cur.execute(f"INSERT INTO d VALUES ({value})")
+        assert info.value.args[0] == 1264
+    assert rows(cur, "SELECT count(*) FROM d") == [(0,)]
+
+
+def test_cast_as_decimal_is_a_decimal_clipped_to_its_type(cur: autovec.Cursor) -> None:
+    assert rows(
+        cur,
+        "SELECT CAST(2.5 AS DECIMAL(5,2)), CAST('1.005' AS DECIMAL(4,2)),"
+        " CAST(-1e300 AS DECIMAL(5,2)), CAST(1e400 AS DECIMAL)",
+    ) == [(D("2.50"), D("1.01"), D("-999.99"), D("9999999999"))]

@@ -127,6 +127,18 @@ def test_ddl_forms(cur: autovec.Cursor) -> None:
             "CREATE TEMPORARY TABLE w (v VECTOR(3), VECTOR INDEX ((VEC_COSINE_DISTANCE(v))))",
             "`vector index` is unsupported on temporary tables",
         ),
+        (
+            "CREATE VECTOR INDEX y ON t ((VEC_L2_DISTANCE(v))) COMMENT 'm=abc'",
+            "vector index option m must be an integer from 2 to 512, got 'abc'",
+        ),
+        (
+            "ALTER TABLE t ADD VECTOR INDEX y ((VEC_L2_DISTANCE(v))) COMMENT 'hnsw(m=-1)'",
+            "option m must be an integer from 2 to 512, got '-1'",
+        ),
+        (
+            "CREATE VECTOR INDEX y ON t ((VEC_L2_DISTANCE(v))) COMMENT 'ef_search=0'",
+            "option ef_search must be an integer from 1 to 10000",
+        ),
     ],
 )
 def test_ddl_errors(cur: autovec.Cursor, sql: str, message: str) -> None:

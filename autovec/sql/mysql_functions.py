@@ -1504,11 +1504,17 @@ def _cast_decimal(value: Value, precision: Value = 10, scale: Value = 0) -> int 
     if value is None:
         return None
     p, s = _int(precision), _int(scale)
-    number = _dec(value).quantize(
-        decimal.Decimal(1).scaleb(-s), rounding=decimal.ROUND_HALF_UP, context=_DECIMAL
-    )
     limit = decimal.Decimal(10) ** (p - s) - decimal.Decimal(1).scaleb(-s)
-    number = max(-limit, min(limit, number))
+    exact = _dec(value)
+    if exact.is_nan():
+        return None
+    if exact.is_infinite() or exact.adjusted() >= p - s:  # out of range: MySQL clips
+        number = limit.copy_sign(exact)
+    else:
+        number = exact.quantize(
+            decimal.Decimal(1).scaleb(-s), rounding=decimal.ROUND_HALF_UP, context=_DECIMAL
+        )
+        number = max(-limit, min(limit, number))
     return _whole(number) if s == 0 else float(number)
 
 

@@ -64,6 +64,11 @@ def numeric(node: exp.Expression, column_type: ColumnType) -> Numeric | None:
         return Numeric("decimal", left.scale + DIV_PRECISION_INCREMENT)
     if isinstance(node, exp.IntDiv):
         return INT
+    if isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.DECIMAL:
+        params = node.to.expressions
+        scale = params[1].this if len(params) > 1 else None
+        scale_text = str(scale.this) if isinstance(scale, exp.Literal) else "0"
+        return Numeric("decimal", int(scale_text) if scale_text.isdigit() else 0)
     if isinstance(node, exp.Sum):
         inner = numeric(node.this, column_type)
         return None if inner is None else Numeric("decimal", inner.scale)

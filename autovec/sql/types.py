@@ -286,6 +286,9 @@ def _to_int(value: Any, sql_type: SqlType, column: str, row: int) -> int | bytes
     return number if number <= INT64_MAX else wide_integer(number)
 
 
+_WIDE = decimal.Context(prec=100, rounding=decimal.ROUND_HALF_UP)
+
+
 def _to_decimal(value: Any, sql_type: SqlType, column: str, row: int) -> int | float | str:
     precision, scale = sql_type.length or 10, sql_type.scale or 0
     try:
@@ -296,8 +299,12 @@ def _to_decimal(value: Any, sql_type: SqlType, column: str, row: int) -> int | f
         raise ColumnValueError(
             f"Incorrect decimal value: '{value}' {_row_suffix(column, row)}", 1366
         ) from None
-    quantized = number.quantize(decimal.Decimal(1).scaleb(-scale), rounding=decimal.ROUND_HALF_UP)
-    if quantized.adjusted() >= precision - scale:
+    quantum = decimal.Decimal(1).scaleb(-scale)
+    try:  # MySQL's DECIMAL has up to 65 digits; Python's default context stops at 28
+        quantized = _WIDE.quantize(number, quantum) if number.is_finite() else None
+    except decimal.InvalidOperation:  # '1e999999' has no 65-digit form
+        quantized = None
+    if quantized is None or quantized.adjusted() >= precision - scale:
         raise ColumnValueError(
             f"Out of range value for column '{column}' at row {row}",
             errors.ER_WARN_DATA_OUT_OF_RANGE,
@@ -550,7 +557,7 @@ def _out_decimal(scale: int) -> Callable[[Any], Any]:
             else:
                 text = value.decode("ascii", "replace") if isinstance(value, bytes) else str(value)
             try:
-                return decimal.Decimal(text).quantize(quantum)
+                return _WIDE.quantize(decimal.Decimal(text), quantum)
             except decimal.InvalidOperation:
                 return value
         return value

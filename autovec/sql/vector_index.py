@@ -136,14 +136,26 @@ def params_for(index: IndexDef) -> HnswParams:
         ) from None
 
 
+# What HNSW's parameters may be: M below 2 is no graph; beyond these a build only wastes
+# memory and time (usearch accepts them, and would try).
+HNSW_LIMITS = {"m": (2, 512), "ef_construction": (1, 10_000), "ef_search": (1, 10_000)}
+
+
 def parse_options(comment: str | None) -> dict[str, Any]:
     """Index parameters given in COMMENT: ``'m=32, ef_construction=200, ef_search=128, quantization=f16'``."""
     options: dict[str, Any] = {}
     if not comment:
         return options
-    for key, value in re.findall(r"(\w+)\s*=\s*([\w.]+)", comment):
+    for key, value in re.findall(r"(\w+)\s*=\s*([-+\w.]+)", comment):
         key = key.lower()
         if key in ("m", "ef_construction", "ef_search"):
+            low, high = HNSW_LIMITS[key]
+            if not value.isdigit() or not low <= int(value) <= high:
+                raise errors.DatabaseError(
+                    f"vector index option {key} must be an integer from {low} to {high}, "
+                    f"got '{value}'",
+                    errors.ER_UNKNOWN_ERROR,
+                )
             options[key] = int(value)
         elif key == "quantization":
             if value.lower() not in ("f32", "f16", "i8", "bf16"):
