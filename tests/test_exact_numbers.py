@@ -103,7 +103,8 @@ def test_nul_inside_a_stored_string(cur: autovec.Cursor) -> None:
 
 
 @pytest.mark.parametrize(
-    ("column", "value"), [("i", "1e309"), ("d", "1e309"), ("d", "-1e308 * 10"), ("f", "1e39")]
+    ("column", "value"),
+    [("i", "1e309"), ("i", "1e60 - 1"), ("d", "1e309"), ("d", "-1e308 * 10"), ("f", "1e39")],
 )
 def test_numbers_beyond_a_column_are_out_of_range(
     cur: autovec.Cursor, column: str, value: str
@@ -142,3 +143,11 @@ def test_cast_as_decimal_is_a_decimal_clipped_to_its_type(cur: autovec.Cursor) -
         "SELECT CAST(2.5 AS DECIMAL(5,2)), CAST('1.005' AS DECIMAL(4,2)),"
         " CAST(-1e300 AS DECIMAL(5,2)), CAST(1e400 AS DECIMAL)",
     ) == [(D("2.50"), D("1.01"), D("-999.99"), D("9999999999"))]
+
+
+@pytest.mark.parametrize("text", ["NaN", "inf", "1e400", "x"])
+def test_text_that_is_no_integer(cur: autovec.Cursor, text: str) -> None:
+    cur.execute("CREATE TABLE n (i INT)")
+    with pytest.raises(autovec.DataError) as info:
+        cur.execute("INSERT INTO n VALUES (%s)", [text])
+    assert info.value.args[0] == 1366

@@ -73,6 +73,7 @@ def test_unsupported_text_says_nothing_on_stderr(
         ("INSERT INTO t (a) VALUES (1) ON DUPLICATE KEY UPDATE a = VALUES()", "VALUES()"),
         ("SELECT FIELD(ORDER BY 'a', 'b')", "ORDER BY 'a', 'b'"),
         ("SELECT LENGTH(*) FROM t", "LENGTH(*)"),
+        ("SELECT CAST(1 AS DECIMAL(65, @a))", "DECIMAL(65, @a)"),
     ],
 )
 def test_statements_mysql_grammar_refuses(cur: autovec.Cursor, sql: str, near: str) -> None:

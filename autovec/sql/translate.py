@@ -216,6 +216,16 @@ def check_distinct(tree: exp.Expression) -> None:
         parent = star.parent
         if isinstance(parent, exp.Func) and not isinstance(parent, exp.Count):
             raise errors.syntax_error_near(parent.sql(dialect="mysql"))
+    for cast in tree.find_all(exp.Cast):
+        # CAST(x AS DECIMAL(@a, 2)): a type's lengths are numbers in MySQL's grammar.
+        for param in cast.to.expressions:
+            value = param.this if isinstance(param, exp.DataTypeParam) else param
+            if isinstance(value, exp.DataType):
+                continue
+            if not (isinstance(value, exp.Literal) and str(value.this).isdigit()):
+                raise errors.syntax_error_near(
+                    cast.to.sql(dialect="mysql"), reason="a type length must be a number"
+                )
     for order in tree.find_all(exp.Order):
         # ORDER BY inside a call belongs to aggregates (GROUP_CONCAT) and windows only.
         parent = order.parent

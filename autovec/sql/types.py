@@ -244,27 +244,22 @@ def _to_int(value: Any, sql_type: SqlType, column: str, row: int) -> int | bytes
     elif isinstance(value, int):
         number = value
     elif isinstance(value, float | decimal.Decimal):
-        if not math.isfinite(value):  # 1e309 reaches SQLite as infinity
+        # 1e309 reaches SQLite as infinity; anything past 2^64 fits no integer column.
+        if not math.isfinite(value) or abs(float(value)) >= 2.0**64:
             raise ColumnValueError(
                 f"Out of range value for column '{column}' at row {row}",
                 errors.ER_WARN_DATA_OUT_OF_RANGE,
                 "22003",
             )
-        number = int(
-            decimal.Decimal(value).quantize(decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP)
-        )
+        number = int(_WIDE.quantize(decimal.Decimal(value), decimal.Decimal(1)))
     elif isinstance(value, str):
         text = value.strip()
         try:
             number = int(text)
         except ValueError:
             try:
-                number = int(
-                    decimal.Decimal(text).quantize(
-                        decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP
-                    )
-                )
-            except decimal.InvalidOperation:
+                number = int(_WIDE.quantize(decimal.Decimal(text), decimal.Decimal(1)))
+            except (decimal.InvalidOperation, ValueError, OverflowError):  # 'x', 'NaN', 'inf'
                 raise ColumnValueError(
                     f"Incorrect integer value: '{value}' {_row_suffix(column, row)}", 1366, "HY000"
                 ) from None
