@@ -11,7 +11,7 @@ digits, a double's precision).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -124,14 +124,16 @@ _COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.NullSafeE
 _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div)
 
 
-def exact_comparisons(tree: exp.Expression, column_type: ColumnType) -> None:
+def exact_comparisons(nodes: Sequence[exp.Expr], column_type: ColumnType) -> None:
     """Compare computed DECIMALs at their scale: ``a + 0.2 = 0.3`` holds as in MySQL.
 
     SQLite's doubles make 0.1 + 0.2 differ from 0.3 in the last bit; rounding both sides
     to the comparison's DECIMAL scale removes that. Plain ``column = literal``
     comparisons (the indexable ones) need no rounding and are left alone.
     """
-    for node in list(tree.find_all(*_COMPARISONS)):
+    if not any(isinstance(n, _ARITHMETIC) for n in nodes):
+        return
+    for node in [n for n in nodes if isinstance(n, _COMPARISONS)]:
         left, right = node.this, node.expression
         if not any(side.find(*_ARITHMETIC) for side in (left, right)):
             continue

@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.mysql import MySQL
 from sqlglot.errors import ParseError, TokenError
@@ -145,9 +145,19 @@ def special(sql: str) -> Special | None:
     return None
 
 
+_DIALECT = TiDB()
+
+
+@lru_cache(maxsize=512)
+def _tokens(sql: str) -> tuple[Token, ...]:
+    """The statement's tokens, shared by parsing and by naming result columns."""
+    return tuple(_DIALECT.tokenize(sql))
+
+
 @lru_cache(maxsize=512)
 def _parse_cached(sql: str) -> tuple[Any, ...]:
-    return tuple(e for e in sqlglot.parse(sql, dialect=TiDB) if e is not None)
+    parsed = _DIALECT.parser().parse(list(_tokens(sql)), sql)
+    return tuple(e for e in parsed if e is not None)
 
 
 def parse(sql: str) -> list[exp.Expression]:
@@ -369,7 +379,7 @@ def select_item_texts(sql: str) -> list[str]:
     select list or the text cannot be tokenized.
     """
     try:
-        tokens = TiDB().tokenize(sql)
+        tokens = _tokens(sql)
     except TokenError:  # text sqlglot cannot tokenize has no names
         return []
     start = _first_select(tokens)
@@ -393,7 +403,7 @@ def select_item_texts(sql: str) -> list[str]:
     return [_item_text(sql, item) for item in items if item]
 
 
-def _first_select(tokens: list[Token]) -> int | None:
+def _first_select(tokens: Sequence[Token]) -> int | None:
     """The outermost SELECT: the main query past any WITH, or a UNION's first part."""
     best: tuple[int, int] | None = None
     depth = 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -46,11 +46,14 @@ def name_placeholders(tree: exp.Expression, bindings: Any) -> Any:
     return named
 
 
-def name_columns(tree: exp.Expression, texts: Sequence[str] = ()) -> None:
+def name_columns(
+    tree: exp.Expression, item_texts: Callable[[], Sequence[str]] = lambda: ()
+) -> None:
     """Name result columns as MySQL does: by each item's text as written (``'a'`` → ``a``).
 
-    ``texts`` are the select items as the statement spells them (``parser.select_item_texts``);
-    without them, or for items with placeholders, the name is rebuilt from the tree.
+    ``item_texts`` gives the select items as the statement spells them
+    (``parser.select_item_texts``; asked only when an item needs it); without them, or
+    for items with placeholders, the name is rebuilt from the tree.
     Must run before rewriting, which would otherwise show through (``__av_vec_add``).
     """
     select = tree
@@ -58,11 +61,14 @@ def name_columns(tree: exp.Expression, texts: Sequence[str] = ()) -> None:
         select = select.this
     if not isinstance(select, exp.Select):
         return
-    if len(texts) != len(select.expressions):
-        texts = ()
+    texts: Sequence[str] | None = None
     for index, projection in enumerate(select.expressions):
         if isinstance(projection, exp.Alias | exp.Column | exp.Star):
             continue
+        if texts is None:
+            texts = item_texts()
+            if len(texts) != len(select.expressions):
+                texts = ()
         if isinstance(projection, exp.Literal) and projection.is_string:
             name = projection.this
         elif isinstance(projection, exp.National):  # N'x' is named x
@@ -131,7 +137,7 @@ def plan_select(session: Session, tree: exp.Expression, bindings: Any) -> tuple[
         # FOR UPDATE / FOR SHARE (SQLAlchemy's with_for_update()): SQLite already
         # serializes writers, and sqlglot would log "not supported" for each one.
         select.set("locks", None)
-    name_columns(tree, session.select_item_texts(tree))
+    name_columns(tree, lambda: session.select_item_texts(tree))
     positional = len(bindings) if isinstance(bindings, list) else 0
     bindings = name_placeholders(tree, bindings)
     translator = session.translator

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from autovec import errors
-from autovec.sql import fulltext, mysql_functions
+from autovec.sql import fulltext, grammar, mysql_functions
 from autovec.sql.numeric import decimal_result, exact_comparisons
 from autovec.sql.schema import ColumnDef, TableSchema
-from autovec.sql.types import INT64_MAX, UINT64_MAX, SqlType, from_sqlglot, wide_integer
+from autovec.sql.types import SqlType, from_sqlglot
 from autovec.vector import Vector
 
 if TYPE_CHECKING:
@@ -103,25 +103,6 @@ class Scope:
         return found[1].type if found else None
 
 
-def check_limits(tree: exp.Expression) -> None:
-    """LIMIT and OFFSET take unsigned integers, as in MySQL's grammar.
-
-    ``LIMIT -1`` and ``LIMIT 1.5`` are syntax errors; up to 2^64-1 (MySQL's "all rows") is
-    allowed and handed to SQLite, whose integers stop at 2^63-1, clamped.
-    """
-    for node in tree.find_all(exp.Limit, exp.Offset):
-        value = node.expression
-        if isinstance(value, exp.Placeholder | exp.Parameter):
-            continue
-        text = value.this if isinstance(value, exp.Literal) and not value.is_string else None
-        if text is None or not str(text).isdigit() or int(text) > UINT64_MAX:
-            raise errors.syntax_error_near(
-                value.sql(dialect="mysql"), reason="LIMIT and OFFSET take unsigned integers"
-            )
-        if int(text) > INT64_MAX:
-            value.replace(exp.Literal.number(INT64_MAX))
-
-
 def _cannot_cast(target: str) -> errors.DatabaseError:
     return errors.DatabaseError(
         f"cannot cast from vector<float> to {target}", errors.ER_UNKNOWN_ERROR
@@ -132,108 +113,6 @@ _VECTOR_PASSING = (
     exp.Window, exp.FirstValue, exp.LastValue, exp.NthValue, exp.Lag, exp.Lead,
     exp.Max, exp.Min, exp.Nullif, exp.AnyValue,
 )  # fmt: skip
-
-
-def unwrap_set_operands(tree: exp.Expression) -> None:
-    """``(SELECT …) UNION (SELECT …)``: SQLite takes no parentheses around a UNION's parts.
-
-    A part with its own ORDER BY or LIMIT, or a UNION itself (SQLite would re-associate
-    it), becomes a derived table instead.
-    """
-    for operation in list(tree.find_all(exp.SetOperation)):
-        for side in ("this", "expression"):
-            part = operation.args.get(side)
-            if not isinstance(part, exp.Subquery) or not isinstance(part.this, exp.Query):
-                continue
-            inner = part.this
-            keeps = ("order", "limit", "offset")
-            if isinstance(inner, exp.SetOperation) or any(inner.args.get(k) for k in keeps):
-                derived = exp.select("*").from_(
-                    exp.Subquery(
-                        this=inner.copy(),
-                        alias=exp.TableAlias(this=exp.to_identifier(f"__av_{side}")),
-                    )
-                )
-                part.replace(derived)
-            else:
-                part.replace(inner)
-
-
-def widen_big_integers(tree: exp.Expression) -> None:
-    """Integer literals beyond SQLite's int64 go to SQLite exactly (``types.wide_integer``).
-
-    SQLite would read 18446744073709551615 as a double; as a padded BLOB it equals and
-    orders with the BIGINT UNSIGNED values stored the same way. ``-9223372036854775808``
-    is SQLite's own smallest integer and stays as written.
-    """
-    for node in list(tree.find_all(exp.Literal)):
-        text = str(node.this)
-        if node.is_string or not text.isdigit() or int(text) <= INT64_MAX:
-            continue
-        if isinstance(node.parent, exp.Neg) and int(text) == INT64_MAX + 1:
-            continue
-        wide = wide_integer(int(text))
-        if isinstance(wide, bytes):
-            node.replace(exp.HexString(this=wide.hex()))
-        else:
-            node.replace(exp.Literal.string(wide))
-
-
-def plain_string_literals(tree: exp.Expression) -> None:
-    """String literal forms SQLite lacks: ``_utf8mb4'x'``, ``N'x'``, ``_binary'x'``, NULs.
-
-    Every string is utf8mb4 here, so a character-set introducer changes nothing but for
-    ``_binary``, which makes bytes. A NUL inside a literal would end SQLite's statement
-    text, so such a literal travels as hex.
-    """
-    for node in list(tree.find_all(exp.Introducer, exp.National)):
-        if isinstance(node, exp.National):
-            node.replace(exp.Literal.string(node.name))
-        elif str(node.this).lower() == "_binary":
-            node.replace(exp.Cast(this=node.expression, to=exp.DataType.build("BLOB")))
-        else:
-            node.replace(node.expression)
-    for literal_node in list(tree.find_all(exp.Literal)):
-        if literal_node.is_string and "\x00" in literal_node.this:
-            data = exp.HexString(this=literal_node.this.encode().hex())
-            literal_node.replace(exp.Cast(this=data, to=exp.DataType.build("TEXT")))
-
-
-def check_distinct(tree: exp.Expression) -> None:
-    """DISTINCT and ORDER BY belong to SELECT and aggregates: ``UPPER(DISTINCT a)`` and
-    ``FIELD(ORDER BY 'a')`` are syntax errors, as in MySQL's grammar."""
-    for node in tree.find_all(exp.Distinct):
-        parent = node.parent
-        if isinstance(parent, exp.Order):  # GROUP_CONCAT(DISTINCT a ORDER BY b)
-            parent = parent.parent
-        if isinstance(parent, exp.Select | exp.SetOperation) and node.arg_key == "distinct":
-            continue
-        if isinstance(parent, exp.AggFunc | exp.GroupConcat) and node.expressions:
-            continue
-        raise errors.syntax_error_near(node.sql(dialect="mysql"))
-    for star in tree.find_all(exp.Star):
-        # `*` is a select item, a COUNT(*) or a qualified t.*; LENGTH(*) is not SQL.
-        parent = star.parent
-        if isinstance(parent, exp.Func) and not isinstance(parent, exp.Count):
-            raise errors.syntax_error_near(parent.sql(dialect="mysql"))
-    for cast in tree.find_all(exp.Cast):
-        # CAST(x AS DECIMAL(@a, 2)): a type's lengths are numbers in MySQL's grammar.
-        for param in cast.to.expressions:
-            value = param.this if isinstance(param, exp.DataTypeParam) else param
-            if isinstance(value, exp.DataType):
-                continue
-            if not (isinstance(value, exp.Literal) and str(value.this).isdigit()):
-                raise errors.syntax_error_near(
-                    cast.to.sql(dialect="mysql"), reason="a type length must be a number"
-                )
-    for order in tree.find_all(exp.Order):
-        # ORDER BY inside a call belongs to aggregates (GROUP_CONCAT) and windows only.
-        parent = order.parent
-        misplaced = isinstance(parent, exp.Func) and not isinstance(
-            parent, exp.AggFunc | exp.GroupConcat | exp.Window
-        )
-        if misplaced or not order.args.get("expressions"):
-            raise errors.syntax_error_near(order.sql(dialect="mysql").strip())
 
 
 class Translator:
@@ -251,9 +130,9 @@ class Translator:
     # -- entry points -----------------------------------------------------------------
     def prepare(self, tree: exp.Expression) -> Scope:
         """Rewrite ``tree`` in place; returns the scope used to type its columns."""
-        check_limits(tree)
-        check_distinct(tree)
-        unwrap_set_operands(tree)
+        nodes = list(tree.walk())  # one walk for the checks and literal rewrites below
+        grammar.check(nodes)
+        grammar.unwrap_set_operands(nodes)
         scope = self.qualify_tables(tree)
         # Before any rewriting hides the arithmetic: DECIMAL result types, by position.
         self.decimal_results = (
@@ -261,9 +140,8 @@ class Translator:
             if isinstance(tree, exp.Select)
             else []
         )
-        exact_comparisons(tree, scope.column_type)
-        widen_big_integers(tree)
-        plain_string_literals(tree)
+        grammar.exact_literals(nodes)
+        exact_comparisons(nodes, scope.column_type)
         self.substitute_session_values(tree)
         fulltext.rewrite(
             self, tree, scope
