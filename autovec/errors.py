@@ -121,6 +121,13 @@ def syntax_error_near(
     return syntax_error(f'{SYNTAX_ERROR_PREFIX}{where} near "{shown}"{suffix}')
 
 
+def wrong_parameter_count(function: str) -> OperationalError:
+    """MySQL's 1582 for a native function called with the wrong number of arguments."""
+    return OperationalError(
+        f"Incorrect parameter count in the call to native function '{function}'", 1582, "42000"
+    )
+
+
 def no_such_table(database: str, table: str) -> ProgrammingError:
     return ProgrammingError(f"Table '{database}.{table}' doesn't exist", ER_NO_SUCH_TABLE, "42S02")
 

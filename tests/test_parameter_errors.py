@@ -78,7 +78,18 @@ def test_nesting_beyond_sqlite_is_a_clear_error(cur: autovec.Cursor) -> None:
     assert rows(cur, "SELECT 1") == [(1,)]
 
 
-@pytest.mark.parametrize("sql", ["SELECT CONV()", "SELECT FIELD()", "SELECT CONV('a', 16)"])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT CONV()",
+        "SELECT FIELD()",
+        "SELECT CONV('a', 16)",
+        "SELECT FIELD('a')",
+        "SELECT CONCAT_WS(',')",
+        "SELECT GREATEST(1)",
+        "SELECT LEAST(1)",
+    ],
+)
 def test_wrong_argument_count_is_1582(cur: autovec.Cursor, sql: str) -> None:
     with pytest.raises(autovec.OperationalError) as info:
         cur.execute(sql)

@@ -353,11 +353,7 @@ def _arguments(node: exp.Expression) -> tuple[exp.Expression, str | None, list[e
         return node.this, None, list(node.expressions)
     args = list(node.expressions)
     if len(args) < 2:
-        raise errors.OperationalError(
-            "Incorrect parameter count in the call to native function 'fts_match_word'",
-            1582,
-            "42000",
-        )
+        raise errors.wrong_parameter_count("fts_match_word")
     query, hint = args[0], None
     if isinstance(query, exp.Anonymous) and str(query.this).upper() == _PARSER_WRAPPER:
         query, hint = query.expressions[0], query.expressions[1].name.upper()

@@ -86,7 +86,16 @@ def _order(node: exp.Expr) -> None:
         raise errors.syntax_error_near(node.sql(dialect="mysql").strip())
 
 
+def _two_or_more(node: exp.Expr) -> None:
+    """GREATEST and LEAST compare two values at least (SQLite's one-argument MAX would
+    silently aggregate)."""
+    if len([node.this, *node.expressions]) < 2:
+        raise errors.wrong_parameter_count(type(node).__name__.upper())
+
+
 _CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], None]] = {
+    exp.Greatest: _two_or_more,
+    exp.Least: _two_or_more,
     exp.Limit: _limit,
     exp.Offset: _limit,
     exp.Distinct: _distinct,

@@ -984,10 +984,11 @@ def _makedate(year: Value, yday: Value) -> str | None:
 # ---------------------------------------------------------------------------------------
 
 
-def _concat_ws(sep: Value, *args: Value) -> str | None:
+def _concat_ws(sep: Value, first: Value, *rest: Value) -> str | None:
+    """CONCAT_WS(sep, s, …): MySQL wants at least one string after the separator."""
     if sep is None:
         return None
-    return _text(sep).join(_text(a) for a in args if a is not None)
+    return _text(sep).join(_text(a) for a in (first, *rest) if a is not None)
 
 
 @_nulls
@@ -1077,8 +1078,9 @@ def _find_in_set(needle: Value, haystack: Value) -> int:
     return parts.index(target) + 1 if target in parts else 0
 
 
-def _field(needle: Value, *items: Value) -> int:
+def _field(needle: Value, first: Value, *rest: Value) -> int:
     """FIELD: string comparison when all are strings, else numeric; NULL never matches."""
+    items = (first, *rest)
     if needle is None:
         return 0
     if isinstance(needle, str | bytes) and all(
@@ -2476,11 +2478,7 @@ def _call(name: str, *args: Any) -> exp.Anonymous:
     expressions = [a for a in args if a is not None]
     least, most = _ARITY.get(name, (0, None))
     if len(expressions) < least or (most is not None and len(expressions) > most):
-        raise errors.OperationalError(
-            f"Incorrect parameter count in the call to native function '{name.upper()}'",
-            1582,
-            "42000",
-        )
+        raise errors.wrong_parameter_count(name.upper())
     return exp.Anonymous(this=f"__av_{name}", expressions=expressions)
 
 

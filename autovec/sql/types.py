@@ -234,6 +234,14 @@ class ColumnValueError(errors.DataError):
     """A value that does not fit its column; the message names the column and row."""
 
 
+def _out_of_range(column: str, row: int) -> ColumnValueError:
+    return ColumnValueError(
+        f"Out of range value for column '{column}' at row {row}",
+        errors.ER_WARN_DATA_OUT_OF_RANGE,
+        "22003",
+    )
+
+
 def _row_suffix(column: str, row: int) -> str:
     return f"for column '{column}' at row {row}"
 
@@ -246,11 +254,7 @@ def _to_int(value: Any, sql_type: SqlType, column: str, row: int) -> int | bytes
     elif isinstance(value, float | decimal.Decimal):
         # 1e309 reaches SQLite as infinity; anything past 2^64 fits no integer column.
         if not math.isfinite(value) or abs(float(value)) >= 2.0**64:
-            raise ColumnValueError(
-                f"Out of range value for column '{column}' at row {row}",
-                errors.ER_WARN_DATA_OUT_OF_RANGE,
-                "22003",
-            )
+            raise _out_of_range(column, row)
         number = int(_WIDE.quantize(decimal.Decimal(value), decimal.Decimal(1)))
     elif isinstance(value, str):
         text = value.strip()
@@ -273,11 +277,7 @@ def _to_int(value: Any, sql_type: SqlType, column: str, row: int) -> int | bytes
     if sql_type.unsigned:
         low, high = 0, uhigh
     if not low <= number <= high:
-        raise ColumnValueError(
-            f"Out of range value for column '{column}' at row {row}",
-            errors.ER_WARN_DATA_OUT_OF_RANGE,
-            "22003",
-        )
+        raise _out_of_range(column, row)
     return number if number <= INT64_MAX else wide_integer(number)
 
 
@@ -300,11 +300,7 @@ def _to_decimal(value: Any, sql_type: SqlType, column: str, row: int) -> int | f
     except decimal.InvalidOperation:  # '1e999999' has no 65-digit form
         quantized = None
     if quantized is None or quantized.adjusted() >= precision - scale:
-        raise ColumnValueError(
-            f"Out of range value for column '{column}' at row {row}",
-            errors.ER_WARN_DATA_OUT_OF_RANGE,
-            "22003",
-        )
+        raise _out_of_range(column, row)
     return str(quantized)
 
 
@@ -317,11 +313,7 @@ def _to_float(value: Any, sql_type: SqlType, column: str, row: int) -> float:
         ) from None
     too_big = sql_type.name == "float" and abs(number) > FLOAT32_MAX
     if too_big or not math.isfinite(number):  # MySQL has no infinities or NaNs
-        raise ColumnValueError(
-            f"Out of range value for column '{column}' at row {row}",
-            errors.ER_WARN_DATA_OUT_OF_RANGE,
-            "22003",
-        )
+        raise _out_of_range(column, row)
     return number
 
 
