@@ -66,7 +66,30 @@ def build_parser() -> argparse.ArgumentParser:
         "-f", "--force", action="store_true", help="keep going after an error in -e or a script"
     )
     sql.set_defaults(handler=run_sql)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the data directory over the MySQL protocol (mysql, PyMySQL, SQLAlchemy)",
+        description="Serve a data directory to MySQL and TiDB clients over the MySQL protocol.",
+    )
+    serve.add_argument(
+        "--db", default="./data", metavar="DIR", help="data directory (default: ./data)"
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=4000, help="port (default: 4000; 0 picks a free one)"
+    )
+    serve.set_defaults(handler=run_serve)
     return parser
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """``autovec serve``: listen until SIGTERM or Ctrl-C."""
+    from autovec.server.serve import run
+
+    return run(args.db, args.host, args.port)
 
 
 def run_sql(args: argparse.Namespace) -> int:

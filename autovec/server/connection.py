@@ -1,0 +1,81 @@
+"""The parts of the protocol mysql-mimic's ``Connection`` leaves out, added by subclassing.
+
+mysql-mimic's OK packet always says 0 affected rows and insert id 0, its status flags never
+carry the autocommit or in-transaction bits, and its error packets know the SQLSTATE of a
+handful of codes only (1146 would go out as HY000). ``EngineConnection`` answers COM_QUERY
+itself, from the engine's result: rows, or an OK with the statement's row count, insert id
+and warning count, or an error with the engine's errno and SQLSTATE.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from mysql_mimic import packets
+from mysql_mimic.connection import Connection
+from mysql_mimic.types import Capabilities, ServerStatus, str_fixed, uint_1, uint_2
+
+from autovec import errors
+from autovec.server.results import to_result_set
+from autovec.server.session import EngineSession
+from autovec.sql.result import Result
+
+logger = logging.getLogger("autovec.server")
+
+
+class EngineConnection(Connection):
+    """One client connection served by an :class:`EngineSession`."""
+
+    session: EngineSession
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Sessions start in autocommit, as MySQL's do; the handshake says so, and drivers
+        # (PyMySQL) decide from this bit whether to send SET autocommit = 0.
+        self.status_flags = ServerStatus.SERVER_STATUS_AUTOCOMMIT
+
+    async def handle_query(self, data: bytes) -> None:
+        query = packets.parse_com_query(
+            capabilities=self.capabilities, client_charset=self.client_charset, data=data
+        )
+        try:
+            result = await self.session.run(query.sql)
+        except errors.Error as exc:
+            self._refresh_status()
+            logger.info("connection %s: error %s: %s", self.connection_id, exc.errno, exc.msg)
+            await self.stream.write(self.engine_error(exc))
+            return
+        await self.send_result(result)
+
+    async def send_result(self, result: Result) -> None:
+        self._refresh_status()
+        if result.is_query:
+            await self.write_text_resultset(to_result_set(result))
+            return
+        await self.stream.write(
+            self.ok(
+                affected_rows=max(result.rowcount, 0),
+                last_insert_id=result.lastrowid or 0,
+                warnings=min(len(self.session.engine.warnings), 0xFFFF),
+            )
+        )
+
+    def _refresh_status(self) -> None:
+        """MySQL's status bits, from the engine: autocommit, inside a transaction."""
+        engine = self.session.engine
+        flags = ServerStatus(0)
+        if engine.autocommit:
+            flags |= ServerStatus.SERVER_STATUS_AUTOCOMMIT
+        if engine.conn.in_transaction:
+            flags |= ServerStatus.SERVER_STATUS_IN_TRANS
+        self.status_flags = flags
+
+    def engine_error(self, exc: errors.Error) -> bytes:
+        """An ERR packet with the engine's errno and SQLSTATE (mysql-mimic maps few codes)."""
+        parts = [uint_1(0xFF), uint_2(exc.errno)]
+        if Capabilities.CLIENT_PROTOCOL_41 in self.capabilities:
+            parts.append(str_fixed(1, b"#"))
+            parts.append(str_fixed(5, exc.sqlstate.encode("ascii")))
+        parts.append(self.server_charset.encode(exc.msg))
+        return b"".join(parts)

@@ -1,0 +1,111 @@
+"""The listening socket: one :class:`EngineConnection` per client, and the log lines.
+
+mysql-mimic's ``MysqlServer`` builds its own ``Connection`` inside a private callback, so
+the server loop is written here (a few lines: stream, session, connection, register,
+run) to serve :class:`EngineConnection` instead; everything else is mysql-mimic's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import signal
+import sys
+
+from mysql_mimic.auth import SimpleIdentityProvider
+from mysql_mimic.constants import DEFAULT_SERVER_CAPABILITIES
+from mysql_mimic.control import LocalControl, TooManyConnections
+from mysql_mimic.errors import ErrorCode
+from mysql_mimic.stream import MysqlStream
+
+from autovec.server.connection import EngineConnection
+from autovec.server.session import EngineSession
+from autovec.sql import variables as sysvars
+
+logger = logging.getLogger("autovec.server")
+
+
+class Server:
+    """``autovec serve``: the MySQL protocol on ``host:port`` for the data directory."""
+
+    def __init__(self, datadir: str, host: str = "127.0.0.1", port: int = 4000):
+        self.datadir = datadir
+        self.host = host
+        self.port = port
+        self.control = LocalControl()
+        self.identity = SimpleIdentityProvider()
+        self.version = str(sysvars.DEFAULTS["version"])
+        self._server: asyncio.Server | None = None
+
+    async def _serve_client(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        stream = MysqlStream(reader, writer)
+        peer = writer.get_extra_info("peername")
+        connection = EngineConnection(
+            stream=stream,
+            session=EngineSession(self.datadir, self.version),
+            control=self.control,
+            identity_provider=self.identity,
+            server_capabilities=DEFAULT_SERVER_CAPABILITIES,
+        )
+        try:
+            connection.connection_id = await self.control.add(connection)
+        except TooManyConnections:
+            await stream.write(
+                connection.error(msg="Too many connections", code=ErrorCode.CON_COUNT_ERROR)
+            )
+            writer.close()
+            return
+        logger.info("connection %s from %s", connection.connection_id, peer)
+        try:
+            await connection.start()
+        except Exception as exc:  # a client that breaks off mid-packet ends only itself
+            logger.info("connection %s ended: %s", connection.connection_id, exc)
+        finally:
+            writer.close()
+            await self.control.remove(connection.connection_id)
+            logger.info("connection %s closed", connection.connection_id)
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve_client, self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def serve_forever(self) -> None:
+        await self.start()
+        assert self._server is not None
+        print(
+            f"autovec {self.version} listening on {self.host}:{self.port}; connect with:"
+            f" mysql -h {self.host} -P {self.port} -u root",
+            flush=True,
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        async with self._server:
+            await stop.wait()
+            self._server.close()
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def run(datadir: str, host: str, port: int) -> int:
+    if not is_loopback(host):
+        # root has no password: anyone who can reach the address could read and write.
+        print(
+            f"autovec serve: refusing to listen on {host} with a password-less root account;"
+            " listen on 127.0.0.1 (accounts for other addresses are not available yet)",
+            file=sys.stderr,
+        )
+        return 2
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
+    logging.getLogger("mysql_mimic").setLevel(logging.WARNING)
+    asyncio.run(Server(datadir, host, port).serve_forever())
+    return 0

@@ -1,0 +1,76 @@
+"""One client's session: its own engine connection, its statements on a thread of its own.
+
+mysql-mimic runs every connection on one asyncio loop; an engine call there would stop
+every other client while it embeds or waits for the write lock. Each session therefore
+owns a one-thread executor: its statements run in order, off the loop, and the engine's
+own locking (SQLite's, the write lock with its timeout) arbitrates between sessions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from mysql_mimic.results import AllowedResult
+from mysql_mimic.session import BaseSession
+from mysql_mimic.variables import GlobalVariables, SessionVariables
+
+import autovec
+from autovec.server.results import to_result_set
+from autovec.sql.result import Result
+from autovec.sql.session import Session as EngineSessionState
+
+
+class EngineSession(BaseSession):
+    """The engine behind one client connection (mysql-mimic's ``BaseSession``)."""
+
+    def __init__(self, datadir: str, server_version: str):
+        # mysql-mimic reads these during the handshake only (server version, the client's
+        # character set); every variable a query sees is the engine's.
+        self.variables = SessionVariables(GlobalVariables())
+        self.variables.set("version", server_version, force=True)
+        self.username: str | None = None
+        self.database: str | None = None
+        self._datadir = datadir
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autovec-session")
+        self._connection: autovec.Connection | None = None
+
+    @property
+    def engine(self) -> EngineSessionState:
+        assert self._connection is not None, "the session is not open"
+        return self._connection.session
+
+    async def _call(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
+
+    async def init(self, connection: Any) -> None:
+        """Open the engine connection, in the database the client asked for (1049 if none)."""
+        self._connection = await self._call(self._open)
+
+    def _open(self) -> autovec.Connection:
+        # Without a database in the handshake there is none selected, as in MySQL.
+        return autovec.connect(self._datadir, database=self.database, autocommit=True)
+
+    async def run(self, sql: str, params: Any = None) -> Result:
+        """Run one statement on this session's thread."""
+        return await self._call(self.engine.execute, sql, params)
+
+    async def handle_query(self, sql: str, attrs: dict[str, str]) -> AllowedResult:
+        result = await self.run(sql)
+        return to_result_set(result) if result.is_query else None
+
+    async def use(self, database: str) -> None:
+        await self.run(f"USE `{database.replace('`', '``')}`")
+
+    def interrupt(self) -> None:
+        """KILL QUERY: stop the running statement (safe from the loop's thread)."""
+        if self._connection is not None:
+            self.engine.interrupt()
+
+    async def close(self) -> None:
+        """The client went away: roll back what it left open and close its connection."""
+        if self._connection is not None:
+            await self._call(self._connection.close)
+            self._connection = None
+        self._worker.shutdown(wait=False)

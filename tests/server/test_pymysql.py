@@ -1,0 +1,130 @@
+"""PyMySQL against a real ``autovec serve``: results, types, counts, errors, sessions."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pymysql
+import pytest
+
+from tests.server.conftest import RunningServer
+
+
+def connect(server: RunningServer, **kwargs: object) -> pymysql.Connection:  # type: ignore[type-arg]
+    options: dict[str, object] = {"user": "root", "password": "", "database": "test"}
+    options.update(kwargs)
+    return pymysql.connect(host=server.host, port=server.port, **options)  # type: ignore[arg-type]
+
+
+def test_query_results_carry_mysql_types(server: RunningServer) -> None:
+    with connect(server, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE t (id INT PRIMARY KEY, v VECTOR(3), s TEXT, d DATETIME)")
+        cur.execute("INSERT INTO t VALUES (1, '[1,2,3]', 'a', '2024-01-02 03:04:05')")
+        cur.execute(
+            "SELECT id, v, s, d, VEC_COSINE_DISTANCE(v, '[1,2,3]') AS dist, 0.1 + 0.2 FROM t"
+        )
+        [row] = cur.fetchall()
+        assert row[:3] == (1, "[1,2,3]", "a") and str(row[3]) == "2024-01-02 03:04:05"
+        assert row[4] == 0.0 and row[5] == Decimal("0.3")
+        types = [d[1] for d in cur.description]
+        # LONG, VAR_STRING (a vector is a string on the wire), BLOB/TEXT, DATETIME, DOUBLE, NEWDECIMAL
+        assert types == [3, 253, 252, 12, 5, 246]
+        cur.execute("SELECT id, v FROM t WHERE id < 0")  # no rows, still described
+        assert cur.fetchall() == () and [d[0] for d in cur.description] == ["id", "v"]
+
+
+def test_affected_rows_and_insert_ids(server: RunningServer) -> None:
+    with connect(server, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE n (id BIGINT PRIMARY KEY AUTO_INCREMENT, s TEXT)")
+        assert cur.execute("INSERT INTO n (s) VALUES ('a'), ('b'), ('c')") == 3
+        assert cur.lastrowid == 1  # MySQL: the first id of a multi-row insert
+        assert cur.execute("INSERT INTO n (s) VALUES ('d')") == 1 and cur.lastrowid == 4
+        assert cur.execute("UPDATE n SET s = 'x' WHERE id > 2") == 2
+        assert cur.execute("DELETE FROM n WHERE id = 1") == 1
+        assert cur.execute("DELETE FROM n WHERE id = 1") == 0
+
+
+def test_errors_keep_their_mysql_codes_and_the_connection(server: RunningServer) -> None:
+    with connect(server, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE u (id INT PRIMARY KEY)")
+        cur.execute("INSERT INTO u VALUES (1)")
+        cases = [
+            ("SELECT * FROM nosuch", pymysql.err.ProgrammingError, 1146),
+            ("SELECT nosuch FROM u", pymysql.err.OperationalError, 1054),
+            ("INSERT INTO u VALUES (1)", pymysql.err.IntegrityError, 1062),
+            ("SELEC 1", pymysql.err.ProgrammingError, 1064),
+        ]
+        messages = []
+        for sql, kind, errno in cases:
+            with pytest.raises(kind) as info:
+                cur.execute(sql)
+            assert info.value.args[0] == errno
+            messages.append(info.value.args[1])
+        assert messages[2] == "Duplicate entry '1' for key 'u.PRIMARY'"
+        assert messages[3].endswith('near "SELEC 1"')
+        cur.execute("SELECT count(*) FROM u")
+        assert cur.fetchall() == ((1,),)
+
+
+def test_each_connection_is_its_own_session(server: RunningServer) -> None:
+    with connect(server) as a, connect(server, autocommit=True) as b:
+        with a.cursor() as cur:
+            cur.execute("CREATE TABLE s (id INT PRIMARY KEY)")
+            cur.execute("SET @x = 5")
+            cur.execute("INSERT INTO s VALUES (1)")  # not committed: PyMySQL's autocommit is off
+        with b.cursor() as other:
+            other.execute("SELECT @x, count(*) FROM s")
+            assert other.fetchall() == ((None, 0),)
+        a.commit()
+        with b.cursor() as other:
+            other.execute("SELECT count(*) FROM s")
+            assert other.fetchall() == ((1,),)
+
+
+def test_a_disconnect_rolls_back_its_transaction(server: RunningServer) -> None:
+    with connect(server, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE r (id INT PRIMARY KEY)")
+    gone = connect(server)
+    with gone.cursor() as cur:
+        cur.execute("INSERT INTO r VALUES (1)")
+    gone.close()
+    with connect(server) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM r")
+        assert cur.fetchall() == ((0,),)
+
+
+def test_a_slow_statement_does_not_stall_other_connections(server: RunningServer) -> None:
+    slow_sql = (
+        "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 3000000)"
+        " SELECT count(*) FROM c"
+    )
+    finished: list[float] = []
+
+    def slow() -> None:
+        with connect(server) as conn, conn.cursor() as cur:
+            cur.execute(slow_sql)
+            finished.append(time.monotonic())
+
+    worker = threading.Thread(target=slow)
+    started = time.monotonic()
+    worker.start()
+    time.sleep(0.2)
+    with connect(server) as conn, conn.cursor() as cur:
+        cur.execute("SELECT 1")
+        answered = time.monotonic()
+    worker.join()
+    assert finished and answered < finished[0], "a quick query waited for the slow one"
+    assert answered - started < 2.0
+
+
+def test_no_password_means_loopback_only(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "autovec", "serve", "--db", str(tmp_path), "--host", "0.0.0.0"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2 and "refusing to listen on 0.0.0.0" in done.stderr
