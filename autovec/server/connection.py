@@ -10,13 +10,16 @@ and warning count, or an error with the engine's errno and SQLSTATE.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from mysql_mimic import packets
 from mysql_mimic.connection import Connection
+from mysql_mimic.prepared import PreparedStatement
 from mysql_mimic.types import Capabilities, ServerStatus, str_fixed, uint_1, uint_2
 
 from autovec import errors
+from autovec.server.prepared import BoundTypes, read_execute
 from autovec.server.results import to_result_set
 from autovec.server.session import EngineSession
 from autovec.sql.result import Result
@@ -34,6 +37,7 @@ class EngineConnection(Connection):
         # Sessions start in autocommit, as MySQL's do; the handshake says so, and drivers
         # (PyMySQL) decide from this bit whether to send SET autocommit = 0.
         self.status_flags = ServerStatus.SERVER_STATUS_AUTOCOMMIT
+        self._bound_types = BoundTypes()
 
     async def handle_query(self, data: bytes) -> None:
         query = packets.parse_com_query(
@@ -47,6 +51,59 @@ class EngineConnection(Connection):
             await self.stream.write(self.engine_error(exc))
             return
         await self.send_result(result)
+
+    async def handle_stmt_execute(self, data: bytes) -> None:
+        """COM_STMT_EXECUTE with its parameters bound as values (``prepared.py`` says why)."""
+        try:
+            execute = read_execute(
+                data,
+                {i: s.num_params for i, s in self.prepared_stmts.items()},
+                self.capabilities,
+                self.client_charset,
+                {i: s.param_buffers for i, s in self.prepared_stmts.items() if s.param_buffers},
+                self._bound_types,
+            )
+            statement = self.prepared_stmts[execute.stmt_id]
+            statement.param_buffers = None
+            result = await self.session.run(statement.sql, execute.params)
+        except errors.Error as exc:
+            self._refresh_status()
+            logger.info("connection %s: error %s: %s", self.connection_id, exc.errno, exc.msg)
+            await self.stream.write(self.engine_error(exc))
+            return
+        if not result.is_query:
+            await self.send_result(result)
+            return
+        self._refresh_status()
+        result_set = to_result_set(result)
+        packets_out = [packets.make_column_count(self.capabilities, len(result_set.columns))]
+        packets_out += [
+            packets.make_column_definition_41(
+                server_charset=self.server_charset,
+                name=column.name,
+                column_type=column.type,
+                character_set=column.character_set,
+            )
+            for column in result_set.columns
+        ]
+        if not self.deprecate_eof():
+            packets_out.append(self.eof())
+        assert isinstance(result_set.rows, list)
+        packets_out += [
+            packets.make_binary_resultrow(r, result_set.columns) for r in result_set.rows
+        ]
+        packets_out.append(self.ok_or_eof())
+        self.stream.write_many(packets_out)
+        await self.stream.drain()
+
+    def com_stmt_prepare_response(self, statement: PreparedStatement) -> Iterator[bytes]:
+        """As mysql-mimic's, but without the EOF a CLIENT_DEPRECATE_EOF client does not
+        expect after the parameter definitions (libmysqlclient drops the connection)."""
+        yield packets.make_com_stmt_prepare_ok(statement)
+        for _ in range(statement.num_params):
+            yield packets.make_column_definition_41(server_charset=self.server_charset, name="?")
+        if statement.num_params and not self.deprecate_eof():
+            yield self.eof()
 
     async def send_result(self, result: Result) -> None:
         self._refresh_status()

@@ -7,9 +7,11 @@ from typing import Any
 
 from mysql_mimic import ResultColumn as WireColumn
 from mysql_mimic import ResultSet
+from mysql_mimic.charset import CharacterSet
 from mysql_mimic.types import ColumnType
 
 from autovec.sql.result import Result
+from autovec.sql.types import BINARY_TYPES
 from autovec.vector import Vector
 
 # SQL type codes (``SqlType.type_code``, MySQL's) that mysql-mimic encodes itself; a vector
@@ -40,7 +42,15 @@ def wire_value(value: Any) -> Any:
 def to_result_set(result: Result) -> ResultSet:
     """A query's result as a result set; its columns are declared even when it has no rows."""
     assert result.columns is not None
-    columns = [WireColumn(c.name, wire_type(c.type.type_code)) for c in result.columns]
+    columns = [
+        WireColumn(
+            c.name,
+            wire_type(c.type.type_code),
+            # Bytes columns are "binary", so drivers hand out bytes, not text.
+            CharacterSet.binary if c.type.name in BINARY_TYPES else CharacterSet.utf8mb4,
+        )
+        for c in result.columns
+    ]
     special = {i for i, c in enumerate(result.columns) if c.type.is_vector or c.type.name == "time"}
     rows: list[tuple[Any, ...]] = result.rows
     if special:

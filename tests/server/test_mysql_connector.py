@@ -47,3 +47,66 @@ def test_codes_sqlstates_and_counts(server: RunningServer, flavour: str) -> None
     out = json.loads(done.stdout)
     assert out["rowcount"] == 1 and out["rows"] == [[1]]
     assert out["errors"] == [[1146, "42S02"], [1054, "42S22"], [1062, "23000"], [1064, "42000"]]
+
+
+PREPARED = """
+import datetime, decimal, json, sys
+import mysql.connector
+port, use_pure = int(sys.argv[1]), sys.argv[2] == "pure"
+conn = mysql.connector.connect(host="127.0.0.1", port=port, user="root", password="",
+                               database="test", use_pure=use_pure, autocommit=True)
+cur = conn.cursor(prepared=True)
+cur.execute("CREATE TABLE p (id INT PRIMARY KEY, s TEXT, b BLOB, d DATETIME, x DOUBLE,"
+            " m DECIMAL(10,2), v VECTOR(2))")
+hostile = ["it's", "back\\\\slash", "nul\\x00byte", "'; DROP TABLE p; --", "?", "é😀"]
+for i, text in enumerate(hostile):
+    cur.execute("INSERT INTO p VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (i, text, text.encode(), datetime.datetime(2024, 1, 2, 3, 4, 5), 1.5 + i,
+                 decimal.Decimal("2.25"), "[1,2]"))
+out = {"rowcount": cur.rowcount}
+cur.execute("SELECT id, s, b, d, x, m, v FROM p WHERE s = ? OR id = ?", ("it's", 3))
+out["rows"] = [[str(c) if not isinstance(c, (int, float)) else c for c in r] for r in cur.fetchall()]
+cur.execute("SELECT s FROM p ORDER BY id")
+out["texts"] = [r[0] for r in cur.fetchall()]
+cur.execute("SELECT count(*) FROM p WHERE id > ?", (-1,))
+out["count"] = cur.fetchall()[0][0]
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize(
+    "flavour",
+    [
+        "pure",
+        pytest.param(
+            "c-extension",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="the prepare response describes no result columns yet (the engine "
+                "cannot describe a statement without running it); libmysqlclient then "
+                "corrupts its heap when a later prepared SELECT returns several columns",
+            ),
+        ),
+    ],
+)
+def test_prepared_statements_bind_values(server: RunningServer, flavour: str) -> None:
+    """Quotes, backslashes, NUL and SQL text travel as values through COM_STMT_EXECUTE."""
+    done = subprocess.run(
+        [sys.executable, "-c", PREPARED, str(server.port), flavour],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["rowcount"] == 1 and out["count"] == 6
+    assert out["texts"] == [
+        "it's",
+        "back\\slash",
+        "nul\x00byte",
+        "'; DROP TABLE p; --",
+        "?",
+        "é😀",
+    ]
+    first, fourth = out["rows"]
+    assert first[:2] == [0, "it's"] and first[3] == "2024-01-02 03:04:05"
+    assert first[4] == 1.5 and first[5] == "2.25" and first[6] == "[1,2]"
+    assert fourth[:2] == [3, "'; DROP TABLE p; --"]
