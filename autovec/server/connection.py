@@ -22,6 +22,7 @@ from autovec import errors
 from autovec.server.prepared import BoundTypes, read_execute
 from autovec.server.results import to_result_set
 from autovec.server.session import EngineSession
+from autovec.sql.parser import split_statements
 from autovec.sql.result import Result
 
 logger = logging.getLogger("autovec.server")
@@ -40,17 +41,24 @@ class EngineConnection(Connection):
         self._bound_types = BoundTypes()
 
     async def handle_query(self, data: bytes) -> None:
+        """COM_QUERY: one statement, or several when the client allows multi-statements
+        (``ALTER …; CREATE VECTOR INDEX …`` as django-tidb sends), each with its own
+        result; the first error ends the batch, as in MySQL."""
         query = packets.parse_com_query(
             capabilities=self.capabilities, client_charset=self.client_charset, data=data
         )
-        try:
-            result = await self.session.run(query.sql)
-        except errors.Error as exc:
-            self._refresh_status()
-            logger.info("connection %s: error %s: %s", self.connection_id, exc.errno, exc.msg)
-            await self.stream.write(self.engine_error(exc))
-            return
-        await self.send_result(result)
+        statements = [query.sql]
+        if Capabilities.CLIENT_MULTI_STATEMENTS in self.capabilities:
+            statements = split_statements(query.sql) or [query.sql]
+        for number, sql in enumerate(statements, start=1):
+            try:
+                result = await self.session.run(sql)
+            except errors.Error as exc:
+                self._refresh_status()
+                logger.info("connection %s: error %s: %s", self.connection_id, exc.errno, exc.msg)
+                await self.stream.write(self.engine_error(exc))
+                return
+            await self.send_result(result, more=number < len(statements))
 
     async def handle_stmt_execute(self, data: bytes) -> None:
         """COM_STMT_EXECUTE with its parameters bound as values (``prepared.py`` says why)."""
@@ -105,17 +113,38 @@ class EngineConnection(Connection):
         if statement.num_params and not self.deprecate_eof():
             yield self.eof()
 
-    async def send_result(self, result: Result) -> None:
+    async def send_result(self, result: Result, more: bool = False) -> None:
+        """A statement's rows, or its OK; ``more``: another result of the batch follows."""
         self._refresh_status()
-        if result.is_query:
-            await self.write_text_resultset(to_result_set(result))
-            return
-        await self.stream.write(
-            self.ok(
-                affected_rows=max(result.rowcount, 0),
-                last_insert_id=result.lastrowid or 0,
-                warnings=min(len(self.session.engine.warnings), 0xFFFF),
+        flags = ServerStatus.SERVER_MORE_RESULTS_EXISTS if more else 0
+        if not result.is_query:
+            await self.stream.write(
+                self.ok(
+                    affected_rows=max(result.rowcount, 0),
+                    last_insert_id=result.lastrowid or 0,
+                    warnings=min(len(self.session.engine.warnings), 0xFFFF),
+                    flags=flags,
+                )
             )
+            return
+        result_set = to_result_set(result)
+        header = [packets.make_column_count(self.capabilities, len(result_set.columns))]
+        header += [
+            packets.make_column_definition_41(
+                server_charset=self.server_charset,
+                name=column.name,
+                column_type=column.type,
+                character_set=column.character_set,
+            )
+            for column in result_set.columns
+        ]
+        if not self.deprecate_eof():
+            header.append(self.eof())
+        self.stream.write_many(header)
+        assert isinstance(result_set.rows, list)
+        self.stream.write_text_rows(result_set.rows, result_set.columns)
+        await self.stream.write(
+            self.ok_or_eof(warnings=min(len(self.session.engine.warnings), 0xFFFF), flags=flags)
         )
 
     def _refresh_status(self) -> None:

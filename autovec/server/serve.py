@@ -18,12 +18,24 @@ from mysql_mimic.constants import DEFAULT_SERVER_CAPABILITIES
 from mysql_mimic.control import LocalControl, TooManyConnections
 from mysql_mimic.errors import ErrorCode
 from mysql_mimic.stream import MysqlStream
+from mysql_mimic.types import Capabilities
 
 from autovec.server.connection import EngineConnection
 from autovec.server.session import EngineSession
 from autovec.sql import variables as sysvars
 
 logger = logging.getLogger("autovec.server")
+
+
+# mysql-mimic's, plus what the engine gives: multi-statements and their several results,
+# and transactions (the status bits say when one is open).
+SERVER_CAPABILITIES = (
+    DEFAULT_SERVER_CAPABILITIES
+    | Capabilities.CLIENT_MULTI_STATEMENTS
+    | Capabilities.CLIENT_MULTI_RESULTS
+    | Capabilities.CLIENT_PS_MULTI_RESULTS
+    | Capabilities.CLIENT_TRANSACTIONS
+)
 
 
 class Server:
@@ -48,7 +60,7 @@ class Server:
             session=EngineSession(self.datadir, self.version),
             control=self.control,
             identity_provider=self.identity,
-            server_capabilities=DEFAULT_SERVER_CAPABILITIES,
+            server_capabilities=SERVER_CAPABILITIES,
         )
         try:
             connection.connection_id = await self.control.add(connection)

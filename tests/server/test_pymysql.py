@@ -128,3 +128,35 @@ def test_no_password_means_loopback_only(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 2 and "refusing to listen on 0.0.0.0" in done.stderr
+
+
+def test_multi_statements_return_every_result(server: RunningServer) -> None:
+    """As django-tidb sends them: several statements in one COM_QUERY, each answered."""
+    with (
+        connect(
+            server, autocommit=True, client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS
+        ) as conn,
+        conn.cursor() as cur,
+    ):
+        cur.execute(
+            "CREATE TABLE m (id INT PRIMARY KEY, v VECTOR(2)); "
+            "ALTER TABLE m SET TIFLASH REPLICA 1; "
+            "CREATE VECTOR INDEX im ON m ((VEC_COSINE_DISTANCE(v))); "
+            "INSERT INTO m VALUES (1, '[1,0]'), (2, '[0,1]'); "
+            "SELECT id FROM m ORDER BY id; SELECT count(*) FROM m"
+        )
+        counts = [cur.rowcount]
+        sets = []
+        while cur.nextset():
+            counts.append(cur.rowcount)
+            if cur.description:
+                sets.append(cur.fetchall())
+        assert counts[3:] == [2, 2, 1] and sets == [((1,), (2,)), ((2,),)]
+        # The first error ends the batch (the client reads it with the next result); what
+        # ran before it stays, what came after it never runs.
+        cur.execute("INSERT INTO m VALUES (3, '[1,1]'); SELECT * FROM nosuch; DROP TABLE m")
+        with pytest.raises(pymysql.err.ProgrammingError) as info:
+            cur.nextset()
+        assert info.value.args[0] == 1146
+        cur.execute("SELECT count(*) FROM m")
+        assert cur.fetchall() == ((3,),)
