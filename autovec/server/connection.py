@@ -54,9 +54,7 @@ class EngineConnection(Connection):
             try:
                 result = await self.session.run(sql)
             except errors.Error as exc:
-                self._refresh_status()
-                logger.info("connection %s: error %s: %s", self.connection_id, exc.errno, exc.msg)
-                await self.stream.write(self.engine_error(exc))
+                await self.send_error(exc)
                 return
             await self.send_result(result, more=number < len(statements))
 
@@ -75,34 +73,9 @@ class EngineConnection(Connection):
             statement.param_buffers = None
             result = await self.session.run(statement.sql, execute.params)
         except errors.Error as exc:
-            self._refresh_status()
-            logger.info("connection %s: error %s: %s", self.connection_id, exc.errno, exc.msg)
-            await self.stream.write(self.engine_error(exc))
+            await self.send_error(exc)
             return
-        if not result.is_query:
-            await self.send_result(result)
-            return
-        self._refresh_status()
-        result_set = to_result_set(result)
-        packets_out = [packets.make_column_count(self.capabilities, len(result_set.columns))]
-        packets_out += [
-            packets.make_column_definition_41(
-                server_charset=self.server_charset,
-                name=column.name,
-                column_type=column.type,
-                character_set=column.character_set,
-            )
-            for column in result_set.columns
-        ]
-        if not self.deprecate_eof():
-            packets_out.append(self.eof())
-        assert isinstance(result_set.rows, list)
-        packets_out += [
-            packets.make_binary_resultrow(r, result_set.columns) for r in result_set.rows
-        ]
-        packets_out.append(self.ok_or_eof())
-        self.stream.write_many(packets_out)
-        await self.stream.drain()
+        await self.send_result(result, binary=True)
 
     def com_stmt_prepare_response(self, statement: PreparedStatement) -> Iterator[bytes]:
         """As mysql-mimic's, but without the EOF a CLIENT_DEPRECATE_EOF client does not
@@ -113,22 +86,25 @@ class EngineConnection(Connection):
         if statement.num_params and not self.deprecate_eof():
             yield self.eof()
 
-    async def send_result(self, result: Result, more: bool = False) -> None:
-        """A statement's rows, or its OK; ``more``: another result of the batch follows."""
+    async def send_result(self, result: Result, more: bool = False, binary: bool = False) -> None:
+        """A statement's rows, or its OK. ``more``: another result of the batch follows;
+        ``binary``: rows in the binary protocol of prepared statements."""
         self._refresh_status()
         flags = ServerStatus.SERVER_MORE_RESULTS_EXISTS if more else 0
+        warnings = min(len(self.session.engine.warnings), 0xFFFF)
         if not result.is_query:
             await self.stream.write(
                 self.ok(
                     affected_rows=max(result.rowcount, 0),
                     last_insert_id=result.lastrowid or 0,
-                    warnings=min(len(self.session.engine.warnings), 0xFFFF),
+                    warnings=warnings,
                     flags=flags,
                 )
             )
             return
         result_set = to_result_set(result)
-        header = [packets.make_column_count(self.capabilities, len(result_set.columns))]
+        columns = result_set.columns
+        header = [packets.make_column_count(self.capabilities, len(columns))]
         header += [
             packets.make_column_definition_41(
                 server_charset=self.server_charset,
@@ -136,16 +112,24 @@ class EngineConnection(Connection):
                 column_type=column.type,
                 character_set=column.character_set,
             )
-            for column in result_set.columns
+            for column in columns
         ]
         if not self.deprecate_eof():
             header.append(self.eof())
         self.stream.write_many(header)
         assert isinstance(result_set.rows, list)
-        self.stream.write_text_rows(result_set.rows, result_set.columns)
-        await self.stream.write(
-            self.ok_or_eof(warnings=min(len(self.session.engine.warnings), 0xFFFF), flags=flags)
-        )
+        if binary:
+            self.stream.write_many(
+                [packets.make_binary_resultrow(row, columns) for row in result_set.rows]
+            )
+        else:
+            self.stream.write_text_rows(result_set.rows, columns)
+        await self.stream.write(self.ok_or_eof(warnings=warnings, flags=flags))
+
+    async def send_error(self, exc: errors.Error) -> None:
+        self._refresh_status()
+        logger.info("connection %s: error %s: %s", self.connection_id, exc.errno, exc.msg)
+        await self.stream.write(self.engine_error(exc))
 
     def _refresh_status(self) -> None:
         """MySQL's status bits, from the engine: autocommit, inside a transaction."""
