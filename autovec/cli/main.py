@@ -81,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--port", type=int, default=4000, help="port (default: 4000; 0 picks a free one)"
     )
+    serve.add_argument(
+        "--max-connections", type=int, default=151, metavar="N",
+        help="refuse clients beyond N at once with MySQL's 1040 (default: 151)",
+    )  # fmt: skip
     serve.set_defaults(handler=run_serve)
     return parser
 
@@ -89,7 +93,7 @@ def run_serve(args: argparse.Namespace) -> int:
     """``autovec serve``: listen until SIGTERM or Ctrl-C."""
     from autovec.server.serve import run
 
-    return run(args.db, args.host, args.port)
+    return run(args.db, args.host, args.port, args.max_connections)
 
 
 def run_sql(args: argparse.Namespace) -> int:

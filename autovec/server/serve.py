@@ -38,13 +38,24 @@ SERVER_CAPABILITIES = (
 )
 
 
+DEFAULT_MAX_CONNECTIONS = 151  # MySQL's default max_connections
+
+
 class Server:
     """``autovec serve``: the MySQL protocol on ``host:port`` for the data directory."""
 
-    def __init__(self, datadir: str, host: str = "127.0.0.1", port: int = 4000):
+    def __init__(
+        self,
+        datadir: str,
+        host: str = "127.0.0.1",
+        port: int = 4000,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    ):
         self.datadir = datadir
         self.host = host
         self.port = port
+        self.max_connections = max_connections
+        self.active = 0
         self.control = LocalControl()
         self.identity = SimpleIdentityProvider()
         self.version = str(sysvars.DEFAULTS["version"])
@@ -63,6 +74,8 @@ class Server:
             server_capabilities=SERVER_CAPABILITIES,
         )
         try:
+            if self.active >= self.max_connections:
+                raise TooManyConnections()
             connection.connection_id = await self.control.add(connection)
         except TooManyConnections:
             await stream.write(
@@ -71,11 +84,13 @@ class Server:
             writer.close()
             return
         logger.info("connection %s from %s", connection.connection_id, peer)
+        self.active += 1
         try:
             await connection.start()
         except Exception as exc:  # a client that breaks off mid-packet ends only itself
             logger.info("connection %s ended: %s", connection.connection_id, exc)
         finally:
+            self.active -= 1
             writer.close()
             await self.control.remove(connection.connection_id)
             logger.info("connection %s closed", connection.connection_id)
@@ -108,7 +123,7 @@ def is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
-def run(datadir: str, host: str, port: int) -> int:
+def run(datadir: str, host: str, port: int, max_connections: int = DEFAULT_MAX_CONNECTIONS) -> int:
     if not is_loopback(host):
         # root has no password: anyone who can reach the address could read and write.
         print(
@@ -119,5 +134,5 @@ def run(datadir: str, host: str, port: int) -> int:
         return 2
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
     logging.getLogger("mysql_mimic").setLevel(logging.WARNING)
-    asyncio.run(Server(datadir, host, port).serve_forever())
+    asyncio.run(Server(datadir, host, port, max_connections).serve_forever())
     return 0

@@ -12,7 +12,7 @@ from pathlib import Path
 import pymysql
 import pytest
 
-from tests.server.conftest import RunningServer
+from tests.server.conftest import RunningServer, start_server
 
 
 def connect(server: RunningServer, **kwargs: object) -> pymysql.Connection:  # type: ignore[type-arg]
@@ -160,3 +160,19 @@ def test_multi_statements_return_every_result(server: RunningServer) -> None:
         assert info.value.args[0] == 1146
         cur.execute("SELECT count(*) FROM m")
         assert cur.fetchall() == ((3,),)
+
+
+def test_connections_beyond_the_limit_get_1040(tmp_path: Path) -> None:
+    limited = start_server(tmp_path / "data", "--max-connections", "2")
+    try:
+        first, second = connect(limited), connect(limited)
+        with pytest.raises(pymysql.err.OperationalError) as info:
+            connect(limited)
+        assert info.value.args[0] == 1040
+        second.close()
+        time.sleep(0.3)
+        third = connect(limited)  # a freed slot is usable again
+        third.close()
+        first.close()
+    finally:
+        limited.stop()
