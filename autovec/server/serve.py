@@ -15,7 +15,7 @@ import sys
 
 from mysql_mimic.auth import SimpleIdentityProvider
 from mysql_mimic.constants import DEFAULT_SERVER_CAPABILITIES
-from mysql_mimic.control import LocalControl, TooManyConnections
+from mysql_mimic.control import LocalControl
 from mysql_mimic.errors import ErrorCode
 from mysql_mimic.stream import MysqlStream
 from mysql_mimic.types import Capabilities
@@ -66,33 +66,39 @@ class Server:
     ) -> None:
         stream = MysqlStream(reader, writer)
         peer = writer.get_extra_info("peername")
+        session = EngineSession(self.datadir, self.version)
         connection = EngineConnection(
             stream=stream,
-            session=EngineSession(self.datadir, self.version),
+            session=session,
             control=self.control,
             identity_provider=self.identity,
             server_capabilities=SERVER_CAPABILITIES,
         )
-        try:
-            if self.active >= self.max_connections:
-                raise TooManyConnections()
-            connection.connection_id = await self.control.add(connection)
-        except TooManyConnections:
+        if self.active >= self.max_connections:
             await stream.write(
                 connection.error(msg="Too many connections", code=ErrorCode.CON_COUNT_ERROR)
             )
             writer.close()
             return
-        logger.info("connection %s from %s", connection.connection_id, peer)
         self.active += 1
         try:
+            # The engine's connection id is the protocol's: CONNECTION_ID(), SHOW
+            # PROCESSLIST and KILL all speak of the same number.
+            connection.connection_id = await session.open()
+            loop = asyncio.get_running_loop()
+
+            def end_connection() -> None:  # KILL, from whichever thread ran it
+                loop.call_soon_threadsafe(connection.kill)
+
+            session.engine.on_kill = end_connection
+            logger.info("connection %s from %s", connection.connection_id, peer)
             await connection.start()
         except Exception as exc:  # a client that breaks off mid-packet ends only itself
             logger.info("connection %s ended: %s", connection.connection_id, exc)
         finally:
             self.active -= 1
             writer.close()
-            await self.control.remove(connection.connection_id)
+            await session.close()
             logger.info("connection %s closed", connection.connection_id)
 
     async def start(self) -> None:

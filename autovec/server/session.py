@@ -44,13 +44,16 @@ class EngineSession(BaseSession):
     async def _call(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
 
-    async def init(self, connection: Any) -> None:
-        """Open the engine connection, in the database the client asked for (1049 if none)."""
-        self._connection = await self._call(self._open)
+    async def open(self) -> int:
+        """Open the engine connection (before the handshake, which carries its id)."""
+        # No database until the handshake names one: none selected, as in MySQL.
+        self._connection = await self._call(autovec.connect, self._datadir, None, True)
+        return self.engine.connection_id
 
-    def _open(self) -> autovec.Connection:
-        # Without a database in the handshake there is none selected, as in MySQL.
-        return autovec.connect(self._datadir, database=self.database, autocommit=True)
+    async def init(self, connection: Any) -> None:
+        """After the handshake: the database the client asked for, if any (else 1049)."""
+        if self.database:
+            await self.use(self.database)
 
     async def run(self, sql: str, params: Any = None) -> Result:
         """Run one statement on this session's thread."""

@@ -70,7 +70,12 @@ class Session:
     def __init__(self, store: Store, database: str | None = DEFAULT_DATABASE):
         self.store = store
         self.conn = store.connect()
-        self.connection_id = store.new_connection_id()
+        self.user, self.host = "root", "localhost"
+        self.started_at: float | None = None  # when the running statement began
+        self.idle_since = time.monotonic()
+        self.killed = False  # KILL ended this connection: every later statement fails
+        self.on_kill: Callable[[], None] | None = None  # what else KILL ends (a socket)
+        self.connection_id = 0  # set once the session is whole (end of __init__)
         self.translator = Translator(self)
         self.information_schema = InformationSchema(self)
         self.database: str | None = None
@@ -128,11 +133,13 @@ class Session:
             if not store.datadir.exists(database):
                 raise errors.unknown_database(database)
             self.use(database)
+        self.connection_id = store.register_process(self)
 
     # -- lifecycle ----------------------------------------------------------------------
     def close(self) -> None:
         if self.closed:
             return
+        self.store.unregister_process(self.connection_id)
         try:
             if self.conn.in_transaction:
                 self.rollback()
@@ -287,9 +294,12 @@ class Session:
         """Run one statement and return its result."""
         if self.closed:
             raise errors.InterfaceError("Connection is closed")
+        if self.killed:
+            raise errors.OperationalError("Connection was killed", errors.ER_CONNECTION_KILLED)
         self._schema_versions.clear()  # schema_version() is remembered within a statement
         if self._depth == 0:
             self._stop_requested = False
+            self.started_at = time.monotonic()
         try:
             return self._execute(sql, params)
         except KeyError as exc:
@@ -324,6 +334,7 @@ class Session:
             self._schema_versions.clear()
             if self._depth == 0:
                 self._deadline = None
+                self.started_at, self.idle_since = None, time.monotonic()
 
     def interrupt(self) -> None:
         """Stop the running statement (KILL QUERY): it fails with 1317, leaving nothing.
@@ -334,6 +345,24 @@ class Session:
         """
         self._stop_requested = True
         self.conn.interrupt()
+
+    def kill(self) -> None:
+        """KILL: stop the running statement and end the connection (safe from any thread)."""
+        self.killed = True
+        self.interrupt()
+        if self.on_kill is not None:
+            self.on_kill()
+
+    def process_row(self) -> tuple[Any, ...]:
+        """This connection's SHOW PROCESSLIST row."""
+        running = self.started_at is not None
+        since = self.started_at if self.started_at is not None else self.idle_since
+        info = self.current_source if running else None
+        return (
+            self.connection_id, self.user, self.host, self.database,
+            "Query" if running else "Sleep", int(time.monotonic() - since),
+            "autocommit" if self.autocommit else "in transaction", info,
+        )  # fmt: skip
 
     def check_interrupted(self) -> None:
         """Raise 1317 if interrupt() was called during this statement."""
@@ -498,7 +527,9 @@ class Session:
                 name = tree.args["savepoint"].name
                 return lambda s, _t, _b: s.rollback_to(name)
             return lambda s, _t, _b: s.rollback()
-        if isinstance(tree, exp.Kill | exp.Analyze):
+        if isinstance(tree, exp.Kill):
+            return _execute_kill
+        if isinstance(tree, exp.Analyze):
             return lambda _s, _t, _b: Result(rowcount=0)
         raise errors.unsupported(
             f"This statement is not supported by autovec: {tree.sql(dialect='mysql')[:80]}"
@@ -851,6 +882,22 @@ class Session:
 
 
 # -- small statements ------------------------------------------------------------------------
+
+
+def _execute_kill(session: Session, tree: exp.Kill, _bindings: Any) -> Result:
+    """KILL [CONNECTION | QUERY] id, for any connection of this process on the directory."""
+    target_id = tree.this
+    if not (isinstance(target_id, exp.Literal) and str(target_id.this).isdigit()):
+        raise errors.syntax_error_near(tree.sql(dialect="mysql"), reason="KILL takes an id")
+    target = session.store.processes.get(int(target_id.this))
+    if target is None:
+        raise errors.OperationalError(f"Unknown thread id: {target_id.this}", 1094, "HY000")
+    kind = tree.args.get("kind")
+    if kind is not None and kind.name.upper() == "QUERY":
+        target.interrupt()
+    else:
+        target.kill()
+    return Result(rowcount=0)
 
 
 def _execute_use(session: Session, tree: exp.Use, _bindings: Any) -> Result:

@@ -185,21 +185,13 @@ def execute_show(session: Session, tree: exp.Expression, bindings: Any) -> Resul
             ],
             rows,
         )
-    if kind == "PROCESSLIST":
+    if kind == "PROCESSLIST":  # every connection of this process on the directory
+        processes = sorted(session.store.processes.items())
+        text, number = SqlType("varchar", 64), SqlType("bigint", unsigned=True)
         return Result.table(
             ["Id", "User", "Host", "db", "Command", "Time", "State", "Info"],
-            [
-                (
-                    session.connection_id,
-                    "root",
-                    "localhost",
-                    session.database,
-                    "Query",
-                    0,
-                    "autocommit",
-                    "SHOW PROCESSLIST",
-                )
-            ],
+            [process.process_row() for _id, process in processes],
+            [number, text, text, text, text, SqlType("int"), text, SqlType("longtext")],
         )
     raise errors.unsupported(f"SHOW {kind} is not supported")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import apsw
 
@@ -21,6 +21,19 @@ BUSY_TIMEOUT_MS = 10_000
 PLAN_CACHE_SIZE = 256
 MMAP_BYTES = 1 << 30  # address space, not memory: pages load on first touch
 CACHE_KIB = -65536  # negative: KiB, i.e. up to 64 MiB of pages per database and connection
+
+
+class Process(Protocol):
+    """What the process list knows of a connection (``autovec.sql.session.Session``)."""
+
+    def process_row(self) -> tuple[Any, ...]:
+        """Its SHOW PROCESSLIST row."""
+
+    def interrupt(self) -> None:
+        """KILL QUERY: stop its running statement."""
+
+    def kill(self) -> None:
+        """KILL: stop its statement and end the connection."""
 
 
 class Store:
@@ -36,6 +49,9 @@ class Store:
         self.catalog_generation = 0  # bumped by every DDL in this process
         self._catalogs: dict[str, tuple[int, int, dict[str, Any]]] = {}
         self._next_connection_id = 0
+        # The connections of this process open on the directory, by id: SHOW PROCESSLIST
+        # lists them, KILL finds them.
+        self.processes: dict[int, Process] = {}
         self._plans: OrderedDict[Any, Any] = OrderedDict()  # translated statements, by text
 
     @classmethod
@@ -51,10 +67,16 @@ class Store:
                 cls._registry[datadir.key] = store
             return store
 
-    def new_connection_id(self) -> int:
+    def register_process(self, process: Process) -> int:
+        """A new connection's id, under which KILL and SHOW PROCESSLIST find it."""
         with self.lock:
             self._next_connection_id += 1
+            self.processes[self._next_connection_id] = process
             return self._next_connection_id
+
+    def unregister_process(self, connection_id: int) -> None:
+        with self.lock:
+            self.processes.pop(connection_id, None)
 
     # -- translated statements ----------------------------------------------------------
     def remember_plan(self, key: Any, plan: Any) -> None:

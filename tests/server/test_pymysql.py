@@ -176,3 +176,46 @@ def test_connections_beyond_the_limit_get_1040(tmp_path: Path) -> None:
         first.close()
     finally:
         limited.stop()
+
+
+def test_processlist_kill_query_and_kill(server: RunningServer) -> None:
+    slow_sql = (
+        "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 100000000)"
+        " SELECT count(*) FROM c"
+    )
+    victim, admin = connect(server), connect(server, autocommit=True)
+    with victim.cursor() as cur:
+        cur.execute("SELECT CONNECTION_ID()")
+        [(victim_id,)] = cur.fetchall()
+    assert victim_id == victim.thread_id()  # the handshake's id is the engine's
+    outcome: list[BaseException] = []
+
+    def run_slow() -> None:
+        try:
+            with victim.cursor() as cur:
+                cur.execute(slow_sql)
+        except pymysql.err.MySQLError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run_slow)
+    worker.start()
+    time.sleep(0.5)
+    with admin.cursor() as cur:
+        cur.execute("SHOW PROCESSLIST")
+        rows = {row[0]: row for row in cur.fetchall()}
+        assert rows[victim_id][4] == "Query" and rows[victim_id][7] == slow_sql
+        started = time.monotonic()
+        cur.execute(f"KILL QUERY {victim_id}")
+    worker.join(timeout=10)
+    assert time.monotonic() - started < 2 and outcome and outcome[0].args[0] == 1317
+    with victim.cursor() as cur:  # the connection survives KILL QUERY
+        cur.execute("SELECT 1")
+        assert cur.fetchall() == ((1,),)
+    with admin.cursor() as cur:
+        cur.execute(f"KILL {victim_id}")
+        with pytest.raises(pymysql.err.OperationalError):
+            cur.execute("KILL 424242")
+    time.sleep(0.3)
+    with pytest.raises(pymysql.err.MySQLError), victim.cursor() as cur:  # KILL ended it
+        cur.execute("SELECT 1")
+    admin.close()
