@@ -12,6 +12,7 @@ import ipaddress
 import logging
 import signal
 import sys
+import time
 
 from mysql_mimic.auth import SimpleIdentityProvider
 from mysql_mimic.constants import DEFAULT_SERVER_CAPABILITIES
@@ -39,6 +40,7 @@ SERVER_CAPABILITIES = (
 
 
 DEFAULT_MAX_CONNECTIONS = 151  # MySQL's default max_connections
+DEFAULT_GRACE_S = 10.0  # how long SIGTERM lets running statements finish
 
 
 class Server:
@@ -50,12 +52,15 @@ class Server:
         host: str = "127.0.0.1",
         port: int = 4000,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        grace_s: float = DEFAULT_GRACE_S,
     ):
         self.datadir = datadir
         self.host = host
         self.port = port
         self.max_connections = max_connections
+        self.grace_s = grace_s
         self.active = 0
+        self.connections: dict[EngineConnection, EngineSession] = {}
         self.control = LocalControl()
         self.identity = SimpleIdentityProvider()
         self.version = str(sysvars.DEFAULTS["version"])
@@ -92,11 +97,15 @@ class Server:
 
             session.engine.on_kill = end_connection
             logger.info("connection %s from %s", connection.connection_id, peer)
+            self.connections[connection] = session
             await connection.start()
         except Exception as exc:  # a client that breaks off mid-packet ends only itself
             logger.info("connection %s ended: %s", connection.connection_id, exc)
+        except asyncio.CancelledError:  # shut down while connecting: the session still closes
+            pass
         finally:
             self.active -= 1
+            self.connections.pop(connection, None)
             writer.close()
             await session.close()
             logger.info("connection %s closed", connection.connection_id)
@@ -120,6 +129,22 @@ class Server:
         async with self._server:
             await stop.wait()
             self._server.close()
+            await self.shut_down()
+
+    async def shut_down(self) -> None:
+        """SIGTERM: accept no one; let running statements finish for the grace period,
+        then interrupt them; every session closes, rolling back what it left open."""
+        logger.info("shutting down: %d connection(s)", len(self.connections))
+        deadline = time.monotonic() + self.grace_s
+        while time.monotonic() < deadline and any(
+            s.engine_busy() for s in self.connections.values()
+        ):
+            await asyncio.sleep(0.05)
+        for connection, session in list(self.connections.items()):
+            session.interrupt()
+            connection.kill()
+        while self.connections and time.monotonic() < deadline + 5:
+            await asyncio.sleep(0.05)
 
 
 def is_loopback(host: str) -> bool:

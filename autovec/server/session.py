@@ -66,6 +66,10 @@ class EngineSession(BaseSession):
     async def use(self, database: str) -> None:
         await self.run(f"USE `{database.replace('`', '``')}`")
 
+    def engine_busy(self) -> bool:
+        """Whether a statement of this session is running."""
+        return self._connection is not None and self.engine.started_at is not None
+
     def interrupt(self) -> None:
         """KILL QUERY: stop the running statement (safe from the loop's thread)."""
         if self._connection is not None:

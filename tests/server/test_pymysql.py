@@ -219,3 +219,42 @@ def test_processlist_kill_query_and_kill(server: RunningServer) -> None:
     with pytest.raises(pymysql.err.MySQLError), victim.cursor() as cur:  # KILL ended it
         cur.execute("SELECT 1")
     admin.close()
+
+
+def test_sigterm_shuts_down_gracefully(tmp_path: Path) -> None:
+    """SIGTERM: running statements finish or stop, open transactions roll back, exit 0,
+    and a restarted server has every committed row."""
+    first = start_server(tmp_path / "data")
+    with connect(first, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE g (id INT PRIMARY KEY)")
+        cur.execute("INSERT INTO g VALUES (1), (2)")
+    open_transaction = connect(first)
+    with open_transaction.cursor() as cur:
+        cur.execute("INSERT INTO g VALUES (3)")  # never committed
+    started = time.monotonic()
+    assert first.stop() == 0
+    assert time.monotonic() - started < 15
+    assert "shutting down: 1 connection(s)" in first.log()
+    second = start_server(tmp_path / "data")
+    try:
+        with connect(second) as conn, conn.cursor() as cur:
+            cur.execute("SELECT id FROM g ORDER BY id")
+            assert cur.fetchall() == ((1,), (2,))
+    finally:
+        second.stop()
+
+
+def test_sigkill_loses_nothing_committed(tmp_path: Path) -> None:
+    first = start_server(tmp_path / "data")
+    with connect(first, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE k (id INT PRIMARY KEY, v VECTOR(2))")
+        cur.executemany("INSERT INTO k VALUES (%s, %s)", [(i, f"[{i},1]") for i in range(50)])
+    first.process.kill()
+    first.process.wait()
+    second = start_server(tmp_path / "data")
+    try:
+        with connect(second) as conn, conn.cursor() as cur:
+            cur.execute("SELECT count(*), MAX(id) FROM k")
+            assert cur.fetchall() == ((50, 49),)
+    finally:
+        second.stop()
