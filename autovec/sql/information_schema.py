@@ -235,10 +235,10 @@ def statistics_rows(database: str, schema: TableSchema, row_count: int) -> Rows:
             index_type = {"VECTOR": "HNSW", "FULLTEXT": "FULLTEXT"}.get(index.kind, "BTREE")
             expression = None
             if index.kind == "VECTOR":
+                # TiDB names the vector column too (tidb-vector's has_vector_index reads
+                # Column_name), and the distance it indexes.
                 expression = f"vec_{(index.metric or 'cosine').lower()}_distance(`{column_name}`)"
-                column_name_out: str | None = None
-            else:
-                column_name_out = column_name
+            column_name_out = column_name
             rows.append((
                 "def", database, schema.name, "0" if index.kind in ("PRIMARY", "UNIQUE") else "1", database,
                 index.name, seq, column_name_out, "A" if index.kind not in ("VECTOR", "FULLTEXT") else None,
