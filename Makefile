@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml setup.py autovec/_kernels.c
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/autovec sql --db ./data
+	$(BIN)/autovec serve --db ./data
 
 test: $(STAMP) lint typecheck unit
 
