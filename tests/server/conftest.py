@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 
 @dataclass
@@ -64,3 +65,11 @@ def server(tmp_path: Path) -> Iterator[RunningServer]:
     running = start_server(tmp_path / "data")
     yield running
     running.stop()
+
+
+@pytest.fixture
+def engine(server: RunningServer) -> Iterator[sa.Engine]:
+    """SQLAlchemy's own MySQL dialect (``mysql+pymysql://``) on the server, as for TiDB."""
+    engine = sa.create_engine(f"mysql+pymysql://root@{server.host}:{server.port}/test")
+    yield engine
+    engine.dispose()

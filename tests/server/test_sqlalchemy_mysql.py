@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 import sqlalchemy as sa
 from sqlalchemy import orm
-
-from tests.server.conftest import RunningServer
 
 
 class Base(orm.DeclarativeBase):
@@ -20,13 +15,6 @@ class Note(Base):
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True, autoincrement=True)
     body: orm.Mapped[str] = orm.mapped_column(sa.String(200))
     score: orm.Mapped[float | None]
-
-
-@pytest.fixture
-def engine(server: RunningServer) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(f"mysql+pymysql://root@{server.host}:{server.port}/test")
-    yield engine
-    engine.dispose()
 
 
 def test_core_and_orm(engine: sa.Engine) -> None:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import orm
 from tidb_vector.constants import DistanceMetric
 from tidb_vector.sqlalchemy import VectorAdaptor, VectorType
-
-from tests.server.conftest import RunningServer
 
 
 class Base(orm.DeclarativeBase):
@@ -22,13 +18,6 @@ class Item(Base):
     __tablename__ = "items"
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     embedding = sa.Column(VectorType(3))
-
-
-@pytest.fixture
-def engine(server: RunningServer) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(f"mysql+pymysql://root@{server.host}:{server.port}/test")
-    yield engine
-    engine.dispose()
 
 
 def test_vector_type_distances_and_index(engine: sa.Engine) -> None:
