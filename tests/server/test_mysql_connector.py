@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -37,14 +38,19 @@ print(json.dumps(out))
 """
 
 
-@pytest.mark.parametrize("flavour", ["pure", "c-extension"])
-def test_codes_sqlstates_and_counts(server: RunningServer, flavour: str) -> None:
+def run_client(script: str, server: RunningServer, flavour: str) -> Any:
+    """Run a client script in its own process; what it printed, as JSON."""
     done = subprocess.run(
-        [sys.executable, "-c", CLIENT, str(server.port), flavour],
+        [sys.executable, "-c", script, str(server.port), flavour],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout)
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("flavour", ["pure", "c-extension"])
+def test_codes_sqlstates_and_counts(server: RunningServer, flavour: str) -> None:
+    out = run_client(CLIENT, server, flavour)
     assert out["rowcount"] == 1 and out["rows"] == [[1]]
     assert out["errors"] == [[1146, "42S02"], [1054, "42S22"], [1062, "23000"], [1064, "42000"]]
 
@@ -91,12 +97,7 @@ print(json.dumps(out))
 )
 def test_prepared_statements_bind_values(server: RunningServer, flavour: str) -> None:
     """Quotes, backslashes, NUL and SQL text travel as values through COM_STMT_EXECUTE."""
-    done = subprocess.run(
-        [sys.executable, "-c", PREPARED, str(server.port), flavour],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout)
+    out = run_client(PREPARED, server, flavour)
     assert out["rowcount"] == 1 and out["count"] == 6
     assert out["texts"] == [
         "it's",
