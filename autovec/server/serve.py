@@ -1,8 +1,10 @@
 """The listening socket: one :class:`EngineConnection` per client, and the log lines.
 
 mysql-mimic's ``MysqlServer`` builds its own ``Connection`` inside a private callback, so
-the server loop is written here (a few lines: stream, session, connection, register,
-run) to serve :class:`EngineConnection` instead; everything else is mysql-mimic's.
+the server loop is written here (a few lines: stream, engine session, connection, run) to
+serve :class:`EngineConnection` instead; everything else is mysql-mimic's. Connections are
+registered in the engine's process list (SHOW PROCESSLIST, KILL), not mysql-mimic's
+``Control``, which its ``Connection`` requires but this server does not consult.
 """
 
 from __future__ import annotations
