@@ -3,6 +3,7 @@ the seed SQL run verbatim from a file, and ``status``."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -44,3 +45,20 @@ def test_status_and_version_comment(server: RunningServer) -> None:
     assert "Current database:\ttest" in out and "TiDB" in out
     out = mysql(server, "-N", "-e", "SELECT @@version_comment LIMIT 1; SELECT DATABASE()")
     assert out.strip().splitlines()[-1] == "NULL"
+
+
+@pytest.mark.skipif(shutil.which("script") is None, reason="util-linux `script` is missing")
+def test_interactive_connect_with_table_completion(server: RunningServer, tmp_path: Path) -> None:
+    """On a terminal the client sends SHOW DATABASES, SHOW TABLES, COM_FIELD_LIST per table
+    (auto-rehash) and SELECT @@version_comment before the prompt."""
+    mysql(server, "test", "-e", "CREATE TABLE t (id INT PRIMARY KEY, v VECTOR(2))")
+    transcript = tmp_path / "typescript"
+    command = f"{MYSQL} -h {server.host} -P {server.port} -u root test"
+    subprocess.run(
+        ["script", "-qc", command, str(transcript)],
+        input="SELECT 41 + 1;\nexit\n", capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    shown = transcript.read_text(errors="replace")
+    assert "Reading table information for completion" in shown
+    assert "Server version: 8.0.11-TiDB-v8.5.0-autovec" in shown
+    assert re.search(r"\|\s+42 \|", shown) and "Bye" in shown
