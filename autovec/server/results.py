@@ -24,11 +24,9 @@ def wire_type(type_code: int) -> ColumnType:
 
 
 def wire_value(value: Any) -> Any:
-    """A value as mysql-mimic's encoders take it."""
+    """A vector or TIME value as mysql-mimic's encoders take it (text)."""
     if isinstance(value, Vector):
         return str(value)
-    if isinstance(value, bool):
-        return int(value)
     if isinstance(value, dt.timedelta):  # TIME: MySQL's [-]HH:MM:SS[.ffffff]
         sign = "-" if value < dt.timedelta(0) else ""
         seconds = abs(value)

@@ -156,12 +156,7 @@ def _tokens(sql: str) -> tuple[Token, ...]:
 
 @lru_cache(maxsize=512)
 def _parse_cached(sql: str) -> tuple[Any, ...]:
-    parsed = _DIALECT.parser().parse(list(_tokens(sql)), sql)
-    return tuple(e for e in parsed if e is not None)
-
-
-def parse(sql: str) -> list[exp.Expression]:
-    """Parse one or more statements into fresh (mutable) trees, or raise MySQL's 1064."""
+    # Text checks sqlglot leaves to us, here so a repeated statement pays for them once.
     first = _FIRST_WORD.match(sql)
     if first and first.group(1).upper() not in _STATEMENT_WORDS:
         raise _near(sql, first.start(1), first.end(1))  # sqlglot would read `hello` as SQL
@@ -169,6 +164,12 @@ def parse(sql: str) -> list[exp.Expression]:
         bad = _control_outside_quotes(sql)
         if bad is not None:  # inside a literal it is a character like any other
             raise _near(sql, bad, bad + 1)
+    parsed = _DIALECT.parser().parse(list(_tokens(sql)), sql)
+    return tuple(e for e in parsed if e is not None)
+
+
+def parse(sql: str) -> list[exp.Expression]:
+    """Parse one or more statements into fresh (mutable) trees, or raise MySQL's 1064."""
     try:
         parsed = _parse_cached(sql)
     except (ParseError, TokenError) as exc:
