@@ -73,6 +73,18 @@ def test_variables(cur: autovec.Cursor) -> None:
     assert info.value.args[0] == 1193
 
 
+def test_quoted_variable_names_and_stray_words(cur: autovec.Cursor) -> None:
+    """pytidb writes ``SET @@GLOBAL.`NAME` = …``; a word after the value is an error."""
+    cur.execute("SET @@SESSION.`sql_mode` = 'ANSI_QUOTES';")
+    assert rows(cur, "SELECT @@session.`sql_mode`, @@`sql_mode`") == [
+        ("ANSI_QUOTES", "ANSI_QUOTES")
+    ]
+    with pytest.raises(autovec.ProgrammingError) as info:
+        cur.execute("SET @@SESSION.sql_mode = 'TRADITIONAL' stray_word")
+    assert info.value.args[0] == 1064 and 'near "stray_word"' in info.value.args[1]
+    assert rows(cur, "SELECT @@sql_mode") == [("ANSI_QUOTES",)]
+
+
 def test_api_keys_are_global_persisted_and_masked(datadir: object) -> None:
     conn = autovec.connect(datadir, autocommit=True)  # type: ignore[arg-type]
     cur = conn.cursor()

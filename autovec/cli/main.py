@@ -81,19 +81,95 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--port", type=int, default=4000, help="port (default: 4000; 0 picks a free one)"
     )
+    serve.add_argument("--user", metavar="U", help="the one account's user name (default: root)")
+    serve.add_argument(
+        "--password", metavar="P", help="its password (default: none, loopback only)"
+    )
+    serve.add_argument(
+        "--users-file", metavar="F", help="accounts from a users file (see: autovec passwd)"
+    )
+    serve.add_argument("--ssl-cert", metavar="C", help="TLS certificate (PEM), with --ssl-key")
+    serve.add_argument("--ssl-key", metavar="K", help="TLS private key (PEM)")
+    serve.add_argument(
+        "--require-secure-transport", action="store_true",
+        help="refuse clients that do not switch to TLS (MySQL's 3159)",
+    )  # fmt: skip
     serve.add_argument(
         "--max-connections", type=int, default=151, metavar="N",
         help="refuse clients beyond N at once with MySQL's 1040 (default: 151)",
     )  # fmt: skip
+    serve.add_argument(
+        "--max-allowed-packet", type=int, default=64 * 1024 * 1024, metavar="BYTES",
+        help="refuse larger client packets with MySQL's 1153 (default: 64 MiB)",
+    )  # fmt: skip
     serve.set_defaults(handler=run_serve)
+
+    passwd = commands.add_parser(
+        "passwd",
+        help="add a user to a users file, or change its password",
+        description="Write USER's password into the users file FILE (created if missing), as"
+        " the hashes MySQL's login plugins check; the password itself is never stored. The"
+        " password is prompted for, or read as one line from stdin when it is not a terminal.",
+    )
+    passwd.add_argument("file", metavar="FILE", help="the users file for autovec serve")
+    passwd.add_argument("user", metavar="USER", help="the user name")
+    passwd.set_defaults(handler=run_passwd)
     return parser
 
 
 def run_serve(args: argparse.Namespace) -> int:
     """``autovec serve``: listen until SIGTERM or Ctrl-C."""
-    from autovec.server.serve import run
+    import ssl
 
-    return run(args.db, args.host, args.port, args.max_connections)
+    from autovec.server.accounts import UsersFileError
+    from autovec.server.serve import ServerConfig, load_accounts, run, tls_context
+
+    if (args.ssl_cert is None) != (args.ssl_key is None):
+        print("autovec serve: --ssl-cert and --ssl-key go together", file=sys.stderr)
+        return 2
+    try:
+        accounts = load_accounts(args.user, args.password, args.users_file)
+        tls = tls_context(args.ssl_cert, args.ssl_key) if args.ssl_cert else None
+    except UsersFileError as exc:
+        print(f"autovec serve: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, ssl.SSLError) as exc:
+        print(f"autovec serve: cannot load the TLS certificate or key: {exc}", file=sys.stderr)
+        return 2
+    config = ServerConfig(
+        args.db,
+        args.host,
+        args.port,
+        accounts,
+        tls,
+        args.require_secure_transport,
+        args.max_connections,
+        args.max_allowed_packet,
+    )
+    return run(config)
+
+
+def run_passwd(args: argparse.Namespace) -> int:
+    """``autovec passwd FILE USER``: set USER's password in the users file."""
+    import getpass
+
+    from autovec.server.accounts import Account, Accounts, UsersFileError
+
+    try:
+        accounts = Accounts.load(args.file) if os.path.exists(args.file) else Accounts([])
+        if _stdin_is_terminal():
+            password = getpass.getpass(f"New password for {args.user}: ")
+            if getpass.getpass("Again: ") != password:
+                print("autovec passwd: the passwords differ; nothing changed", file=sys.stderr)
+                return 1
+        else:
+            password = sys.stdin.readline().rstrip("\r\n")
+        accounts.with_account(Account.with_password(args.user, password)).save(args.file)
+    except (UsersFileError, OSError) as exc:
+        print(f"autovec passwd: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.file}: password of {args.user} set", file=sys.stderr)
+    return 0
 
 
 def run_sql(args: argparse.Namespace) -> int:

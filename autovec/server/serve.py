@@ -13,18 +13,22 @@ import asyncio
 import ipaddress
 import logging
 import signal
+import ssl
 import sys
 import time
+from dataclasses import dataclass, field
 
-from mysql_mimic.auth import SimpleIdentityProvider
 from mysql_mimic.constants import DEFAULT_SERVER_CAPABILITIES
 from mysql_mimic.control import LocalControl
 from mysql_mimic.errors import ErrorCode
 from mysql_mimic.stream import MysqlStream
 from mysql_mimic.types import Capabilities
 
+from autovec.server.accounts import Accounts, UsersFileError
+from autovec.server.auth import AccountsIdentityProvider, FailedLogins
 from autovec.server.connection import EngineConnection
 from autovec.server.session import EngineSession
+from autovec.server.stream import DEFAULT_MAX_ALLOWED_PACKET, LimitedStream
 from autovec.sql import variables as sysvars
 
 logger = logging.getLogger("autovec.server")
@@ -45,43 +49,55 @@ DEFAULT_MAX_CONNECTIONS = 151  # MySQL's default max_connections
 DEFAULT_GRACE_S = 10.0  # how long SIGTERM lets running statements finish
 
 
+@dataclass
+class ServerConfig:
+    """What ``autovec serve`` was asked for."""
+
+    datadir: str
+    host: str = "127.0.0.1"
+    port: int = 4000
+    accounts: Accounts = field(default_factory=Accounts.default)
+    tls: ssl.SSLContext | None = None
+    require_secure_transport: bool = False
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    max_allowed_packet: int = DEFAULT_MAX_ALLOWED_PACKET
+    grace_s: float = DEFAULT_GRACE_S
+
+
 class Server:
     """``autovec serve``: the MySQL protocol on ``host:port`` for the data directory."""
 
-    def __init__(
-        self,
-        datadir: str,
-        host: str = "127.0.0.1",
-        port: int = 4000,
-        max_connections: int = DEFAULT_MAX_CONNECTIONS,
-        grace_s: float = DEFAULT_GRACE_S,
-    ):
-        self.datadir = datadir
-        self.host = host
-        self.port = port
-        self.max_connections = max_connections
-        self.grace_s = grace_s
+    def __init__(self, config: ServerConfig):
+        self.config = config
+        self.port = config.port
         self.active = 0
         self.connections: dict[EngineConnection, EngineSession] = {}
         self.control = LocalControl()
-        self.identity = SimpleIdentityProvider()
+        self.identity = AccountsIdentityProvider(config.accounts)
+        self.failed_logins = FailedLogins()
         self.version = str(sysvars.DEFAULTS["version"])
         self._server: asyncio.Server | None = None
 
     async def _serve_client(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        stream = MysqlStream(reader, writer)
+        config = self.config
+        stream = LimitedStream(MysqlStream(reader, writer), config.max_allowed_packet)
         peer = writer.get_extra_info("peername")
-        session = EngineSession(self.datadir, self.version)
+        peer_host = str(peer[0]) if isinstance(peer, tuple) else "localhost"
+        session = EngineSession(config.datadir, self.version)
         connection = EngineConnection(
             stream=stream,
             session=session,
             control=self.control,
             identity_provider=self.identity,
             server_capabilities=SERVER_CAPABILITIES,
+            ssl=config.tls,
+            peer_host=peer_host,
+            failed_logins=self.failed_logins,
+            require_secure_transport=config.require_secure_transport,
         )
-        if self.active >= self.max_connections:
+        if self.active >= config.max_connections:
             await stream.write(
                 connection.error(msg="Too many connections", code=ErrorCode.CON_COUNT_ERROR)
             )
@@ -98,7 +114,7 @@ class Server:
                 loop.call_soon_threadsafe(connection.kill)
 
             session.engine.on_kill = end_connection
-            logger.info("connection %s from %s", connection.connection_id, peer)
+            logger.info("connection %s from %s", connection.connection_id, peer_host)
             self.connections[connection] = session
             await connection.start()
         except Exception as exc:  # a client that breaks off mid-packet ends only itself
@@ -110,18 +126,29 @@ class Server:
             self.connections.pop(connection, None)
             writer.close()
             await session.close()
-            logger.info("connection %s closed", connection.connection_id)
+            user = session.username or "-"
+            logger.info("connection %s (%s) closed", connection.connection_id, user)
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve_client, self.host, self.port)
+        self._server = await asyncio.start_server(
+            self._serve_client, self.config.host, self.config.port
+        )
         self.port = self._server.sockets[0].getsockname()[1]
+
+    def connect_hint(self) -> str:
+        """The mysql command that reaches this server."""
+        accounts = self.config.accounts
+        user = "root" if "root" in accounts else next(iter(accounts), "root")
+        password = " -p" if accounts[user].has_password else ""
+        tls = " --ssl" if self.config.tls is not None else ""
+        return f"mysql -h {self.config.host} -P {self.port} -u {user}{password}{tls}"
 
     async def serve_forever(self) -> None:
         await self.start()
         assert self._server is not None
         print(
-            f"autovec {self.version} listening on {self.host}:{self.port}; connect with:"
-            f" mysql -h {self.host} -P {self.port} -u root",
+            f"autovec {self.version} listening on {self.config.host}:{self.port};"
+            f" connect with: {self.connect_hint()}",
             flush=True,
         )
         stop = asyncio.Event()
@@ -137,7 +164,7 @@ class Server:
         """SIGTERM: accept no one; let running statements finish for the grace period,
         then interrupt them; every session closes, rolling back what it left open."""
         logger.info("shutting down: %d connection(s)", len(self.connections))
-        deadline = time.monotonic() + self.grace_s
+        deadline = time.monotonic() + self.config.grace_s
         while time.monotonic() < deadline and any(
             s.engine_busy() for s in self.connections.values()
         ):
@@ -156,16 +183,48 @@ def is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
-def run(datadir: str, host: str, port: int, max_connections: int = DEFAULT_MAX_CONNECTIONS) -> int:
-    if not is_loopback(host):
-        # root has no password: anyone who can reach the address could read and write.
-        print(
-            f"autovec serve: refusing to listen on {host} with a password-less root account;"
-            " listen on 127.0.0.1 (accounts for other addresses are not available yet)",
-            file=sys.stderr,
+def tls_context(cert: str, key: str) -> ssl.SSLContext:
+    """The server's TLS context from a PEM certificate (chain) and its private key."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def load_accounts(user: str | None, password: str | None, users_file: str | None) -> Accounts:
+    """The accounts from ``--user/--password`` or ``--users-file`` (else root, no password)."""
+    if users_file is not None:
+        if user is not None or password is not None:
+            raise UsersFileError("use either --users-file or --user/--password, not both")
+        return Accounts.load(users_file)
+    if password is not None or user is not None:
+        return Accounts.single(user or "root", password or "")
+    return Accounts.default()
+
+
+def refusal(config: ServerConfig) -> str | None:
+    """Why this configuration must not start, if it must not."""
+    passwordless = config.accounts.passwordless()
+    if passwordless and not is_loopback(config.host):
+        # Anyone who can reach the address could read and write everything.
+        who = ", ".join(passwordless)
+        return (
+            f"refusing to listen on {config.host}: user(s) {who} have no password; set one"
+            " with --user/--password or --users-file, or listen on 127.0.0.1"
         )
+    if config.require_secure_transport and config.tls is None:
+        return "--require-secure-transport needs --ssl-cert and --ssl-key"
+    if not config.accounts:
+        return "the users file has no accounts"
+    return None
+
+
+def run(config: ServerConfig) -> int:
+    refused = refusal(config)
+    if refused is not None:
+        print(f"autovec serve: {refused}", file=sys.stderr)
         return 2
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
     logging.getLogger("mysql_mimic").setLevel(logging.WARNING)
-    asyncio.run(Server(datadir, host, port, max_connections).serve_forever())
+    asyncio.run(Server(config).serve_forever())
     return 0

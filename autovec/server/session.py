@@ -32,6 +32,7 @@ class EngineSession(BaseSession):
         self.variables.set("version", server_version, force=True)
         self.username: str | None = None
         self.database: str | None = None
+        self.peer_host = "localhost"
         self._datadir = datadir
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autovec-session")
         self._connection: autovec.Connection | None = None
@@ -51,9 +52,20 @@ class EngineSession(BaseSession):
         return self.engine.connection_id
 
     async def init(self, connection: Any) -> None:
-        """After the handshake: the database the client asked for, if any (else 1049)."""
+        """After the handshake: who logged in from where, and the database the client
+        asked for, if any (else 1049). Nothing, when the login was refused."""
+        if not connection.authenticated:
+            return
+        self.peer_host = connection.peer_host
+        await self.reset()
         if self.database:
             await self.use(self.database)
+
+    async def reset(self) -> None:
+        """The account is known (after the handshake or COM_CHANGE_USER): USER(), the
+        process list and KILL speak of it."""
+        if self.username is not None:
+            self.engine.user, self.engine.host = self.username, self.peer_host
 
     async def run(self, sql: str, params: Any = None) -> Result:
         """Run one statement on this session's thread."""

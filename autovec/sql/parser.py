@@ -20,6 +20,7 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.dialects.mysql import MySQL
 from sqlglot.errors import ParseError, TokenError
+from sqlglot.parsers.mysql import MySQLParser
 from sqlglot.tokens import Token, TokenType
 
 from autovec import errors
@@ -36,8 +37,24 @@ if sys.getrecursionlimit() < NESTING_RECURSION_LIMIT:
     sys.setrecursionlimit(NESTING_RECURSION_LIMIT)
 
 
+class TiDBParser(MySQLParser):
+    """MySQL's parser, with what TiDB (and its clients) write besides."""
+
+    def _parse_session_parameter(self) -> exp.SessionParameter:
+        # ``@@GLOBAL.`name` `` (pytidb quotes the variable it sets): after the scope,
+        # MySQL's rule reads only a bare word; take a quoted identifier as well.
+        kind = None
+        this = self._parse_id_var() or self._parse_primary()
+        if this and self._match(TokenType.DOT):
+            kind = this.name
+            this = self._parse_id_var(any_token=True) or self._parse_primary()
+        return self.expression(exp.SessionParameter(this=this, kind=kind))
+
+
 class TiDB(MySQL):
     """sqlglot dialect for TiDB; MySQL's rules unless said otherwise."""
+
+    Parser = TiDBParser
 
 
 @dataclass(frozen=True)

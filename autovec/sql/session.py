@@ -914,6 +914,8 @@ def _execute_set(session: Session, tree: exp.Set, bindings: Any) -> Result:
         if not isinstance(assignment, exp.EQ | exp.PropertyEQ):
             raise errors.unsupported(f"Unsupported SET: {item.sql(dialect='mysql')}")
         target, value_node = assignment.this, assignment.expression
+        if isinstance(value_node, exp.Alias):  # SET x = 'v' word: sqlglot reads an alias
+            raise errors.syntax_error_near(value_node.alias)
         value = evaluate_constant(session, value_node, bindings)
         if isinstance(target, exp.Parameter):
             session.user_variables[target.name.lower()] = value

@@ -187,12 +187,12 @@ class Translator:
         replacements: dict[type[exp.Expression], Callable[[exp.Expression], Any]] = {
             exp.CurrentSchema: lambda _n: session.database,
             exp.CurrentVersion: lambda _n: session.get_variable("version"),
-            exp.CurrentUser: lambda _n: "root@%",
+            exp.CurrentUser: lambda _n: f"{session.user}@%",
         }
         anonymous: dict[str, Callable[[], Any]] = {
-            "USER": lambda: "root@localhost",
-            "SESSION_USER": lambda: "root@localhost",
-            "SYSTEM_USER": lambda: "root@localhost",
+            "USER": lambda: f"{session.user}@{session.host}",
+            "SESSION_USER": lambda: f"{session.user}@{session.host}",
+            "SYSTEM_USER": lambda: f"{session.user}@{session.host}",
             "CONNECTION_ID": lambda: session.connection_id,
             "LAST_INSERT_ID": lambda: session.last_insert_id,
             "ROW_COUNT": lambda: session.last_row_count,

@@ -56,7 +56,8 @@ def start_server(datadir: Path, *extra: str) -> RunningServer:
     match = re.search(r"listening on ([\d.]+):(\d+)", line)
     if match is None:
         process.kill()
-        raise AssertionError(f"the server did not start: {line!r} {process.stderr!r}")
+        _, stderr = process.communicate()
+        raise AssertionError(f"the server did not start: {line!r} {stderr}")
     return RunningServer(process, match.group(1), int(match.group(2)), datadir)
 
 
