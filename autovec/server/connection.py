@@ -17,20 +17,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from mysql_mimic import packets
 from mysql_mimic.auth import AuthInfo, AuthState, Success
 from mysql_mimic.connection import Connection
 from mysql_mimic.prepared import PreparedStatement
-from mysql_mimic.types import Capabilities, ServerStatus, str_fixed, uint_1, uint_2
+from mysql_mimic.results import ResultColumn as WireColumn
+from mysql_mimic.types import Capabilities, ServerStatus, str_fixed, uint_1, uint_2, uint_4
 
 from autovec import errors
 from autovec.embeddings.keys import redact
 from autovec.server.auth import AccountsIdentityProvider, FailedLogins, FastAuthSuccess
 from autovec.server.prepared import BoundTypes, read_execute
-from autovec.server.results import to_result_set
+from autovec.server.results import to_result_set, to_wire_columns
 from autovec.server.session import EngineSession
 from autovec.server.stream import LimitedStream, PacketTooLarge
 from autovec.sql.parser import split_statements
@@ -205,14 +205,40 @@ class EngineConnection(Connection):
             return
         await self.send_result(result, binary=True)
 
-    def com_stmt_prepare_response(self, statement: PreparedStatement) -> Iterator[bytes]:
-        """As mysql-mimic's, but without the EOF a CLIENT_DEPRECATE_EOF client does not
-        expect after the parameter definitions (libmysqlclient drops the connection)."""
-        yield packets.make_com_stmt_prepare_ok(statement)
-        for _ in range(statement.num_params):
-            yield packets.make_column_definition_41(server_charset=self.server_charset, name="?")
-        if statement.num_params and not self.deprecate_eof():
-            yield self.eof()
+    async def handle_stmt_prepare(self, data: bytes) -> None:
+        """COM_STMT_PREPARE, answered with the statement's parameter count and result
+        columns from the engine (mysql-mimic describes none: libmysqlclient then
+        overruns the buffers it sized for a later result), or with its error."""
+        sql = self.client_charset.decode(data)
+        try:
+            shape = await self.session.describe(sql)
+        except errors.Error as exc:
+            await self.send_error(exc, sql)
+            return
+        statement = PreparedStatement(next(self.prepared_stmt_seq), sql, shape.parameters)
+        self.prepared_stmts[statement.stmt_id] = statement
+        columns = to_wire_columns(shape.columns or [])
+        ok = b"".join(
+            (uint_1(0), uint_4(statement.stmt_id), uint_2(len(columns)),
+             uint_2(statement.num_params), uint_1(0), uint_2(0))  # filler, warnings
+        )  # fmt: skip
+        parameters = [
+            packets.make_column_definition_41(server_charset=self.server_charset, name="?")
+        ] * statement.num_params
+        packets_out = [ok]
+        for group in (parameters, [self.column_definition(c) for c in columns]):
+            if group:  # each group ends with an EOF, for clients that still expect one
+                packets_out += group if self.deprecate_eof() else [*group, self.eof()]
+        self.stream.write_many(packets_out)
+        await self.stream.drain()
+
+    def column_definition(self, column: WireColumn) -> bytes:
+        return packets.make_column_definition_41(
+            server_charset=self.server_charset,
+            name=column.name,
+            column_type=column.type,
+            character_set=column.character_set,
+        )
 
     async def send_result(self, result: Result, more: bool = False, binary: bool = False) -> None:
         """A statement's rows, or its OK. ``more``: another result of the batch follows;
@@ -233,15 +259,7 @@ class EngineConnection(Connection):
         result_set = to_result_set(result)
         columns = result_set.columns
         header = [packets.make_column_count(self.capabilities, len(columns))]
-        header += [
-            packets.make_column_definition_41(
-                server_charset=self.server_charset,
-                name=column.name,
-                column_type=column.type,
-                character_set=column.character_set,
-            )
-            for column in columns
-        ]
+        header += [self.column_definition(column) for column in columns]
         if not self.deprecate_eof():
             header.append(self.eof())
         self.stream.write_many(header)

@@ -10,7 +10,7 @@ from mysql_mimic import ResultSet
 from mysql_mimic.charset import CharacterSet
 from mysql_mimic.types import ColumnType
 
-from autovec.sql.result import Result
+from autovec.sql.result import Result, ResultColumn
 from autovec.sql.types import BINARY_TYPES
 from autovec.vector import Vector
 
@@ -37,18 +37,22 @@ def wire_value(value: Any) -> Any:
     return value
 
 
-def to_result_set(result: Result) -> ResultSet:
-    """A query's result as a result set; its columns are declared even when it has no rows."""
-    assert result.columns is not None
-    columns = [
+def to_wire_columns(columns: list[ResultColumn]) -> list[WireColumn]:
+    return [
         WireColumn(
             c.name,
             wire_type(c.type.type_code),
             # Bytes columns are "binary", so drivers hand out bytes, not text.
             CharacterSet.binary if c.type.name in BINARY_TYPES else CharacterSet.utf8mb4,
         )
-        for c in result.columns
+        for c in columns
     ]
+
+
+def to_result_set(result: Result) -> ResultSet:
+    """A query's result as a result set; its columns are declared even when it has no rows."""
+    assert result.columns is not None
+    columns = to_wire_columns(result.columns)
     special = {i for i, c in enumerate(result.columns) if c.type.is_vector or c.type.name == "time"}
     rows: list[tuple[Any, ...]] = result.rows
     if special:

@@ -18,6 +18,7 @@ from mysql_mimic.variables import GlobalVariables, SessionVariables
 
 import autovec
 from autovec.server.results import to_result_set
+from autovec.sql.describe import StatementShape, describe
 from autovec.sql.result import Result
 from autovec.sql.session import Session as EngineSessionState
 
@@ -70,6 +71,10 @@ class EngineSession(BaseSession):
     async def run(self, sql: str, params: Any = None) -> Result:
         """Run one statement on this session's thread."""
         return await self._call(self.engine.execute, sql, params)
+
+    async def describe(self, sql: str) -> StatementShape:
+        """A statement's parameters and result columns, for COM_STMT_PREPARE."""
+        return await self._call(describe, self.engine, sql)
 
     async def handle_query(self, sql: str, attrs: dict[str, str]) -> AllowedResult:
         result = await self.run(sql)

@@ -171,6 +171,20 @@ def _tokens(sql: str) -> tuple[Token, ...]:
     return tuple(_DIALECT.tokenize(sql))
 
 
+_REPLACE = re.compile(r"^\s*REPLACE(\s+INTO)?\b", re.I)
+
+
+def replace_as_insert(sql: str) -> str | None:
+    """``REPLACE [INTO] …`` as ``INSERT INTO …`` (sqlglot reads REPLACE as an opaque
+    command); None for any other statement."""
+    return _REPLACE.sub("INSERT INTO", sql, count=1) if _REPLACE.match(sql) else None
+
+
+def placeholder_count(sql: str) -> int:
+    """How many ``?`` parameters the statement takes (none inside strings or comments)."""
+    return sum(1 for token in _tokens(sql) if token.token_type == TokenType.PLACEHOLDER)
+
+
 @lru_cache(maxsize=512)
 def _parse_cached(sql: str) -> tuple[Any, ...]:
     # Text checks sqlglot leaves to us, here so a repeated statement pays for them once.

@@ -822,6 +822,12 @@ class Session:
             pass
         return described[0] if described else ()
 
+    def describe_columns(
+        self, sql: str, bindings: Any, static_types: Sequence[SqlType | None] | None
+    ) -> list[ResultColumn]:
+        """The result columns of a translated statement, without running it."""
+        return self._result_shape(self._describe(sql, bindings), [], static_types)[0]
+
     def _forget_statements(self) -> None:
         """Drop prepared statements and result descriptions: the schema changed."""
         self.conn.cache_flush()
