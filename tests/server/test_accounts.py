@@ -220,3 +220,29 @@ def test_all_addresses_with_passwords(tmp_path: Path, users_file: Path) -> None:
     finally:
         running.stop()
     assert os.path.exists(users_file)
+
+
+def test_change_user(guarded: RunningServer) -> None:
+    """COM_CHANGE_USER logs in anew on the same connection; a wrong password ends it."""
+    script = """
+import json, sys
+import mysql.connector
+conn = mysql.connector.connect(host="127.0.0.1", port=int(sys.argv[1]), user="app",
+                               password="s3cret pass", use_pure=True)
+conn.cmd_change_user(username="reader", password="другой")
+cur = conn.cursor()
+cur.execute("SELECT CURRENT_USER()")
+out = {"now": cur.fetchall()[0][0]}
+try:
+    conn.cmd_change_user(username="app", password="wrong")
+except mysql.connector.Error as exc:
+    out["refused"] = [exc.errno, exc.sqlstate]
+try:
+    conn.cmd_query("SELECT 1")
+    out["after"] = "answered"
+except mysql.connector.Error:
+    out["after"] = "closed"
+print(json.dumps(out))
+"""
+    out = run_client(script, guarded, "pure")
+    assert out == {"now": "reader@%", "refused": [1045, "28000"], "after": "closed"}
