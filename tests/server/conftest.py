@@ -68,9 +68,13 @@ def server(tmp_path: Path) -> Iterator[RunningServer]:
     running.stop()
 
 
-@pytest.fixture
-def engine(server: RunningServer) -> Iterator[sa.Engine]:
+def mysql_engine(server: RunningServer) -> Iterator[sa.Engine]:
     """SQLAlchemy's own MySQL dialect (``mysql+pymysql://``) on the server, as for TiDB."""
     engine = sa.create_engine(f"mysql+pymysql://root@{server.host}:{server.port}/test")
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def engine(server: RunningServer) -> Iterator[sa.Engine]:
+    yield from mysql_engine(server)

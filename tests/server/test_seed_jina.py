@@ -34,7 +34,7 @@ from tidb_vector.sqlalchemy import VectorType
 
 import autovec
 from tests.mock_providers.jina import JINA_MODELS, JinaMock
-from tests.server.conftest import RunningServer, start_server
+from tests.server.conftest import RunningServer, mysql_engine, start_server
 
 #: Shaped like a real Jina key (``jina_`` + 32 hex + 32 alphanumerics).
 KEY = "jina_8d2f6c1e4b7a49e0b3c5d1f2a6e8c0b4Qm7xT2vR9sLp3KzWc5Yh8Nd1Gf6Jb4Xa"
@@ -149,9 +149,7 @@ def jina_server(jina: JinaMock, tmp_path: Path) -> Iterator[RunningServer]:
 
 @pytest.fixture
 def jina_engine(jina_server: RunningServer) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(f"mysql+pymysql://root@{jina_server.host}:{jina_server.port}/test")
-    yield engine
-    engine.dispose()
+    yield from mysql_engine(jina_server)
 
 
 # --- the tutorial as written: client-side embeddings -------------------------------------
