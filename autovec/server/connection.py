@@ -130,6 +130,9 @@ class EngineConnection(Connection):
             self.failed_logins.succeeded(self.peer_host)
             self.session.username = decision.authenticated_as
             self.authenticated = True
+            logger.info(
+                "connection %s from %s as %s", self.connection_id, self.peer_host, username
+            )
             await self.stream.write(self.ok())
             return
         delay = self.failed_logins.failed(self.peer_host)

@@ -114,7 +114,6 @@ class Server:
                 loop.call_soon_threadsafe(connection.kill)
 
             session.engine.on_kill = end_connection
-            logger.info("connection %s from %s", connection.connection_id, peer_host)
             self.connections[connection] = session
             await connection.start()
         except Exception as exc:  # a client that breaks off mid-packet ends only itself

@@ -246,3 +246,18 @@ print(json.dumps(out))
 """
     out = run_client(script, guarded, "pure")
     assert out == {"now": "reader@%", "refused": [1045, "28000"], "after": "closed"}
+
+
+def test_log_has_a_line_per_connection_disconnect_and_failure(guarded: RunningServer) -> None:
+    with login(guarded, "app", "s3cret pass") as conn, conn.cursor() as cur:
+        cur.execute("SELECT CONNECTION_ID()")
+        (connection_id,) = cur.fetchone()
+        with pytest.raises(pymysql.err.ProgrammingError):
+            cur.execute("SELECT * FROM test.no_such_table")
+    guarded.stop()
+    lines = [line.split(" ", 2)[2] for line in guarded.log().splitlines()]
+    assert f"connection {connection_id} from 127.0.0.1 as app" in lines
+    assert (
+        f"connection {connection_id}: error 1146: Table 'test.no_such_table' doesn't exist" in lines
+    )
+    assert f"connection {connection_id} (app) closed" in lines
