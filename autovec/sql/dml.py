@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from autovec.sql.session import Session
 
 
-def _store(value: exp.Expression, column: ColumnDef, row: int) -> exp.Expression:
+def _store(value: exp.Expression, column: ColumnDef, row: int | exp.Expression) -> exp.Expression:
     if isinstance(value, exp.Null):
         return value
     wrapped: exp.Expression = call(
@@ -35,7 +35,7 @@ def _store(value: exp.Expression, column: ColumnDef, row: int) -> exp.Expression
         value,
         exp.Literal.string(type_key(column.type)),
         exp.Literal.string(column.name),
-        exp.Literal.number(row),
+        exp.Literal.number(row) if isinstance(row, int) else row,
     )
     if column.auto_increment:
         wrapped = call("__av_autoinc", wrapped)
@@ -102,8 +102,14 @@ class InsertPlan:
         self.written = written  # the rows it writes, to name a duplicate key's value
 
 
-def plan_insert(session: Session, tree: exp.Insert) -> InsertPlan:
-    """Translate an INSERT once; ``run_insert`` may then execute it for many bindings."""
+def plan_insert(
+    session: Session, tree: exp.Insert, row_number: exp.Expression | None = None
+) -> InsertPlan:
+    """Translate an INSERT once; ``run_insert`` may then execute it for many bindings.
+
+    ``row_number`` (a placeholder) numbers the rows in conversion errors ("at row N") when
+    one row of VALUES stands for many (``literal_rows``); else rows count from 1.
+    """
     table, columns = _insert_columns(
         tree,
         _target(session, tree.this.this if isinstance(tree.this, exp.Schema) else tree.this)[1],
@@ -128,7 +134,7 @@ def plan_insert(session: Session, tree: exp.Insert) -> InsertPlan:
                 if _is_default_keyword(value):
                     value.replace(_default_for(column))
                     continue
-                value.replace(_store(value.copy(), column, number))
+                value.replace(_store(value.copy(), column, row_number or number))
         new_rows = source
     elif isinstance(source, exp.Select | exp.SetOperation | exp.Subquery):
         names = [f"__c{i}" for i in range(len(columns))]

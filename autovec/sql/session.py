@@ -30,6 +30,8 @@ from autovec.sql import (
     dml,
     fulltext,  # full-text search: tokenizers, WITH PARSER text (sql/fulltext.py)
     internal_functions,
+    literal_rows,
+    literal_select,
     mysql_functions,
     query,
     show,
@@ -394,6 +396,12 @@ class Session:
             self.warnings = []
             return self._special(found)
         cached = self.store.plan(self.plan_key(text, params))
+        if cached is None and params is None:
+            # Literal values as parameters: literal_rows.py (INSERT), literal_select.py
+            inserted = literal_rows.execute_insert(self, text, sql)
+            if inserted is not None:
+                return inserted
+            cached, params = literal_select.shaped_plan(self, text)
         if cached is not None:  # only SELECTs are cached (query.py)
             self.warnings = []
             self._start_deadline()
