@@ -177,10 +177,12 @@ class Connection:
         path: str | os.PathLike[str] = "./data",
         database: str | None = DEFAULT_DATABASE,
         autocommit: bool = False,
+        found_rows: bool = False,
     ):
         self.path = str(path)
         self.store = Store.open(self.path)
         self._session: Session | None = Session(self.store, database)
+        self._session.client_found_rows = found_rows
         if not autocommit:
             self._session.set_variable("autocommit", 0)
 
@@ -249,11 +251,14 @@ def connect(
     path: str | os.PathLike[str] = "./data",
     database: str | None = DEFAULT_DATABASE,
     autocommit: bool = False,
+    found_rows: bool = False,
     **_ignored: Any,
 ) -> Connection:
     """Open a data directory (created if missing; ``":memory:"`` for a throw-away one).
 
     Like PEP 249 and PyMySQL, changes are committed by ``commit()`` (or on leaving a
     ``with`` block); pass ``autocommit=True`` to commit every statement, as the shell does.
+    ``rowcount`` counts the rows a statement changed, as MySQL's does; ``found_rows=True``
+    (MySQL's CLIENT_FOUND_ROWS, which SQLAlchemy asks for) counts those an UPDATE matched.
     """
-    return Connection(path, database, autocommit)
+    return Connection(path, database, autocommit, found_rows)

@@ -54,6 +54,7 @@ def test_urls_map_to_connect_arguments() -> None:
 
     def args(url: str) -> tuple[list[object], dict[str, object]]:
         positional, options = dialect.create_connect_args(sa.make_url(url))
+        assert options.pop("found_rows") is True  # UPDATE counts matched rows for the ORM
         return list(positional), dict(options)
 
     assert args("autovec:///rel/dir") == (["rel/dir"], {"autocommit": False})

@@ -74,6 +74,11 @@ class EngineConnection(Connection):
         self._bound_types = BoundTypes()
 
     @property
+    def found_rows(self) -> bool:
+        """Whether the client asked for UPDATE to count the rows it matched."""
+        return Capabilities.CLIENT_FOUND_ROWS in self.capabilities
+
+    @property
     def secure(self) -> bool:
         """Whether the client switched the connection to TLS."""
         return self.stream.writer.get_extra_info("ssl_object") is not None
@@ -130,9 +135,7 @@ class EngineConnection(Connection):
             self.failed_logins.succeeded(self.peer_host)
             self.session.username = decision.authenticated_as
             self.authenticated = True
-            logger.info(
-                "connection %s from %s as %s", self.connection_id, self.peer_host, username
-            )
+            logger.info("connection %s from %s as %s", self.connection_id, self.peer_host, username)
             await self.stream.write(self.ok())
             return
         delay = self.failed_logins.failed(self.peer_host)

@@ -35,9 +35,11 @@ logger = logging.getLogger("autovec.server")
 
 
 # mysql-mimic's, plus what the engine gives: multi-statements and their several results,
-# and transactions (the status bits say when one is open).
+# transactions (the status bits say when one is open), and UPDATE counts of rows matched
+# for clients that ask (SQLAlchemy's MySQL dialects do).
 SERVER_CAPABILITIES = (
     DEFAULT_SERVER_CAPABILITIES
+    | Capabilities.CLIENT_FOUND_ROWS
     | Capabilities.CLIENT_MULTI_STATEMENTS
     | Capabilities.CLIENT_MULTI_RESULTS
     | Capabilities.CLIENT_PS_MULTI_RESULTS

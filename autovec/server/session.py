@@ -58,6 +58,7 @@ class EngineSession(BaseSession):
         if not connection.authenticated:
             return
         self.peer_host = connection.peer_host
+        self.engine.client_found_rows = connection.found_rows
         await self.reset()
         if self.database:
             await self.use(self.database)

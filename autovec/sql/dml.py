@@ -45,9 +45,30 @@ def _store(value: exp.Expression, column: ColumnDef, row: int | exp.Expression) 
 def _default_for(column: ColumnDef) -> exp.Expression:
     if column.default is None:
         return exp.Null()
+    return _expression(column.default)
+
+
+def _expression(text: str) -> exp.Expression:
+    """A column's DEFAULT or ON UPDATE expression, as written in its definition."""
     from autovec.sql.parser import parse
 
-    return parse(f"SELECT {column.default}")[0].expressions[0]
+    return parse(f"SELECT {text}")[0].expressions[0]
+
+
+def _on_update_assignments(
+    schema: TableSchema, assigned: set[str], changing: exp.Expression | None
+) -> list[exp.EQ]:
+    """``ON UPDATE CURRENT_TIMESTAMP`` columns a statement does not set: the time, for a
+    row whose values change (``changing``; None: every row written changes)."""
+    assignments = []
+    for column in schema.columns:
+        if not column.on_update or column.name.lower() in assigned:
+            continue
+        now = _store(_expression(column.on_update), column, 1)
+        if changing is not None:
+            now = exp.If(this=changing.copy(), true=now, false=exp.column(column.name))
+        assignments.append(exp.EQ(this=exp.column(column.name), expression=now))
+    return assignments
 
 
 def _target(session: Session, table: exp.Table) -> tuple[str, TableSchema]:
@@ -93,6 +114,7 @@ class InsertPlan:
         rows_per_execution: int | None,
         preview: auto_embedding.EmbeddingPreview | None,
         written: WrittenRows,
+        on_duplicate: bool = False,
     ):
         self.sql = sql
         self.database = database
@@ -100,6 +122,7 @@ class InsertPlan:
         self.rows_per_execution = rows_per_execution  # None for INSERT … SELECT
         self.preview = preview  # what to embed before taking the write lock
         self.written = written  # the rows it writes, to name a duplicate key's value
+        self.on_duplicate = on_duplicate  # … ON DUPLICATE KEY UPDATE
 
 
 def plan_insert(
@@ -155,6 +178,7 @@ def plan_insert(
         this=table.copy(), expressions=[exp.to_identifier(c.name, quoted=True) for c in columns]
     )
     tree.set("this", target_schema)
+    on_duplicate = tree.args.get("conflict") is not None
     _on_duplicate(tree, schema)
     if tree.args.get("ignore"):
         tree.set("alternative", "IGNORE")
@@ -166,7 +190,13 @@ def plan_insert(
     preview = _embedding_preview(session, schema, written, None)
     session.translator.prepare(tree)
     return InsertPlan(
-        session.translator.sql(tree), _database, schema, rows_per_execution, preview, written
+        session.translator.sql(tree),
+        _database,
+        schema,
+        rows_per_execution,
+        preview,
+        written,
+        on_duplicate,
     )
 
 
@@ -227,22 +257,30 @@ def run_insert(session: Session, plan: InsertPlan, all_bindings: list[Any]) -> R
     auto_embedding.embed_ahead(session, plan.database, plan.preview, all_bindings)
     try:
         with session.write_statement():
+            updates_before = session.updated_row_count
             changed = _write_rows(session, plan, all_bindings)
+            updated = session.updated_row_count - updates_before
             last = session.conn.last_insert_rowid()
             _fill_generated(session, plan.database, plan.schema, None)
     except apsw.ConstraintError as exc:
         raise _report_duplicates(
             session, exc, plan.database, plan.schema, plan.written, all_bindings
         ) from None
+    expected = (plan.rows_per_execution or 0) * len(all_bindings)
     result = Result(rowcount=changed)
+    if plan.on_duplicate:
+        # MySQL counts a row inserted 1, one updated 2, one left as it was 0 (1 with
+        # CLIENT_FOUND_ROWS); SQLite counted each inserted or updated row once.
+        inserted = changed - updated
+        unchanged = max(expected - changed, 0) if session.client_found_rows else 0
+        result.rowcount = inserted + 2 * updated + unchanged
     schema = plan.schema
     if schema.rowid_column is not None and schema.rowid_column.auto_increment and changed:
-        expected = (plan.rows_per_execution or 0) * len(all_bindings)
         first = last - changed + 1 if expected == changed else last
         session.last_insert_id = first
         result.lastrowid = first
     else:
-        result.lastrowid = last or None
+        result.lastrowid = None  # MySQL's insert id is 0 when no AUTO_INCREMENT value was made
     return result
 
 
@@ -279,7 +317,26 @@ def _on_duplicate(tree: exp.Insert, schema: TableSchema) -> None:
         new_assignments.append(
             exp.EQ(this=exp.column(column.name), expression=_store(value.copy(), column, 1))
         )
-    tree.set("conflict", exp.OnConflict(action=exp.var("DO UPDATE"), expressions=new_assignments))
+    # A duplicate whose values would not change is left alone, as MySQL leaves it.
+    changing = _changes_something(new_assignments)
+    assigned = {a.this.name.lower() for a in new_assignments}
+    new_assignments += _on_update_assignments(schema, assigned, None)
+    tree.set(
+        "conflict",
+        exp.OnConflict(
+            action=exp.var("DO UPDATE"),
+            expressions=new_assignments,
+            where=exp.Where(this=changing),
+        ),
+    )
+
+
+def _changes_something(assignments: list[exp.EQ]) -> exp.Expression:
+    """True for a row that ``SET a = …, b = …`` would change (NULL-safe comparisons)."""
+    same = exp.and_(
+        *(exp.NullSafeEQ(this=a.this.copy(), expression=a.expression.copy()) for a in assignments)
+    )
+    return exp.not_(exp.paren(same))
 
 
 def _values_to_excluded(node: exp.Expression) -> exp.Expression:
@@ -301,7 +358,12 @@ def _values_to_excluded(node: exp.Expression) -> exp.Expression:
 
 
 def _require_assignments(assignments: list[exp.Expression], clause: str) -> None:
-    """``SET v`` without ``= value`` parses (sqlglot is lenient) but is not SQL."""
+    """``SET v`` without ``= value`` parses (sqlglot is lenient) but is not SQL, nor is
+    an UPDATE without SET."""
+    if not assignments:
+        raise errors.syntax_error(
+            f"You have an error in your SQL syntax: {clause} needs column = value"
+        )
     for assignment in assignments:
         if (
             not isinstance(assignment, exp.EQ)
@@ -364,6 +426,15 @@ def execute_update(session: Session, tree: exp.Update, bindings: Any) -> Result:
     targets = {a.this.name.lower() for a in tree.expressions}
     _limit_by_rowid(tree, table)
     written = _updated_rows(tree)
+    changing = _changes_something(tree.expressions)
+    tree.set("expressions", tree.expressions + _on_update_assignments(schema, targets, changing))
+    if not session.client_found_rows:
+        # MySQL writes and counts only the rows whose values change (CLIENT_FOUND_ROWS
+        # counts every row matched, and then every matched row is written).
+        where = tree.args.get("where")
+        tree.set(
+            "where", exp.Where(this=changing if where is None else exp.and_(where.this, changing))
+        )
     preview = _embedding_preview(session, schema, written, targets)
     session.translator.prepare(tree)
     sql = session.translator.sql(tree)

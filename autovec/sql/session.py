@@ -87,6 +87,10 @@ class Session:
         self.last_insert_id = 0
         self.last_row_count = -1
         self.found_rows = 0
+        # MySQL's CLIENT_FOUND_ROWS: UPDATE (and ON DUPLICATE KEY UPDATE) count the rows
+        # they matched, not only those whose values changed.
+        self.client_found_rows = False
+        self.updated_row_count = 0  # rows UPDATEd so far (the update hook's count)
         self.explicit_transaction = False
         self.savepoints: list[str] = []  # the user's, oldest first
         # Rows this connection changed since its last commit, per (database, table), and
@@ -737,11 +741,13 @@ class Session:
         known = self.known_distances.get(slot)
         return known.get(rowid) if known is not None else None
 
-    def _on_row_change(self, _op: int, database: str, table: str, rowid: int) -> None:
+    def _on_row_change(self, op: int, database: str, table: str, rowid: int) -> None:
         if not table.startswith(
             (storage_catalog.INTERNAL_PREFIX, "__av_fts__")
         ):  # + FTS5 shadow tables
             self._statement_rows.setdefault((database.lower(), table.lower()), set()).add(rowid)
+            if op == apsw.SQLITE_UPDATE:
+                self.updated_row_count += 1
 
     def _bump_versions(self) -> None:
         for (database, table), rowids in list(self._statement_rows.items()):

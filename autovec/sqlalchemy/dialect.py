@@ -131,6 +131,7 @@ class AutovecDialect(MySQLDialect):
         opts: dict[str, Any] = dict(url.query)
         util.coerce_kw_type(opts, "autocommit", bool)
         opts.setdefault("autocommit", False)
+        opts["found_rows"] = True  # rowcount = rows matched, as SQLAlchemy's ORM expects
         path = MEMORY if _is_memory(url) else cast(str, url.database)
         return [path], opts
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pymysql
 import pytest
+from pymysql.constants import CLIENT
 
 from tests.server.conftest import RunningServer, start_server
 
@@ -47,6 +48,27 @@ def test_affected_rows_and_insert_ids(server: RunningServer) -> None:
         assert cur.execute("UPDATE n SET s = 'x' WHERE id > 2") == 2
         assert cur.execute("DELETE FROM n WHERE id = 1") == 1
         assert cur.execute("DELETE FROM n WHERE id = 1") == 0
+        cur.execute("CREATE TABLE k (id INT PRIMARY KEY, x INT)")  # no AUTO_INCREMENT
+        assert cur.execute("INSERT INTO k VALUES (1, 1), (2, 2)") == 2 and cur.lastrowid == 0
+
+
+@pytest.mark.parametrize("found_rows", [False, True])
+def test_changed_and_matched_rows_as_mysql_counts_them(
+    server: RunningServer, found_rows: bool
+) -> None:
+    """Without CLIENT_FOUND_ROWS an UPDATE counts the rows it changed; ON DUPLICATE KEY
+    UPDATE counts 1 per row inserted, 2 per row updated, 0 (or 1) per row left as it was."""
+    flag = CLIENT.FOUND_ROWS if found_rows else 0
+    with connect(server, autocommit=True, client_flag=flag) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE u (id INT PRIMARY KEY, x INT)")
+        cur.execute("INSERT INTO u VALUES (1, 1), (2, 2)")
+        assert cur.execute("UPDATE u SET x = 1") == (2 if found_rows else 1)
+        upsert = "INSERT INTO u VALUES (%s, %s) ON DUPLICATE KEY UPDATE x = VALUES(x)"
+        assert cur.execute(upsert, (1, 5)) == 2  # updated
+        assert cur.execute(upsert, (1, 5)) == (1 if found_rows else 0)  # already so
+        assert cur.execute(upsert, (3, 3)) == 1  # inserted
+        cur.execute("SELECT id, x FROM u ORDER BY id")
+        assert cur.fetchall() == ((1, 5), (2, 1), (3, 3))
 
 
 def test_errors_keep_their_mysql_codes_and_the_connection(server: RunningServer) -> None:
