@@ -82,9 +82,10 @@ class InvalidModelNameError(EmbeddingConfigError):
 class UnknownProviderError(EmbeddingConfigError):
     """The part before the first ``/`` names no registered provider."""
 
-    def __init__(self, provider: str, available: list[str]) -> None:
+    def __init__(self, provider: str, available: list[str], *, kind: str = "embedding") -> None:
+        # ``kind`` names the registry ("reranker" for autovec.rerankers); the text is TiDB's.
         super().__init__(
-            f"unknown embedding provider '{provider}', available providers: " + ", ".join(available)
+            f"unknown {kind} provider '{provider}', available providers: " + ", ".join(available)
         )
         self.provider = provider
         self.available = available

@@ -8,6 +8,10 @@
   are obeyed when they lie in (0, 60] s, and ``x-should-retry`` overrides the decision,
   as openai-python does. 400/401/403/404 fail at once with a message saying what to do.
 * Any failing batch fails the whole call, so a statement is all-or-nothing.
+
+:class:`RemoteService` holds the part that is not about embeddings (keys, client,
+retries, error classification), so that :mod:`autovec.rerankers` follows the same rules;
+:class:`RemoteProvider` adds the embedding pipeline on top of it.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from autovec.version import __version__
 __all__ = [
     "HttpSettings",
     "RemoteProvider",
+    "RemoteService",
     "backoff_delay",
     "parse_retry_after",
     "plan_batches",
@@ -155,9 +160,18 @@ def plan_batches(items: Sequence[EmbedInput], limits: BatchLimits) -> list[range
     return batches
 
 
-class RemoteProvider(EmbeddingProvider):
-    """A provider reached over HTTP; subclasses write :meth:`request_batch`."""
+class RemoteService:
+    """What every client of a remote API shares (embedding providers, rerankers).
 
+    Key and base lookup through :class:`ProviderCredentials`, one pooled httpx client,
+    and :meth:`post_json` with the retry policy and error classification of this module.
+    Subclasses set ``name``/``display_name`` and assign ``credentials`` before use.
+    """
+
+    #: Registry id (``provider`` in ``provider/model``); errors carry it.
+    name: ClassVar[str] = ""
+    #: How the provider is named in messages (TiDB's spelling: "OpenAI", "JinaAI"...).
+    display_name: ClassVar[str] = ""
     #: Used when no ``api_base`` is configured.
     default_api_base: ClassVar[str] = ""
     #: Statuses that mean "the key is wrong" (NVIDIA NIM answers 403).
@@ -165,34 +179,19 @@ class RemoteProvider(EmbeddingProvider):
     #: Whether a call may go out without a key (e.g. a self-hosted OpenAI-compatible server).
     key_optional: ClassVar[bool] = False
 
+    credentials: ProviderCredentials
+
     def __init__(
         self,
-        model: str,
         *,
-        spec: ModelSpec | None = None,
-        credentials: ProviderCredentials | None = None,
         settings: HttpSettings | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        super().__init__(model, spec=spec, credentials=credentials)
         self.settings = settings or HttpSettings()
         self._sleep = sleep
         self._client: httpx.Client | None = None
         self._client_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max(1, self.settings.max_concurrency))
-
-    @classmethod
-    def from_config(
-        cls,
-        model: str,
-        *,
-        spec: ModelSpec | None,
-        credentials: ProviderCredentials,
-        timeout: float | None = None,
-        settings: Any = None,
-    ) -> EmbeddingProvider:
-        base = settings if isinstance(settings, HttpSettings) else HttpSettings()
-        return cls(model, spec=spec, credentials=credentials, settings=base.with_timeout(timeout))
 
     # --- configuration ---------------------------------------------------------------
 
@@ -239,88 +238,6 @@ class RemoteProvider(EmbeddingProvider):
             if self._client is not None:
                 self._client.close()
                 self._client = None
-
-    # --- the embed pipeline ----------------------------------------------------------
-
-    def embed(
-        self, inputs: Sequence[EmbedInput], *, kind: Kind, options: Mapping[str, Any]
-    ) -> np.ndarray:
-        self.check_inputs(inputs)
-        resolved = self.resolve_options(kind, options)
-        dims = self.expected_dimensions(resolved)
-        if not inputs:
-            return np.zeros((0, dims or 0), dtype=np.float32)
-        key = self.api_key()
-        items = list(inputs)
-        dims = self.response_dimensions(resolved)
-        sink = batch_sink.get()  # captured here: worker threads do not see context vars
-
-        def run(batch: range) -> np.ndarray:
-            try:
-                rows = self.request_batch(
-                    [items[i] for i in batch], kind=kind, options=resolved, api_key=key
-                )
-            except EmbeddingProviderError as exc:
-                # 413: the server's batch cap is below what we assumed (e.g. a TEI server
-                # started with a small --max-client-batch-size): halve and go on.
-                if exc.status == 413 and len(batch) > 1:
-                    mid = len(batch) // 2
-                    return np.concatenate([run(batch[:mid]), run(batch[mid:])])
-                raise
-            matrix = to_matrix(rows, count=len(batch), dims=dims, who=self.display_name)
-            if sink is not None:
-                sink([items[i] for i in batch], self.postprocess(matrix, resolved))
-            return matrix
-
-        parts = self.map_concurrently(run, plan_batches(items, self.limits))
-        if len({p.shape[1] for p in parts}) > 1:
-            raise EmbeddingResponseError(
-                f"{self.display_name}: batches returned vectors of different sizes",
-                provider=self.name,
-            )
-        return self.postprocess(np.concatenate(parts), resolved)
-
-    @abstractmethod
-    def request_batch(
-        self,
-        batch: list[EmbedInput],
-        *,
-        kind: Kind,
-        options: Mapping[str, Any],
-        api_key: Secret | None,
-    ) -> Sequence[Any]:
-        """Send one request (within :attr:`limits`); return one vector-like row per input."""
-
-    def response_dimensions(self, resolved: Mapping[str, Any]) -> int | None:
-        """The vector size each response row must have (before :meth:`postprocess`)."""
-        return self.expected_dimensions(resolved)
-
-    def postprocess(self, matrix: np.ndarray, options: Mapping[str, Any]) -> np.ndarray:
-        """Hook for client-side work after all batches arrived (e.g. renormalising)."""
-        return matrix
-
-    def map_concurrently(self, fn: Callable[[range], R], batches: list[range]) -> list[R]:
-        """Run ``fn`` over ``batches`` on up to ``max_concurrency`` threads, in order.
-
-        The first failure cancels what has not started and is raised once the requests
-        already in flight have finished: what they bring back is paid for, and the batch
-        sink (the cache) keeps it for the retry.
-        """
-        if len(batches) <= 1:
-            return [fn(b) for b in batches]
-        workers = min(len(batches), max(1, self.settings.max_concurrency))
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"embed-{self.name}")
-        try:
-            futures: list[Future[R]] = [pool.submit(fn, b) for b in batches]
-            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            for fut in futures:
-                if fut in done and fut.exception() is not None:
-                    for other in futures:
-                        other.cancel()
-                    raise fut.exception()  # type: ignore[misc]
-            return [fut.result() for fut in futures]
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
 
     # --- one HTTP exchange with retries ----------------------------------------------
 
@@ -478,3 +395,115 @@ class RemoteProvider(EmbeddingProvider):
     def retry_after_hint(self, payload: Any) -> float | None:
         """A wait hint found in the error body (headers are checked first)."""
         return None
+
+
+class RemoteProvider(RemoteService, EmbeddingProvider):
+    """An embedding provider reached over HTTP; subclasses write :meth:`request_batch`."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        spec: ModelSpec | None = None,
+        credentials: ProviderCredentials | None = None,
+        settings: HttpSettings | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        # Two unrelated bases, each initialised once (they do not chain to each other).
+        EmbeddingProvider.__init__(self, model, spec=spec, credentials=credentials)
+        RemoteService.__init__(self, settings=settings, sleep=sleep)
+
+    @classmethod
+    def from_config(
+        cls,
+        model: str,
+        *,
+        spec: ModelSpec | None,
+        credentials: ProviderCredentials,
+        timeout: float | None = None,
+        settings: Any = None,
+    ) -> EmbeddingProvider:
+        base = settings if isinstance(settings, HttpSettings) else HttpSettings()
+        return cls(model, spec=spec, credentials=credentials, settings=base.with_timeout(timeout))
+
+    # --- the embed pipeline ----------------------------------------------------------
+
+    def embed(
+        self, inputs: Sequence[EmbedInput], *, kind: Kind, options: Mapping[str, Any]
+    ) -> np.ndarray:
+        self.check_inputs(inputs)
+        resolved = self.resolve_options(kind, options)
+        dims = self.expected_dimensions(resolved)
+        if not inputs:
+            return np.zeros((0, dims or 0), dtype=np.float32)
+        key = self.api_key()
+        items = list(inputs)
+        dims = self.response_dimensions(resolved)
+        sink = batch_sink.get()  # captured here: worker threads do not see context vars
+
+        def run(batch: range) -> np.ndarray:
+            try:
+                rows = self.request_batch(
+                    [items[i] for i in batch], kind=kind, options=resolved, api_key=key
+                )
+            except EmbeddingProviderError as exc:
+                # 413: the server's batch cap is below what we assumed (e.g. a TEI server
+                # started with a small --max-client-batch-size): halve and go on.
+                if exc.status == 413 and len(batch) > 1:
+                    mid = len(batch) // 2
+                    return np.concatenate([run(batch[:mid]), run(batch[mid:])])
+                raise
+            matrix = to_matrix(rows, count=len(batch), dims=dims, who=self.display_name)
+            if sink is not None:
+                sink([items[i] for i in batch], self.postprocess(matrix, resolved))
+            return matrix
+
+        parts = self.map_concurrently(run, plan_batches(items, self.limits))
+        if len({p.shape[1] for p in parts}) > 1:
+            raise EmbeddingResponseError(
+                f"{self.display_name}: batches returned vectors of different sizes",
+                provider=self.name,
+            )
+        return self.postprocess(np.concatenate(parts), resolved)
+
+    @abstractmethod
+    def request_batch(
+        self,
+        batch: list[EmbedInput],
+        *,
+        kind: Kind,
+        options: Mapping[str, Any],
+        api_key: Secret | None,
+    ) -> Sequence[Any]:
+        """Send one request (within :attr:`limits`); return one vector-like row per input."""
+
+    def response_dimensions(self, resolved: Mapping[str, Any]) -> int | None:
+        """The vector size each response row must have (before :meth:`postprocess`)."""
+        return self.expected_dimensions(resolved)
+
+    def postprocess(self, matrix: np.ndarray, options: Mapping[str, Any]) -> np.ndarray:
+        """Hook for client-side work after all batches arrived (e.g. renormalising)."""
+        return matrix
+
+    def map_concurrently(self, fn: Callable[[range], R], batches: list[range]) -> list[R]:
+        """Run ``fn`` over ``batches`` on up to ``max_concurrency`` threads, in order.
+
+        The first failure cancels what has not started and is raised once the requests
+        already in flight have finished: what they bring back is paid for, and the batch
+        sink (the cache) keeps it for the retry.
+        """
+        if len(batches) <= 1:
+            return [fn(b) for b in batches]
+        workers = min(len(batches), max(1, self.settings.max_concurrency))
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"embed-{self.name}")
+        try:
+            futures: list[Future[R]] = [pool.submit(fn, b) for b in batches]
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            for fut in futures:
+                if fut in done and fut.exception() is not None:
+                    for other in futures:
+                        other.cancel()
+                    raise fut.exception()  # type: ignore[misc]
+            return [fut.result() for fut in futures]
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -6,6 +6,13 @@ Validates the Bearer key, ``model``, a required ``input_type``, exactly one of `
 ``{"id", "embeddings": {"float": [[...]], ...}, "texts", "meta", "response_type":
 "embeddings_by_type"}``; errors are ``{"message": "..."}``. Vectors:
 :func:`fake_vector` salted ``"<model>|<input_type>"``; images as ``"image:<data URI>"``.
+
+``POST /v2/rerank`` is served too: ``model`` (one of :data:`COHERE_RERANK_MODELS`,
+else 404), ``query`` (string), ``documents`` (1..10,000 strings; v2 takes no objects),
+``top_n`` and ``max_tokens_per_doc`` (integers ≥ 1); any other field (v1's
+``return_documents``, ``rank_fields``...) is a 400. Answers ``{"id", "results":
+[{"index", "relevance_score"}], "meta": {"api_version", "billed_units":
+{"search_units"}}}`` best first, scored by :func:`~tests.mock_providers.rerank.relevance`.
 """
 
 from __future__ import annotations
@@ -16,9 +23,10 @@ from typing import Any
 import numpy as np
 
 from tests.mock_providers.openai import truncate
+from tests.mock_providers.rerank import ranked
 from tests.mock_providers.server import Failure, MockServer, Recorded, Reply, b64_f32, fake_vector
 
-__all__ = ["COHERE_MODELS", "CohereMock"]
+__all__ = ["COHERE_MODELS", "COHERE_RERANK_MODELS", "CohereMock"]
 
 #: model → (default dims, allowed output_dimension values or None, multimodal inputs)
 COHERE_MODELS: dict[str, tuple[int, set[int] | None, bool]] = {
@@ -30,6 +38,16 @@ COHERE_MODELS: dict[str, tuple[int, set[int] | None, bool]] = {
 }
 _INPUT_TYPES = {"search_document", "search_query", "classification", "clustering", "image"}
 _TYPES = {"float", "int8", "uint8", "binary", "ubinary", "base64"}
+COHERE_RERANK_MODELS = frozenset(
+    {
+        "rerank-v4.0-pro",
+        "rerank-v4.0-fast",
+        "rerank-v3.5",
+        "rerank-english-v3.0",
+        "rerank-multilingual-v3.0",
+    }
+)
+_RERANK_FIELDS = frozenset({"model", "query", "documents", "top_n", "max_tokens_per_doc"})
 
 
 class CohereMock(MockServer):
@@ -37,6 +55,7 @@ class CohereMock(MockServer):
 
     name = "cohere"
     max_texts = 96
+    max_rerank_documents = 10_000
 
     def expected(
         self, key: str, model: str = "embed-v4.0", input_type: str = "search_document", dims=None
@@ -58,6 +77,8 @@ class CohereMock(MockServer):
         )
 
     def route(self, req: Recorded, failure: Failure | None) -> Reply:
+        if req.method == "POST" and req.path == "/v2/rerank":
+            return self._rerank(req)
         if req.method != "POST" or req.path != "/v2/embed":
             return self.error(404, f"Not found: {req.path}")
         if not self.bearer_ok(req):
@@ -162,3 +183,51 @@ class CohereMock(MockServer):
             else:
                 return self.error(400, "invalid request: bad content item")
         return keys
+
+    def _rerank(self, req: Recorded) -> Reply:
+        if not self.bearer_ok(req):
+            return self.unauthorized()
+        body = req.body
+        if not isinstance(body, dict):
+            return self.error(400, "invalid request: body is not JSON")
+        unknown = sorted(set(body) - _RERANK_FIELDS)
+        if unknown:
+            return self.error(400, f"invalid request: unknown field(s) {', '.join(unknown)}")
+        model = body.get("model")
+        if model not in COHERE_RERANK_MODELS:
+            return self.error(
+                404, f"model '{model}' not found, make sure the correct model ID was used"
+            )
+        query = body.get("query")
+        if not isinstance(query, str) or not query:
+            return self.error(400, "invalid request: query must be a non-empty string")
+        docs = body.get("documents")
+        if not isinstance(docs, list) or not docs or not all(isinstance(d, str) for d in docs):
+            return self.error(400, "invalid request: documents must be a non-empty list of strings")
+        if len(docs) > self.max_rerank_documents:
+            return self.error(
+                400,
+                f"invalid request: too many documents, got {len(docs)}, "
+                f"max {self.max_rerank_documents}",
+            )
+        for field in ("top_n", "max_tokens_per_doc"):
+            value = body.get(field)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 1
+            ):
+                return self.error(400, f"invalid request: {field} must be a positive integer")
+        results = [
+            {"index": index, "relevance_score": score}
+            for index, score in ranked(query, docs)[: body.get("top_n")]
+        ]
+        return Reply(
+            200,
+            {
+                "id": str(uuid.uuid4()),
+                "results": results,
+                "meta": {
+                    "api_version": {"version": "2"},
+                    "billed_units": {"search_units": -(-len(docs) // 100)},
+                },
+            },
+        )

@@ -17,6 +17,15 @@ Both ``Authorization: Bearer`` and ``X-DashScope-ApiKey`` are accepted. Vectors:
 :func:`fake_vector` salted ``"<model>|<text_type>|<instruct>"`` (compat mode behaves as
 ``document``), Matryoshka-truncated to ``dimension``. The multimodal batch cap of 8
 contents for the tongyi models is an assumption ([?] in the reference).
+
+The native text rerank ``/api/v1/services/rerank/text-rerank/text-rerank`` is served
+too (Model Studio "Text rerank" page): ``{"model": gte-rerank / gte-rerank-v2 /
+qwen3-rerank, "input": {"query", "documents": [1..500 non-empty strings]},
+"parameters": {"top_n" ≥ 1, "return_documents": bool, "instruct" (qwen3-rerank only)}}``,
+at most 30,000 tokens per request (estimated as characters / 4 over query + document,
+per document); other parameters are a 400. Answers ``{"output": {"results": [{"index",
+"relevance_score", "document"?: {"text"}}]}, "usage": {"total_tokens"}, "request_id"}``
+best first, scored by :func:`~tests.mock_providers.rerank.relevance`.
 """
 
 from __future__ import annotations
@@ -28,13 +37,29 @@ from typing import Any
 import numpy as np
 
 from tests.mock_providers.openai import truncate
+from tests.mock_providers.rerank import ranked
 from tests.mock_providers.server import Failure, MockServer, Recorded, Reply, fake_vector
 
-__all__ = ["DASHSCOPE_MODELS", "MULTIMODAL_MODELS", "DashScopeMock", "sparse_for"]
+__all__ = [
+    "DASHSCOPE_MODELS",
+    "MULTIMODAL_MODELS",
+    "RERANK_MODELS",
+    "DashScopeMock",
+    "sparse_for",
+]
 
 TEXT_PATH = "/api/v1/services/embeddings/text-embedding/text-embedding"
 MM_PATH = "/api/v1/services/embeddings/multimodal-embedding/multimodal-embedding"
 COMPAT_PATH = "/compatible-mode/v1/embeddings"
+RERANK_PATH = "/api/v1/services/rerank/text-rerank/text-rerank"
+
+#: rerank model → (max documents, max tokens per request, takes ``instruct``)
+RERANK_MODELS: dict[str, tuple[int, int, bool]] = {
+    "gte-rerank": (500, 30_000, False),
+    "gte-rerank-v2": (500, 30_000, False),
+    "qwen3-rerank": (500, 30_000, True),
+}
+_RERANK_PARAMETERS = frozenset({"top_n", "return_documents", "instruct"})
 
 #: model → (default dims, allowed dims, max texts per request, sparse/instruct support)
 DASHSCOPE_MODELS: dict[str, tuple[int, set[int], int, bool]] = {
@@ -150,7 +175,7 @@ class DashScopeMock(MockServer):
         return self.bearer_ok(req) or req.header("x-dashscope-apikey") == self.api_key
 
     def route(self, req: Recorded, failure: Failure | None) -> Reply:
-        if req.method != "POST" or req.path not in (TEXT_PATH, MM_PATH, COMPAT_PATH):
+        if req.method != "POST" or req.path not in (TEXT_PATH, MM_PATH, COMPAT_PATH, RERANK_PATH):
             return self.error(404, f"Not found: {req.path}", req, code="NotFound")
         if not self._key_ok(req):
             return self.unauthorized(req)
@@ -160,6 +185,8 @@ class DashScopeMock(MockServer):
             return self._text(req, failure)
         if req.path == MM_PATH:
             return self._multimodal(req, failure)
+        if req.path == RERANK_PATH:
+            return self._rerank(req)
         return self._compat(req, failure)
 
     def _batch_error(self, limit: int, field: str, req: Recorded) -> Reply:
@@ -319,5 +346,65 @@ class DashScopeMock(MockServer):
                 "model": model,
                 "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
                 "id": rid,
+            },
+        )
+
+    def _rerank(self, req: Recorded) -> Reply:
+        body = req.body
+        model = body.get("model")
+        if not model:
+            return self.error(
+                400,
+                'Required parameter "model" missing from request.',
+                req,
+                "BadRequest.EmptyModel",
+            )
+        if model not in RERANK_MODELS:
+            return self.error(400, f"Model not exist: {model}", req, "InvalidParameter")
+        max_docs, max_tokens, takes_instruct = RERANK_MODELS[model]
+        data = body.get("input")
+        query = data.get("query") if isinstance(data, dict) else None
+        docs = data.get("documents") if isinstance(data, dict) else None
+        if not isinstance(query, str) or not query or not isinstance(docs, list) or not docs:
+            return self.error(
+                400, "Required input missing from request.", req, "BadRequest.EmptyInput"
+            )
+        if not all(isinstance(d, str) and d for d in docs):
+            return self.error(400, "input.documents must be non-empty strings", req)
+        if len(docs) > max_docs:
+            return self._batch_error(max_docs, "input.documents", req)
+        tokens = sum(max(1, (len(query) + len(d)) // 4) for d in docs)
+        if tokens > max_tokens:
+            return self.error(
+                400, f"Range of input length should be [1, {max_tokens}], got {tokens}", req
+            )
+        params = body.get("parameters", {})
+        if not isinstance(params, dict):
+            return self.error(400, "parameters must be an object", req)
+        unknown = sorted(set(params) - _RERANK_PARAMETERS)
+        if unknown:
+            return self.error(400, f"Unknown parameter(s): {', '.join(unknown)}", req)
+        top_n = params.get("top_n")
+        if top_n is not None and (
+            isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1
+        ):
+            return self.error(400, f"Value error, top_n {top_n!r} is invalid.", req)
+        with_docs = params.get("return_documents", False)
+        if not isinstance(with_docs, bool):
+            return self.error(400, "Value error, return_documents must be a boolean.", req)
+        if "instruct" in params and (not takes_instruct or not isinstance(params["instruct"], str)):
+            return self.error(400, f"instruct is not supported by {model}", req)
+        results: list[dict[str, Any]] = []
+        for index, score in ranked(query, docs)[:top_n]:
+            item: dict[str, Any] = {"index": index, "relevance_score": score}
+            if with_docs:
+                item["document"] = {"text": docs[index]}
+            results.append(item)
+        return Reply(
+            200,
+            {
+                "output": {"results": results},
+                "usage": {"total_tokens": tokens},
+                "request_id": self._rid(),
             },
         )

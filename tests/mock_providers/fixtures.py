@@ -26,6 +26,7 @@ from tests.mock_providers.jina import JinaMock
 from tests.mock_providers.nvidia_nim import NvidiaNIMMock
 from tests.mock_providers.openai import OpenAIMock
 from tests.mock_providers.server import MockServer
+from tests.mock_providers.tei import TEIMock
 from tests.mock_providers.tidbcloud_free import TiDBCloudFreeMock
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "no_internet",
     "nvidia_nim_mock",
     "openai_mock",
+    "tei_mock",
     "tidbcloud_free_mock",
 ]
 
@@ -96,6 +98,16 @@ def nvidia_nim_mock() -> Iterator[NvidiaNIMMock]:
 def tidbcloud_free_mock() -> Iterator[TiDBCloudFreeMock]:
     """TiDB Cloud hosted embeddings."""
     yield from _serve(TiDBCloudFreeMock(api_key="tidb-hosted-key"))
+
+
+@pytest.fixture
+def tei_mock() -> Iterator[TEIMock]:
+    """A text-embeddings-inference re-ranker ``/rerank``, started with ``--api-key``.
+
+    Not part of ``mock_variables``: its key variable is the Hugging Face one, which
+    would replace ``huggingface_mock``'s.
+    """
+    yield from _serve(TEIMock(api_key="tei-secret-0123456789abcdef"))
 
 
 @pytest.fixture

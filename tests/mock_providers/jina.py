@@ -6,6 +6,13 @@ sets), ``dimensions`` (MRL range or set) and ``embedding_type``
 (``float``/``base64``/``binary``/``ubinary``). Errors use the FastAPI ``{"detail": ...}``
 body that LangChain/Chroma/LlamaIndex read. Vectors: :func:`fake_vector` salted with
 ``"<model>|<task>"``; images are embedded as the text ``"image:<url or base64>"``.
+
+``POST /v1/rerank`` (Jina's Reranker API) is served too: ``model`` (one of
+:data:`JINA_RERANK_MODELS`), ``query`` (string), ``documents`` (1..2048 strings or
+``{"text"}`` objects), ``top_n`` (integer ≥ 1), ``return_documents`` (boolean, default
+true); any other field is a 400. Answers ``{"model", "usage": {"total_tokens"},
+"results": [{"index", "relevance_score", "document"?: {"text"}}]}`` best first, scored by
+:func:`~tests.mock_providers.rerank.relevance`.
 """
 
 from __future__ import annotations
@@ -15,9 +22,10 @@ from typing import Any
 import numpy as np
 
 from tests.mock_providers.openai import truncate
+from tests.mock_providers.rerank import ranked
 from tests.mock_providers.server import Failure, MockServer, Recorded, Reply, b64_f32, fake_vector
 
-__all__ = ["JINA_MODELS", "JinaMock"]
+__all__ = ["JINA_MODELS", "JINA_RERANK_MODELS", "JinaMock"]
 
 _V3_TASKS = {
     "retrieval.query",
@@ -36,12 +44,26 @@ JINA_MODELS: dict[str, tuple[int, Any, set[str] | None, bool]] = {
     "jina-clip-v2": (1024, (64, 1024), None, True),
 }
 
+JINA_RERANK_MODELS = frozenset(
+    {
+        "jina-reranker-v3",
+        "jina-reranker-m0",
+        "jina-reranker-v2-base-multilingual",
+        "jina-colbert-v2",
+        "jina-reranker-v1-base-en",
+        "jina-reranker-v1-turbo-en",
+        "jina-reranker-v1-tiny-en",
+    }
+)
+_RERANK_FIELDS = frozenset({"model", "query", "documents", "top_n", "return_documents"})
+
 
 class JinaMock(MockServer):
     """``{api_base}/embeddings`` with ``api_base = {base_url}/v1``."""
 
     name = "jina_ai"
     max_inputs = 2048
+    max_rerank_documents = 2048
 
     @property
     def api_base(self) -> str:
@@ -67,6 +89,8 @@ class JinaMock(MockServer):
         return self.error(429, message or "Rate limit exceeded, please try again later.")
 
     def route(self, req: Recorded, failure: Failure | None) -> Reply:
+        if req.method == "POST" and req.path == "/v1/rerank":
+            return self._rerank(req)
         if req.method != "POST" or req.path != "/v1/embeddings":
             return self.error(404, "Not Found")
         if not self.bearer_ok(req):
@@ -136,3 +160,49 @@ class JinaMock(MockServer):
                 "X-RateLimit-Remaining-Tokens": "999000",
             },
         )
+
+    def _rerank(self, req: Recorded) -> Reply:
+        if not self.bearer_ok(req):
+            return self.unauthorized()
+        body = req.body
+        if not isinstance(body, dict):
+            return self.error(400, "Invalid JSON body")
+        unknown = sorted(set(body) - _RERANK_FIELDS)
+        if unknown:
+            return self.error(400, f"Unknown field(s): {', '.join(unknown)}")
+        model = body.get("model")
+        if model not in JINA_RERANK_MODELS:
+            return self.error(400, f"Model '{model}' not found (INPUT_MODEL_NOT_FOUND)")
+        query = body.get("query")
+        if not isinstance(query, str):
+            return self.error(400, "query must be a string")
+        docs = body.get("documents")
+        if not isinstance(docs, list) or not docs:
+            return self.error(400, "documents must be a non-empty list")
+        if len(docs) > self.max_rerank_documents:
+            return self.error(
+                400, f"documents has {len(docs)} items; at most {self.max_rerank_documents}"
+            )
+        texts: list[str] = []
+        for doc in docs:
+            if isinstance(doc, dict) and set(doc) == {"text"} and isinstance(doc["text"], str):
+                doc = doc["text"]
+            if not isinstance(doc, str):
+                return self.error(400, f"invalid document: {doc!r:.60}")
+            texts.append(doc)
+        top_n = body.get("top_n")
+        if top_n is not None and (
+            isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1
+        ):
+            return self.error(400, f"top_n must be a positive integer, got {top_n!r}")
+        with_docs = body.get("return_documents", True)
+        if not isinstance(with_docs, bool):
+            return self.error(400, "return_documents must be a boolean")
+        results: list[dict[str, Any]] = []
+        for index, score in ranked(query, texts)[:top_n]:
+            item: dict[str, Any] = {"index": index, "relevance_score": score}
+            if with_docs:
+                item["document"] = {"text": texts[index]}
+            results.append(item)
+        tokens = sum(max(1, (len(query) + len(t)) // 4) for t in texts)
+        return Reply(200, {"model": model, "usage": {"total_tokens": tokens}, "results": results})
