@@ -211,6 +211,14 @@ class EngineConnection(Connection):
             return
         await self.send_result(result, binary=True)
 
+    async def handle_reset_connection(self, data: bytes) -> None:
+        """COM_RESET_CONNECTION (connection pools send it on check-in): mysql-mimic only
+        answers OK; here the session starts over and its prepared statements go."""
+        await self.session.reset_connection()
+        self.prepared_stmts.clear()
+        self._refresh_status()
+        await self.stream.write(self.ok())
+
     async def handle_stmt_prepare(self, data: bytes) -> None:
         """COM_STMT_PREPARE, answered with the statement's parameter count and result
         columns from the engine (mysql-mimic describes none: libmysqlclient then

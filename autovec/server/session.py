@@ -84,6 +84,10 @@ class EngineSession(BaseSession):
     async def use(self, database: str) -> None:
         await self.run(f"USE `{database.replace('`', '``')}`")
 
+    async def reset_connection(self) -> None:
+        """COM_RESET_CONNECTION: the engine session as new (same id, user, database)."""
+        await self._call(self.engine.reset)
+
     def engine_busy(self) -> bool:
         """Whether a statement of this session is running."""
         return self._connection is not None and self.engine.started_at is not None

@@ -620,6 +620,16 @@ class Session:
         self._transaction_ended()
         return Result(rowcount=0)
 
+    def reset(self) -> None:
+        """COM_RESET_CONNECTION: the session as a new connection's, keeping its id, user
+        and current database (as MySQL does): the transaction rolled back, session and
+        user variables back to their defaults, no warnings, no last insert id."""
+        self.rollback()
+        self.variables.clear()
+        self.user_variables.clear()
+        self.warnings = []
+        self.last_insert_id, self.last_row_count, self.found_rows = 0, -1, 0
+
     def _transaction_ended(self) -> None:
         """Forget what the transaction had done: it was rolled back."""
         self.explicit_transaction = False

@@ -109,3 +109,32 @@ def test_prepared_statements_bind_values(
     assert first[:2] == [0, "it's"] and first[3] == "2024-01-02 03:04:05"
     assert first[4] == 1.5 and first[5] == "2.25" and first[6] == "[1,2]"
     assert fourth[:2] == [3, "'; DROP TABLE p; --"]
+
+
+RESET = """
+import json, sys
+import mysql.connector
+conn = mysql.connector.connect(host="127.0.0.1", port=int(sys.argv[1]), user="root",
+                               database="test", use_pure=sys.argv[2] == "pure")
+cur = conn.cursor()
+cur.execute("CREATE TABLE r (id INT PRIMARY KEY)")
+cur.execute("SELECT CONNECTION_ID()")
+before = cur.fetchall()[0][0]
+cur.execute("SET @x = 1")
+cur.execute("SET SESSION sql_mode = 'ANSI_QUOTES'")
+cur.execute("INSERT INTO r VALUES (1)")  # autocommit is off: an open transaction
+cur.close()
+conn.cmd_reset_connection()
+cur = conn.cursor()
+cur.execute("SELECT CONNECTION_ID(), @x, @@sql_mode = @@GLOBAL.sql_mode, DATABASE()")
+after, x, default_mode, database = cur.fetchall()[0]
+cur.execute("SELECT COUNT(*) FROM r")
+print(json.dumps({"same_id": after == before, "x": x, "default_mode": default_mode,
+                  "database": database, "rows": cur.fetchall()[0][0]}))
+"""
+
+
+@pytest.mark.parametrize("flavour", ["pure", "c-extension"])
+def test_reset_connection_starts_the_session_over(server: RunningServer, flavour: str) -> None:
+    out = run_client(RESET, server, flavour)
+    assert out == {"same_id": True, "x": None, "default_mode": 1, "database": "test", "rows": 0}
