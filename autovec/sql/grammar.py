@@ -125,6 +125,31 @@ def unwrap_set_operands(nodes: Sequence[exp.Expr]) -> None:
                 part.replace(inner)
 
 
+def having_without_grouping(nodes: Sequence[exp.Expr]) -> None:
+    """``SELECT …, expr AS d FROM t HAVING d <= 0.5``: MySQL filters rows by select-list
+    aliases this way (pytidb's pre-filtered searches do); SQLite refuses HAVING on a query
+    that does not aggregate. With neither GROUP BY nor aggregates the HAVING is a WHERE on
+    the aliased expressions, and becomes one."""
+    for select in [n for n in nodes if isinstance(n, exp.Select)]:
+        having = select.args.get("having")
+        if having is None or select.args.get("group") is not None:
+            continue
+        if any(
+            part.find(exp.AggFunc, exp.Window) is not None for part in (*select.expressions, having)
+        ):
+            continue
+        aliased = {e.alias.lower(): e.this for e in select.expressions if isinstance(e, exp.Alias)}
+        condition = having.this.copy()
+        for column in list(condition.find_all(exp.Column)):
+            if not column.table and column.name.lower() in aliased:
+                column.replace(exp.paren(aliased[column.name.lower()].copy()))
+        where = select.args.get("where")
+        select.set("having", None)
+        select.set(
+            "where", exp.Where(this=condition if where is None else exp.and_(where.this, condition))
+        )
+
+
 def exact_literals(nodes: Sequence[exp.Expr]) -> None:
     """Literals SQLite would misread, in forms it keeps exactly.
 

@@ -5,7 +5,10 @@
 - ``__av_autoinc(value)``: MySQL generates an AUTO_INCREMENT value for NULL *and* 0;
 - ``__av_vec_sortkey`` / ``__av_vec_from_sortkey``: an order-preserving byte encoding of
   vectors, so SQLite's ORDER BY, MIN and MAX (byte-wise on blobs) order vectors as TiDB
-  does: element by element, a prefix first.
+  does: element by element, a prefix first;
+- ``__av_json_scalar(json)``: a JSON value as the SQL value it compares as, when MySQL
+  compares JSON with a non-JSON value (``JSON_EXTRACT(doc, '$.n') > 5``, ``… = 'fr'``):
+  strings unquoted, numbers as numbers, true/false as 1/0, null as NULL.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any, cast
 
 import apsw
 import numpy as np
+import orjson
 
 from autovec.sql.types import SqlType, to_storage
 
@@ -56,6 +60,20 @@ def _from_sortkey(value: Any) -> Any:
     return bits.tobytes()
 
 
+def _json_scalar(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return value
+    if isinstance(parsed, bool):
+        return int(parsed)
+    if isinstance(parsed, dict | list):
+        return value  # a container compares as its text
+    return parsed
+
+
 def register(conn: apsw.Connection) -> None:
     conn.create_scalar_function("__av_store", cast(Any, _store), 4, deterministic=True)
     conn.create_scalar_function("__av_autoinc", cast(Any, _autoinc), 1, deterministic=True)
@@ -63,3 +81,4 @@ def register(conn: apsw.Connection) -> None:
     conn.create_scalar_function(
         "__av_vec_from_sortkey", cast(Any, _from_sortkey), 1, deterministic=True
     )
+    conn.create_scalar_function("__av_json_scalar", cast(Any, _json_scalar), 1, deterministic=True)

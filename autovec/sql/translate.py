@@ -133,6 +133,7 @@ class Translator:
         nodes = list(tree.walk())  # one walk for the checks and literal rewrites below
         grammar.check(nodes)
         grammar.unwrap_set_operands(nodes)
+        grammar.having_without_grouping(nodes)
         scope = self.qualify_tables(tree)
         # Before any rewriting hides the arithmetic: DECIMAL result types, by position.
         self.decimal_results = (
@@ -300,6 +301,8 @@ class Translator:
                 replacement = self._vector_rewrite(node, scope)
                 if replacement is not None:
                     node.replace(replacement)
+                else:
+                    _compare_json_as_scalar(node)
         finally:
             self._vector_memo = None
 
@@ -402,6 +405,33 @@ class Translator:
         if isinstance(inner, exp.CurrentDate) or name in ("CURDATE",):
             return SqlType("date")
         return None
+
+
+def _compare_json_as_scalar(node: exp.Expression) -> None:
+    """MySQL compares a JSON value with a non-JSON one as the SQL value it holds:
+    ``JSON_EXTRACT(doc, '$.lang') = 'fr'`` is true for ``{"lang": "fr"}``, and
+    ``doc->'$.rank' > 5`` compares numbers. SQLite would compare the JSON text."""
+    if isinstance(node, exp.In):
+        operands = [node.this]
+        others: list[exp.Expression] = list(node.expressions)
+    elif type(node) in _COMPARISONS or isinstance(node, exp.NullSafeEQ | exp.Between):
+        if isinstance(node.parent, exp.Update | exp.OnConflict | exp.SetItem):
+            return  # an assignment `SET j = …`, not a comparison
+        if isinstance(node, exp.Between):
+            operands, others = [node.this], [node.args["low"], node.args["high"]]
+        else:
+            operands = [node.args["this"], node.args["expression"]]
+            others = []
+    else:
+        return
+    values = operands + others
+    if not any(isinstance(v, exp.JSONExtract) for v in values) or all(
+        isinstance(v, exp.JSONExtract) for v in values
+    ):
+        return  # no JSON, or JSON against JSON: their texts compare
+    for value in values:
+        if isinstance(value, exp.JSONExtract):
+            value.replace(call("__av_json_scalar", value.copy()))
 
 
 def literal(value: Any) -> exp.Expression:
