@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from autovec.version import __version__
 
 if TYPE_CHECKING:
+    from autovec.client.client import Client, TiDBClient
     from autovec.dbapi import Connection, Cursor, apilevel, connect, paramstyle, threadsafety
     from autovec.errors import (
         DatabaseError,
@@ -54,9 +55,12 @@ _LAZY = {
         "autovec.errors",
     ),
     "Vector": "autovec.vector",
+    "Client": "autovec.client.client",
+    "TiDBClient": "autovec.client.client",
 }
 
 __all__ = [
+    "Client",
     "Connection",
     "Cursor",
     "DataError",
@@ -68,6 +72,7 @@ __all__ = [
     "NotSupportedError",
     "OperationalError",
     "ProgrammingError",
+    "TiDBClient",
     "Vector",
     "Warning",
     "__version__",

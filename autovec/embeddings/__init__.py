@@ -36,6 +36,7 @@ from autovec.embeddings.errors import (
     UnknownProviderError,
     UnsupportedInputError,
 )
+from autovec.embeddings.field_spec import VectorFieldSpec
 from autovec.embeddings.function import (
     MODEL_ALIASES,
     EmbeddingFunction,
@@ -93,6 +94,7 @@ __all__ = [
     "UnknownDimensionsError",
     "UnknownProviderError",
     "UnsupportedInputError",
+    "VectorFieldSpec",
     "as_image",
     "base_variable",
     "cache_key",

@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from autovec.embeddings.base import EmbeddingProvider, ModelRef, batch_sink, parse_model_name
 from autovec.embeddings.cache import EmbeddingCache, LRUEmbeddingCache, NullCache
@@ -31,6 +31,7 @@ from autovec.embeddings.errors import (
     UnknownDimensionsError,
     UnsupportedInputError,
 )
+from autovec.embeddings.field_spec import VectorFieldSpec
 from autovec.embeddings.inputs import EmbedInput, ImageInput, as_image, cache_text
 from autovec.embeddings.inputs import is_image_reference as _is_image_reference
 from autovec.embeddings.keys import (
@@ -408,6 +409,34 @@ class EmbeddingFunction:
     def __call__(self, inputs: Sequence[Any]) -> np.ndarray:
         """Same as :meth:`embed_documents`."""
         return self.embed_documents(inputs)
+
+    def VectorField(
+        self,
+        source_field: str | None = None,
+        source_type: Literal["text", "image"] = "text",
+        *,
+        distance_metric: str = "COSINE",
+        index: bool | None = None,
+        **field_kwargs: Any,
+    ) -> Any:
+        """pytidb: a vector field embedded by this function from ``source_field``.
+
+        Returns a :class:`~autovec.embeddings.field_spec.VectorFieldSpec`, which
+        ``autovec.schema.TableModel`` turns into a real ``VECTOR`` field when the class
+        is created (typed ``Any`` so that ``embedding: list[float] = fn.VectorField(...)``
+        type-checks, as with pytidb).
+        """
+        if source_type not in ("text", "image"):
+            raise ValueError(f"invalid source type: {source_type}")
+        metric = getattr(distance_metric, "value", distance_metric)
+        return VectorFieldSpec(
+            embed_fn=self,
+            source_field=source_field,
+            source_type=source_type,
+            distance_metric=str(metric).upper(),
+            index=index,
+            field_kwargs=dict(field_kwargs),
+        )
 
 
 def check_column(

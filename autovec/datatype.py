@@ -1,0 +1,86 @@
+"""Column types, as pytidb's ``pytidb.datatype``: MySQL's types plus TiDB's ``VECTOR``.
+
+``Field(sa_type=TEXT)``, ``Field(sa_type=JSON)``, ``VectorField(...)`` (or
+``Field(sa_type=VECTOR(3))``) in a :class:`autovec.schema.TableModel`.
+"""
+
+from sqlalchemy.dialects.mysql import (
+    BIGINT,
+    BINARY,
+    BIT,
+    BLOB,
+    BOOLEAN,
+    CHAR,
+    DATE,
+    DATETIME,
+    DECIMAL,
+    DOUBLE,
+    ENUM,
+    FLOAT,
+    INTEGER,
+    JSON,
+    LONGBLOB,
+    LONGTEXT,
+    MEDIUMBLOB,
+    MEDIUMINT,
+    MEDIUMTEXT,
+    NCHAR,
+    NUMERIC,
+    NVARCHAR,
+    REAL,
+    SET,
+    SMALLINT,
+    TEXT,
+    TIME,
+    TIMESTAMP,
+    TINYBLOB,
+    TINYINT,
+    TINYTEXT,
+    VARBINARY,
+    VARCHAR,
+    YEAR,
+)
+
+from autovec.sqlalchemy.vector import VECTOR
+
+#: MySQL's INT is INTEGER.
+INT = INTEGER
+
+__all__ = [
+    "BIGINT",
+    "BINARY",
+    "BIT",
+    "BLOB",
+    "BOOLEAN",
+    "CHAR",
+    "DATE",
+    "DATETIME",
+    "DECIMAL",
+    "DOUBLE",
+    "ENUM",
+    "FLOAT",
+    "INT",
+    "INTEGER",
+    "JSON",
+    "LONGBLOB",
+    "LONGTEXT",
+    "MEDIUMBLOB",
+    "MEDIUMINT",
+    "MEDIUMTEXT",
+    "NCHAR",
+    "NUMERIC",
+    "NVARCHAR",
+    "REAL",
+    "SET",
+    "SMALLINT",
+    "TEXT",
+    "TIME",
+    "TIMESTAMP",
+    "TINYBLOB",
+    "TINYINT",
+    "TINYTEXT",
+    "VARBINARY",
+    "VARCHAR",
+    "VECTOR",
+    "YEAR",
+]

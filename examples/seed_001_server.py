@@ -1,0 +1,68 @@
+"""Seed 001's Python example (Hugging Face embeddings), against `autovec serve`.
+
+Connects as to TiDB Cloud, to a local `autovec serve` (host and port from argv or
+AUTOVEC_HOST / AUTOVEC_PORT); the server embeds with its local all-MiniLM-L6-v2 weights.
+
+    autovec serve --port 4000 &
+    python examples/seed_001_server.py 127.0.0.1 4000
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from autovec import TiDBClient
+from autovec.datatype import TEXT
+from autovec.embeddings import EmbeddingFunction
+from autovec.schema import Field, TableModel
+
+# Step 1: connect to the database.
+host = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("AUTOVEC_HOST", "127.0.0.1")
+port = int(sys.argv[2] if len(sys.argv) > 2 else os.environ.get("AUTOVEC_PORT", "4000"))
+tidb_client = TiDBClient.connect(
+    host=host,
+    port=port,
+    username="root",
+    password="",
+    database="test",
+    ensure_db=True,
+)
+
+# Step 2: configure the API key (used only when the model's weights are not local).
+tidb_client.configure_embedding_provider(
+    provider="huggingface",
+    api_key=os.environ.get("HUGGINGFACE_API_KEY", "{your-huggingface-token}"),
+)
+
+
+# Step 3: create a vector table.
+class Document(TableModel):
+    __tablename__ = "sample_documents"
+    id: int = Field(primary_key=True)
+    content: str = Field(sa_type=TEXT)
+    embedding: list[float] = EmbeddingFunction(
+        model_name="huggingface/sentence-transformers/all-MiniLM-L6-v2"
+    ).VectorField(source_field="content")
+
+
+table = tidb_client.create_table(schema=Document, if_exists="overwrite")
+
+# Step 4: insert data into the table.
+documents = [
+    Document(id=1, content="Machine learning algorithms can identify patterns in data."),
+    Document(id=2, content="Deep learning uses neural networks with multiple layers."),
+    Document(id=3, content="Natural language processing helps computers understand text."),
+    Document(id=4, content="Computer vision enables machines to interpret images."),
+    Document(id=5, content="Reinforcement learning learns through trial and error."),
+]
+table.bulk_insert(documents)
+
+# Step 5: search for similar documents.
+# (As the seed writes it: rows of to_list() are read as attributes, doc.id.)
+results = table.search("How do neural networks work?") \
+    .limit(3) \
+    .to_list()
+
+for doc in results:
+    print(f"ID: {doc.id}, Content: {doc.content}")
