@@ -101,3 +101,38 @@ def test_sessions_over_the_wire(remote: TiDBClient) -> None:
         {"text": "kept"},
         {"text": "too"},
     ]
+
+
+ARTICLES = [
+    ("ml", "Deep learning uses neural networks with multiple layers."),
+    ("cv", "Computer vision enables machines to interpret images."),
+    ("ml", "Machine learning algorithms can identify patterns in data."),
+    ("nlp", "Natural language processing helps computers understand text."),
+]
+
+
+def searches(client: TiDBClient) -> dict[str, list[tuple[int, float]]]:
+    """One program: the same table, rows and searches, whatever the client is connected to."""
+    table = client.create_table(schema=Article, if_exists="overwrite")
+    table.bulk_insert([Article(tag=tag, body=body) for tag, body in ARTICLES])
+    query = "How do neural networks learn?"
+    found = {
+        "vector": table.search(query).limit(3).to_list(),
+        "filtered": table.search(query).filter({"tag": "ml"}).limit(2).to_list(),
+        "prefiltered": table.search(query).filter({"tag": "ml"}, prefilter=True).limit(2).to_list(),
+        "fulltext": table.search("learning", search_type="fulltext").limit(3).to_list(),
+        "hybrid": table.search(query, search_type="hybrid").text("learning").limit(3).to_list(),
+    }
+    return {kind: [(row.id, round(row._score, 5)) for row in rows] for kind, rows in found.items()}
+
+
+def test_the_same_searches_embedded_and_over_the_wire(remote: TiDBClient, tmp_path: Path) -> None:
+    embedded = TiDBClient.connect(path=str(tmp_path / "embedded"))
+    try:
+        expected = searches(embedded)
+    finally:
+        embedded.disconnect()
+    got = searches(remote)
+    assert got == expected
+    assert [i for i, _ in got["vector"]][0] == 1 and got["filtered"][0][0] == 1
+    assert {i for i, _ in got["fulltext"]} == {1, 3}
