@@ -398,14 +398,16 @@ class Table(Generic[T]):
     def has_vector_index(self, column_name: str) -> bool:
         if self._client.is_serverless:
             return self._has_tiflash_index(column_name, "Vector")
-        # pytidb sends SHOW INDEXES FROM t WHERE Column_name = … AND Index_type = 'HNSW';
-        # the plain SHOW INDEX is understood everywhere, so the filter is applied here.
+        # pytidb's statement, which TiDB and autovec both answer.
         with self._client.connection() as conn:
-            rows = conn.exec_driver_sql(f"SHOW INDEX FROM {self._quote(self.table_name)}")
-            return any(
-                row["Column_name"] == column_name and str(row["Index_type"]).upper() == "HNSW"
-                for row in rows.mappings()
+            rows = conn.execute(
+                sa.text(
+                    f"SHOW INDEXES FROM {self._quote(self.table_name)}"
+                    " WHERE Column_name = :column AND Index_type = 'HNSW'"
+                ),
+                {"column": column_name},
             )
+            return rows.first() is not None
 
     def has_fts_index(self, column_name: str) -> bool:
         return self._has_tiflash_index(column_name, "FullText")

@@ -15,13 +15,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlglot import exp
 from sqlglot.dialects.mysql import MySQL
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.parsers.mysql import MySQLParser
 from sqlglot.tokens import Token, TokenType
+from sqlglot.trie import new_trie
 
 from autovec import errors
 
@@ -39,6 +40,14 @@ if sys.getrecursionlimit() < NESTING_RECURSION_LIMIT:
 
 class TiDBParser(MySQLParser):
     """MySQL's parser, with what TiDB (and its clients) write besides."""
+
+    # SHOW INDEXES / SHOW KEYS are MySQL's synonyms of SHOW INDEX (pytidb sends INDEXES).
+    SHOW_PARSERS: ClassVar[dict[str, Any]] = {
+        **MySQLParser.SHOW_PARSERS,
+        "INDEXES": MySQLParser.SHOW_PARSERS["INDEX"],
+        "KEYS": MySQLParser.SHOW_PARSERS["INDEX"],
+    }
+    SHOW_TRIE: ClassVar[dict[str, Any]] = new_trie(key.split(" ") for key in SHOW_PARSERS)
 
     def _parse_session_parameter(self) -> exp.SessionParameter:
         # ``@@GLOBAL.`name` `` (pytidb quotes the variable it sets): after the scope,

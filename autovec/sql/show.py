@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
 from autovec import errors
+from autovec.sql import show_filter
 from autovec.sql import variables as sysvars
 from autovec.sql.information_schema import column_rows, extra, key_markers, statistics_rows
 from autovec.sql.result import Result
@@ -44,6 +44,15 @@ _NEEDS_TARGET = {
 
 
 def execute_show(session: Session, tree: exp.Expression, bindings: Any) -> Result:
+    result = _show(session, tree, bindings)
+    where = tree.args.get("where") if isinstance(tree, exp.Show) else None
+    if where is None or result.columns is None:
+        return result
+    condition = where.this if isinstance(where, exp.Where) else where
+    return show_filter.filter_rows(result, condition, bindings)
+
+
+def _show(session: Session, tree: exp.Expression, bindings: Any) -> Result:
     if isinstance(tree, exp.Describe):
         target = tree.this
         if isinstance(target, exp.Table):
@@ -397,39 +406,13 @@ def _variables(session: Session, tree: exp.Expression, like: Any) -> Result:
         bool(tree.args.get("global_")) or "GLOBAL" in str(tree.args.get("scope") or "").upper()
     )
     names = sorted(set(sysvars.DEFAULTS) | set(session.store.datadir.settings()))
-    where = tree.args.get("where")
     rows = []
     for name in names:
         if not like(name):
             continue
         value = session.get_variable(name, "global" if is_global else None)
         rows.append((name, "" if value is None else str(value)))
-    if where is not None:
-        condition = where.this if isinstance(where, exp.Where) else where
-        rows = [r for r in rows if _where_matches(condition, r)]
     return Result.table(["Variable_name", "Value"], rows)
-
-
-def _where_matches(condition: exp.Expression, row: tuple[str, str]) -> bool:
-    columns = {"variable_name": row[0], "value": row[1]}
-    if isinstance(condition, exp.EQ | exp.Like):
-        left = condition.this
-        right = condition.expression
-        value = columns.get(left.name.lower(), "") if isinstance(left, exp.Column) else ""
-        if isinstance(condition, exp.EQ):
-            return value.lower() == right.name.lower()
-        return fnmatch.fnmatch(
-            value.lower(), right.name.lower().replace("%", "*").replace("_", "?")
-        )
-    if isinstance(condition, exp.In):
-        left = condition.this
-        value = columns.get(left.name.lower(), "")
-        return value.lower() in {e.name.lower() for e in condition.expressions}
-    if isinstance(condition, exp.Or):
-        return _where_matches(condition.this, row) or _where_matches(condition.expression, row)
-    if isinstance(condition, exp.And):
-        return _where_matches(condition.this, row) and _where_matches(condition.expression, row)
-    return True
 
 
 def explain(session: Session, target: exp.Expression, bindings: Any) -> Result:
