@@ -40,8 +40,7 @@ from sqlmodel import Field, Relationship, SQLModel
 from sqlmodel.main import SQLModelMetaclass
 
 from autovec.client.fields import DistanceMetric, FullTextFieldInfo, SourceType, VectorFieldInfo
-from autovec.embeddings.field_spec import VectorFieldSpec
-from autovec.embeddings.function import EmbeddingFunction
+from autovec.embeddings.function import EmbeddingFunction, VectorFieldSpec
 from autovec.sqlalchemy.vector import VECTOR
 
 __all__ = [

@@ -36,10 +36,10 @@ from autovec.embeddings.errors import (
     UnknownProviderError,
     UnsupportedInputError,
 )
-from autovec.embeddings.field_spec import VectorFieldSpec
 from autovec.embeddings.function import (
     MODEL_ALIASES,
     EmbeddingFunction,
+    VectorFieldSpec,
     check_column,
     get_default_cache,
     normalize_model_name,
