@@ -319,3 +319,26 @@ def test_number_literals_read_as_sqlite_reads_them() -> None:
         assert (type(value), value) == (type(stored), stored), token
         checked += 1
     assert checked > 10000
+
+
+def test_multi_row_placeholders_store_what_executemany_stores(
+    pair: Pair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``VALUES (?, ?), (?, ?), …`` (SQLAlchemy's and the SDK's multi-row inserts) is
+    bound row by row without parsing the rows, storing exactly what executemany stores."""
+    rows = [(f"r{n}", [0.5, -1.0, float(n)], n) for n in range(300)] + [(None, None, 999)]
+    flat = [value for row in rows for value in row]
+    fast = pair.fast.cursor()
+    with monkeypatch.context() as patch:
+        patch.setattr(session_module, "parse", _no_parse)
+        fast.execute(
+            "INSERT INTO t (tx, v, i) VALUES " + ", ".join(["(%s, %s, %s)"] * len(rows)), flat
+        )
+    assert fast.rowcount == len(rows)
+    pair.slow.cursor().executemany("INSERT INTO t (tx, v, i) VALUES (%s, %s, %s)", rows)
+    assert pair.tables()[0] == pair.tables()[1]
+    with pytest.raises(autovec.IntegrityError) as duplicate:  # errors as the normal path's
+        fast.execute("INSERT INTO kv (k, n) VALUES (%s, %s), (%s, %s)", [7, 1, 7, 2])
+    assert duplicate.value.args[0] == 1062
+    with pytest.raises(autovec.ProgrammingError):  # one parameter short: the normal path says so
+        fast.execute("INSERT INTO t (tx, i) VALUES (%s, %s), (%s, %s)", ["a", 1, "b"])

@@ -8,8 +8,9 @@ single-row template ``INSERT INTO t (a, b) VALUES (:__p0, :__p1)`` plus the rows
 and run as ``Session.execute_many`` runs bound rows (``dml.run_insert``). The template's
 plan is cached like a SELECT's.
 
-Only plain literals are taken (``literals.py``: quoted strings, numbers, NULL); anything
-else (a function, DEFAULT, X'…', _binary'…', a comment, INSERT … SELECT) leaves the
+Only plain literals are taken (``literals.py``: quoted strings, numbers, NULL), and ``?``
+placeholders when the statement has several rows (SQLAlchemy's and the SDK's multi-row
+inserts: thousands of placeholders parse as slowly as literals); anything else (a function, DEFAULT, X'…', _binary'…', a comment, INSERT … SELECT) leaves the
 statement to the normal path. Row numbers are bound too, so an error says "at row N" of
 the statement as written; any error while planning the template also leaves the
 statement to the normal path, which reports it as it always has.
@@ -18,6 +19,7 @@ statement to the normal path, which reports it as it always has.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -42,11 +44,12 @@ _HEAD = re.compile(
     re.I,
 )
 _COLUMN_NAME = re.compile(_IDENTIFIER)
-_VALUE = rf"(?:{STRING}|{NUMBER}|NULL)"
+_PLACEHOLDER = r"\?|:[A-Za-z_]\w*+"  # positional, or named (``%(name)s`` arrives as ``:name``)
+_VALUE = rf"(?:{STRING}|{NUMBER}|NULL|{_PLACEHOLDER})"
 _ROW = rf"\(\s*+{_VALUE}(?:\s*+,\s*+{_VALUE})*+\s*+\)"
 _ROWS = re.compile(rf"{_ROW}(?:\s*+,\s*+{_ROW})*+", re.I | re.S)
 # Inside rows already matched by _ROWS: each value, and the end of each row.
-_TOKEN = re.compile(rf"{STRING}|{NUMBER}|NULL|\)", re.I | re.S)
+_TOKEN = re.compile(rf"{STRING}|{NUMBER}|NULL|{_PLACEHOLDER}|\)", re.I | re.S)
 _TAIL = re.compile(
     r"\s*+(?:ON\s++DUPLICATE\s++KEY\s++UPDATE\s++(?P<update>.+?))?\s*;?\s*\Z", re.I | re.S
 )
@@ -64,8 +67,10 @@ class LiteralInsert:
     rows: list[dict[str, Any]]  # per row: __p0… and its row number
 
 
-def scan(text: str) -> LiteralInsert | None:
-    """The statement as a template and rows, if it is an INSERT of plain literal rows."""
+def scan(text: str, params: list[Any] | dict[str, Any] | None = None) -> LiteralInsert | None:
+    """The statement as a template and rows, if it is an INSERT of plain literal rows;
+    ``params``: the values of its ``?`` (a list) or ``:name`` (a dict) placeholders, bound
+    as SQLite binds them."""
     head = _HEAD.match(text)
     if head is None:
         return None
@@ -81,11 +86,15 @@ def scan(text: str) -> LiteralInsert | None:
     columns = head.group("columns")
     width = len(_COLUMN_NAME.findall(columns)) if columns else None
     try:
-        rows = _rows(_TOKEN.findall(text, rows_match.start(), rows_match.end()), width)
+        tokens = _TOKEN.findall(text, rows_match.start(), rows_match.end())
+        bound = _placeholder_values(tokens, params)
+        if bound is None:
+            return None  # the normal path reports the missing or extra parameters
+        rows = _rows(tokens, width, iter(bound))
     except NotBindable:
         return None
-    if rows is None:
-        return None
+    if rows is None or (params and len(rows) < 2):
+        return None  # one bound row is planned and cached as it is
     count = len(rows[0]) - 1
     verb = "INSERT IGNORE INTO" if head.group("ignore") else "INSERT INTO"
     values = ", ".join(f":__p{i}" for i in range(count))
@@ -96,7 +105,26 @@ def scan(text: str) -> LiteralInsert | None:
     return LiteralInsert(template, bool(head.group("replace")), qualified, rows)
 
 
-def _rows(tokens: list[str], width: int | None) -> list[dict[str, Any]] | None:
+def _placeholder_values(
+    tokens: list[str], params: list[Any] | dict[str, Any] | None
+) -> list[Any] | None:
+    """The values of the placeholders among ``tokens``, in order; None when they and
+    ``params`` do not match (or mix ``?`` with ``:name``)."""
+    marks = [t for t in tokens if t == "?" or t.startswith(":")]
+    if not marks:
+        return []
+    if isinstance(params, dict):
+        if "?" in marks or any(m[1:] not in params for m in marks):
+            return None
+        return [params[m[1:]] for m in marks]
+    if params is None or len(marks) != len(params) or any(m != "?" for m in marks):
+        return None
+    return list(params)
+
+
+def _rows(
+    tokens: list[str], width: int | None, params: Iterator[Any]
+) -> list[dict[str, Any]] | None:
     """The bindings of each row; None when rows differ in width (the normal path says so)."""
     if width is None:
         width = tokens.index(")")
@@ -109,7 +137,7 @@ def _rows(tokens: list[str], width: int | None) -> list[dict[str, Any]] | None:
     ):
         return None
     del tokens[width::stride]
-    values = [_value(token) for token in tokens]
+    values = [next(params) if token[0] in "?:" else _value(token) for token in tokens]
     names = [f"__p{i}" for i in range(width)]
     rows = [
         dict(zip(names, values[i : i + width], strict=True)) for i in range(0, len(values), width)
@@ -128,12 +156,15 @@ def _value(token: str) -> Any:
     return number_value(token)
 
 
-def execute_insert(session: Session, text: str, source: str) -> Result | None:
+def execute_insert(
+    session: Session, text: str, source: str, params: list[Any] | dict[str, Any] | None = None
+) -> Result | None:
     """Run ``text`` as a template bound once per row; None to leave it to the normal path.
 
-    ``source``: the statement as the client sent it, shown by SHOW PROCESSLIST.
+    ``source``: the statement as the client sent it, shown by SHOW PROCESSLIST;
+    ``params``: its parameters, bound (``bind_params``).
     """
-    found = scan(text)
+    found = scan(text, params)
     if found is None:
         return None
     planned = _plan(session, found)

@@ -400,12 +400,13 @@ class Session:
             self.warnings = []
             return self._special(found)
         cached = self.store.plan(self.plan_key(text, params))
-        if cached is None and params is None:
+        if cached is None:
             # Literal values as parameters: literal_rows.py (INSERT), literal_select.py
-            inserted = literal_rows.execute_insert(self, text, sql)
+            inserted = literal_rows.execute_insert(self, text, sql, bind_params(params))
             if inserted is not None:
                 return inserted
-            cached, params = literal_select.shaped_plan(self, text)
+            if params is None:
+                cached, params = literal_select.shaped_plan(self, text)
         if cached is not None:  # only SELECTs are cached (query.py)
             self.warnings = []
             self._start_deadline()
