@@ -77,9 +77,13 @@ def build_tidb_url(
 
 
 def embedded_url(path: str | os.PathLike[str], database: str | None = None) -> URL:
-    """``autovec:///path`` (``autovec:////abs/path`` for absolute ones), ``?database=``."""
+    """``autovec:////abs/path?database=…``: a relative path is taken from the current
+    directory now, not when the engine first connects (a program may chdir meanwhile)."""
     query = {"database": database} if database else {}
-    return URL.create("autovec", database=os.fspath(path), query=query)
+    location = os.fspath(path)
+    if location != ":memory:":
+        location = os.path.abspath(location)
+    return URL.create("autovec", database=location, query=query)
 
 
 def database_of(url: URL) -> str | None:

@@ -108,3 +108,19 @@ def test_a_database_without_embed_text_is_detected(tmp_path: Path) -> None:
 
     sa.event.listen(client.db_engine, "before_cursor_execute", hide_embed_text, retval=True)
     assert client.supports_server_embedding is False
+
+
+def test_a_relative_path_is_taken_when_connecting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The directory is the one the path named at connect(), even if the program then
+    changes directory before the first statement."""
+    (tmp_path / "here").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    client = TiDBClient.connect(path="store")
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    client.execute("CREATE TABLE t (id INT PRIMARY KEY)", raise_error=True)
+    client.disconnect()
+    assert (tmp_path / "here" / "store").is_dir()
+    assert not (tmp_path / "elsewhere" / "store").exists()
