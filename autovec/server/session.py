@@ -64,8 +64,10 @@ class EngineSession(BaseSession):
             await self.use(self.database)
 
     async def reset(self) -> None:
-        """The account is known (after the handshake or COM_CHANGE_USER): USER(), the
-        process list and KILL speak of it."""
+        """After the handshake or COM_CHANGE_USER: the session starts over, as MySQL's
+        does on a change of user, and USER(), the process list and KILL speak of the
+        account now logged in."""
+        await self.reset_connection()
         if self.username is not None:
             self.engine.user, self.engine.host = self.username, self.peer_host
 

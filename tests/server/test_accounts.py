@@ -229,10 +229,12 @@ import json, sys
 import mysql.connector
 conn = mysql.connector.connect(host="127.0.0.1", port=int(sys.argv[1]), user="app",
                                password="s3cret pass", use_pure=True)
+conn.cmd_query("SET @x = 1")
 conn.cmd_change_user(username="reader", password="другой")
 cur = conn.cursor()
-cur.execute("SELECT CURRENT_USER()")
-out = {"now": cur.fetchall()[0][0]}
+cur.execute("SELECT CURRENT_USER(), @x")
+now, x = cur.fetchall()[0]
+out = {"now": now, "x": x}
 try:
     conn.cmd_change_user(username="app", password="wrong")
 except mysql.connector.Error as exc:
@@ -245,7 +247,7 @@ except mysql.connector.Error:
 print(json.dumps(out))
 """
     out = run_client(script, guarded, "pure")
-    assert out == {"now": "reader@%", "refused": [1045, "28000"], "after": "closed"}
+    assert out == {"now": "reader@%", "x": None, "refused": [1045, "28000"], "after": "closed"}
 
 
 def test_log_has_a_line_per_connection_disconnect_and_failure(guarded: RunningServer) -> None:
