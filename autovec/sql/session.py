@@ -39,7 +39,14 @@ from autovec.sql import (
 )
 from autovec.sql import variables as sysvars
 from autovec.sql.information_schema import InformationSchema
-from autovec.sql.parser import Special, parse, prepare_text, select_item_texts, special
+from autovec.sql.parser import (
+    Special,
+    parse,
+    prepare_text,
+    replace_as_insert,
+    select_item_texts,
+    special,
+)
 from autovec.sql.result import Result, ResultColumn
 from autovec.sql.schema import TableSchema
 from autovec.sql.translate import Translator
@@ -60,7 +67,6 @@ DEFAULT_DATABASE = "test"
 # statement notices interrupt(), max_execution_time and Ctrl-C (Python runs its signal
 # handlers in the callback) within about that time.
 PROGRESS_STEPS = 50_000
-_REPLACE_RE = re.compile(r"^\s*REPLACE(\s+INTO)?\b", re.I)
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 _NO_ROWS: set[int] = set()
@@ -417,9 +423,10 @@ class Session:
             except VectorError as exc:
                 raise errors.DataError(str(exc), exc.errno) from None
             return result
-        replace = bool(_REPLACE_RE.match(text))
-        if replace:
-            text = _REPLACE_RE.sub("INSERT INTO", text, count=1)
+        as_insert = replace_as_insert(text)
+        replace = as_insert is not None
+        if as_insert is not None:
+            text = as_insert
         trees = parse(text)
         if not trees:
             raise errors.ProgrammingError("Query was empty", errors.ER_EMPTY_QUERY, "42000")
@@ -462,7 +469,7 @@ class Session:
         if not rows:
             return Result(rowcount=0)
         text = prepare_text(sql, True)
-        trees = parse(text) if special(text) is None and not _REPLACE_RE.match(text) else []
+        trees = parse(text) if special(text) is None and replace_as_insert(text) is None else []
         tree = trees[0] if len(trees) == 1 else None
         if isinstance(tree, exp.Insert) and isinstance(tree.expression, exp.Values):
             self.warnings = []
