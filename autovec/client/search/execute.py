@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import Row, Select
+from sqlalchemy import Row
 
 from autovec.client.fields import SearchTarget
 from autovec.client.search.fulltext import build_fulltext_query
@@ -18,6 +18,7 @@ from autovec.client.search.hybrid import run_hybrid
 from autovec.client.search.plan import SearchPlan
 from autovec.client.search.rerank import rerank_field, rerank_rows
 from autovec.client.search.results import ResultSet
+from autovec.client.search.statement import SearchStatement
 from autovec.client.search.vector import build_vector_query
 
 __all__ = ["compile_sql", "fulltext_statement", "logger", "run_search", "vector_statement"]
@@ -25,15 +26,17 @@ __all__ = ["compile_sql", "fulltext_statement", "logger", "run_search", "vector_
 logger = logging.getLogger("autovec.client.search")
 
 
-def compile_sql(target: SearchTarget, stmt: Select[Any]) -> str:
+def compile_sql(target: SearchTarget, statement: SearchStatement) -> str:
     """The statement as the target's dialect writes it, values inlined (for reading)."""
-    compiled = stmt.compile(
+    compiled = statement.with_values().compile(
         dialect=target.db_engine.dialect, compile_kwargs={"literal_binds": True}
     )
     return str(compiled)
 
 
-def _logged(target: SearchTarget, plan: SearchPlan, kind: str, stmt: Select[Any]) -> Select[Any]:
+def _logged(
+    target: SearchTarget, plan: SearchPlan, kind: str, stmt: SearchStatement
+) -> SearchStatement:
     if plan.debug:
         logger.info(
             "Build %s search query on table <%s>:\n%s",
@@ -44,11 +47,11 @@ def _logged(target: SearchTarget, plan: SearchPlan, kind: str, stmt: Select[Any]
     return stmt
 
 
-def vector_statement(target: SearchTarget, plan: SearchPlan) -> Select[Any]:
+def vector_statement(target: SearchTarget, plan: SearchPlan) -> SearchStatement:
     return _logged(target, plan, "vector", build_vector_query(target, plan))
 
 
-def fulltext_statement(target: SearchTarget, plan: SearchPlan) -> Select[Any]:
+def fulltext_statement(target: SearchTarget, plan: SearchPlan) -> SearchStatement:
     return _logged(target, plan, "fulltext", build_fulltext_query(target, plan))
 
 
@@ -57,7 +60,7 @@ def run_search(target: SearchTarget, plan: SearchPlan) -> ResultSet:
     # Statements are built (and the query embedded) before a session is opened: a search
     # that cannot run fails without touching the database.
     field = rerank_field(target, plan) if plan.reranker is not None else None
-    statements: list[Select[Any]] = []
+    statements: list[SearchStatement] = []
     if plan.search_type in ("vector", "hybrid"):
         statements.append(vector_statement(target, plan))
     if plan.search_type in ("fulltext", "hybrid"):
@@ -68,7 +71,7 @@ def run_search(target: SearchTarget, plan: SearchPlan) -> ResultSet:
         if plan.search_type == "hybrid":
             keys, rows = run_hybrid(target, plan, session, statements[0], statements[1])
         else:
-            result = session.execute(statements[0])
+            result = statements[0].execute(session)
             keys = list(result.keys())
             rows = list(result.all())
         # Inside the session: the reranker reads the hits' attributes.

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, Select
+from sqlalchemy import Row
 from sqlmodel import Session
 
 from autovec.client.fields import SearchTarget
 from autovec.client.search.columns import effective_metric, row_key, vector_field
 from autovec.client.search.fusion import fuse
 from autovec.client.search.plan import SearchPlan
+from autovec.client.search.statement import SearchStatement
 
 __all__ = ["run_hybrid"]
 
@@ -24,13 +25,13 @@ def run_hybrid(
     target: SearchTarget,
     plan: SearchPlan,
     session: Session,
-    vector_stmt: Select[Any],
-    fulltext_stmt: Select[Any],
+    vector_stmt: SearchStatement,
+    fulltext_stmt: SearchStatement,
 ) -> tuple[list[str], list[Row[Any]]]:
-    vs_result = session.execute(vector_stmt)
+    vs_result = vector_stmt.execute(session)
     vs_keys = list(vs_result.keys())
     vs_rows = list(vs_result.all())
-    fts_result = session.execute(fulltext_stmt)
+    fts_result = fulltext_stmt.execute(session)
     fts_keys = list(fts_result.keys())
     fts_rows = list(fts_result.all())
     # Union of both statements' columns, in order: _hit, _distance, _score, _match_score.

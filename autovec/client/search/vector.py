@@ -14,7 +14,9 @@ the distance conditions in ``HAVING`` on the ``_distance`` alias.
 
 The query is a vector (given, or embedded here with the column's ``embed_fn``), or, for
 a column the database embeds itself (``server_side``), the text, sent as
-``VEC_EMBED_<METRIC>_DISTANCE(col, 'text')``.
+``VEC_EMBED_<METRIC>_DISTANCE(col, 'text')``. It is the statement's one parameter
+(:data:`~autovec.client.search.statement.QUERY_PARAMETER`), so the SELECT of a search
+shape is built once (:mod:`~autovec.client.search.statement`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,12 @@ from autovec.client.search.labels import (
 )
 from autovec.client.search.plan import SearchPlan
 from autovec.client.search.query import as_query_vector
+from autovec.client.search.statement import (
+    QUERY_PARAMETER,
+    SearchStatement,
+    filter_key,
+    statements,
+)
 from autovec.sqlalchemy.vector import VECTOR
 from autovec.vector import Vector
 
@@ -99,14 +107,20 @@ def query_operand(plan: SearchPlan, field: VectorFieldInfo) -> Vector | str:
     return vector
 
 
+def _operand_kind(operand: Vector | str) -> int | None:
+    """What the SELECT depends on in the operand: text (``None``) or a vector's dimensions."""
+    return None if isinstance(operand, str) else operand.dims
+
+
 def distance_expression(
-    column: ColumnElement[Any], metric: DistanceMetric, operand: Vector | str
+    column: ColumnElement[Any], metric: DistanceMetric, operand_kind: int | None
 ) -> ColumnElement[float]:
-    """``VEC_<M>_DISTANCE(col, '[…]')`` or ``VEC_EMBED_<M>_DISTANCE(col, 'text')``."""
-    if isinstance(operand, str):
-        text = sa.bindparam(None, operand, type_=sa.String(), unique=True)
+    """``VEC_<M>_DISTANCE(col, :search_query)`` for a vector of ``operand_kind``
+    dimensions, ``VEC_EMBED_<M>_DISTANCE(col, :search_query)`` for text (``None``)."""
+    if operand_kind is None:
+        text = sa.bindparam(QUERY_PARAMETER, type_=sa.String())
         return getattr(sa.func, metric.embed_function)(column, text, type_=sa.Float())
-    vector = sa.bindparam(None, operand, type_=VECTOR(operand.dims), unique=True)
+    vector = sa.bindparam(QUERY_PARAMETER, type_=VECTOR(operand_kind))
     return getattr(sa.func, metric.function)(column, vector, type_=sa.Float())
 
 
@@ -126,15 +140,35 @@ def distance_conditions(
     return conditions
 
 
-def build_vector_query(target: SearchTarget, plan: SearchPlan) -> Select[Any]:
+def build_vector_query(target: SearchTarget, plan: SearchPlan) -> SearchStatement:
     field = vector_field(target, plan)
     metric = effective_metric(plan, field)
     operand = query_operand(plan, field)
     limit = plan.required_limit()
+    kind = _operand_kind(operand)
     with_row_id = not target.primary_key
-    if plan.prefilter:
-        return _pre_filter(target, plan, field, metric, operand, limit, with_row_id)
-    return _post_filter(target, plan, field, metric, operand, limit, with_row_id)
+    shape = (
+        "vector",
+        target.table_model,
+        target.db_engine.dialect,
+        with_row_id,
+        field.name,
+        metric,
+        kind,
+        plan.prefilter,
+        filter_key(plan.filters),
+        plan.skip_null_vectors,
+        plan.distance_lower_bound,
+        plan.distance_upper_bound,
+        plan.distance_threshold,
+        candidate_limit(plan),
+        limit,
+    )
+    build = _pre_filter if plan.prefilter else _post_filter
+    select = statements.get(
+        shape, lambda: build(target, plan, field, metric, kind, limit, with_row_id)
+    )
+    return SearchStatement(select, {QUERY_PARAMETER: operand})
 
 
 def _post_filter(
@@ -142,13 +176,13 @@ def _post_filter(
     plan: SearchPlan,
     field: VectorFieldInfo,
     metric: DistanceMetric,
-    operand: Vector | str,
+    operand_kind: int | None,
     limit: int,
     with_row_id: bool,
 ) -> Select[Any]:
     inner_hit = aliased(target.table_model, name=INNER_HIT_LABEL)
     inner_column = selectable_of(inner_hit).c[field.name]
-    inner_distance = distance_expression(inner_column, metric, operand).label(DISTANCE_LABEL)
+    inner_distance = distance_expression(inner_column, metric, operand_kind).label(DISTANCE_LABEL)
     inner_columns: list[Any] = [inner_hit, inner_distance]
     if with_row_id:
         inner_columns.append(row_id_column(target, INNER_HIT_LABEL, INNER_ROW_ID_LABEL))
@@ -179,13 +213,13 @@ def _pre_filter(
     plan: SearchPlan,
     field: VectorFieldInfo,
     metric: DistanceMetric,
-    operand: Vector | str,
+    operand_kind: int | None,
     limit: int,
     with_row_id: bool,
 ) -> Select[Any]:
     hit = aliased(target.table_model, name=HIT_LABEL)
     column = selectable_of(hit).c[field.name]
-    distance = distance_expression(column, metric, operand).label(DISTANCE_LABEL)
+    distance = distance_expression(column, metric, operand_kind).label(DISTANCE_LABEL)
     columns: list[Any] = [hit, distance, (1 - distance).label(SCORE_LABEL)]
     if with_row_id:
         columns.append(row_id_column(target, HIT_LABEL, ROW_ID_LABEL))
