@@ -31,7 +31,6 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
 
-import numpy as np
 import sqlalchemy as sa
 from pydantic import BaseModel, field_serializer
 from sqlalchemy import Column, Computed, Index
@@ -39,6 +38,7 @@ from sqlalchemy.sql import visitors
 from sqlmodel import Field, Relationship, SQLModel
 from sqlmodel.main import SQLModelMetaclass
 
+from autovec.client.dumps import vector_to_list
 from autovec.client.fields import DistanceMetric, FullTextFieldInfo, SourceType, VectorFieldInfo
 from autovec.embeddings.function import EmbeddingFunction, VectorFieldSpec
 from autovec.sqlalchemy.vector import VECTOR
@@ -339,12 +339,6 @@ def fulltext_field_infos(table: sa.Table) -> dict[str, FullTextFieldInfo]:
 # --- the model base -------------------------------------------------------------------
 
 
-def _vector_to_list(self: Any, value: Any) -> Any:  # "self": pydantic reads the name
-    if isinstance(value, np.ndarray):
-        return value.astype(np.float64).tolist()  # Python floats, in one C call
-    return value
-
-
 class TableModelMeta(SQLModelMetaclass):
     """SQLModel's metaclass with ``table=True`` implied and autovec's fields resolved."""
 
@@ -368,7 +362,7 @@ class TableModelMeta(SQLModelMetaclass):
             # Vectors load as numpy arrays; dump them as the lists their fields declare
             # (pydantic would warn and emit arrays).
             class_dict["_autovec_dump_vectors"] = field_serializer(*vectors, mode="plain")(
-                _vector_to_list
+                vector_to_list
             )
         return super().__new__(mcs, name, bases, class_dict, **kwargs)
 

@@ -14,15 +14,20 @@ timing) and the same table: the SDK creates it from a ``TableModel`` (server-sid
   the 10 best), written by hand with the query as a parameter, ``fetchall()`` and a
   commit per search (the SDK, like pytidb, runs each call in a session of its own).
 
-Caches, stated: the engine caches embeddings per data directory. **cold** (the headline
-``sdk_ratio_insert`` / ``sdk_ratio_search``): every pass runs in a fresh data directory,
-so both sides embed every text and every query. **warm** (``*_warm``): each side first
-runs the same pass untimed in its directory, so the timed pass finds every vector cached
-and measures SQL and SDK work only — the SDK's overhead undiluted by the model.
-The two sides alternate, ``--runs`` times (default 3), and each reports its median.
+Caches, stated: the engine caches embeddings per data directory, and each side has a
+directory of its own. **cold** (the headline ``sdk_ratio_insert`` / ``sdk_ratio_search``):
+the insert embeds every text, and each search round asks queries neither side has seen
+(round r asks about every tenth document from the r-th on, worded its own way), so both sides embed every
+query. **warm** (``*_warm``): the same rows inserted again into an emptied table and the
+first round's queries asked again — every vector is cached, so these measure SQL and SDK
+work only, the SDK's overhead undiluted by the model.
 
-``sdk_ratio_* = SDK rows/s ÷ hand-written rows/s`` (searches/s for search); target ≥ 0.9.
-``--profile`` prints where the SDK's time goes (cProfile of one warm pass each).
+Per run both sides are open at once and take turns — insert, then each search round,
+the side going first alternating — so a noisy machine slows both alike; ``--runs``
+(default 3) × ``--rounds`` (default 5) search samples per side, and each side reports
+its medians. ``sdk_ratio_* = SDK rows/s ÷ hand-written rows/s`` (searches/s for
+search); target ≥ 0.9. ``--profile`` prints where the SDK's time goes (cProfile of one
+warm pass each).
 The last line printed is a JSON object.
 """
 
@@ -65,10 +70,15 @@ class BenchDoc(TableModel):
     embedding: list[float] = minilm.VectorField(source_field="text")
 
 
-def queries(texts: list[str]) -> list[str]:
-    """Search texts: the first sentence of every tenth document, reworded a little."""
-    picked = texts[:: max(1, len(texts) // SEARCHES)][:SEARCHES]
-    return [f"how to {t.split('.')[0][:80].lower()}" for t in picked]
+QUESTIONS = ("how to", "what does", "why would i", "when should i", "where can i")
+
+
+def queries(texts: list[str], round_: int = 0) -> list[str]:
+    """Search texts: the first sentence of every tenth document from the ``round_``-th on,
+    asked a little differently in each round (distinct rounds ask distinct queries)."""
+    picked = texts[round_ :: max(1, len(texts) // SEARCHES)][:SEARCHES]
+    question = QUESTIONS[round_ % len(QUESTIONS)]
+    return [f"{question} {t.split('.')[0][:80].lower()}" for t in picked]
 
 
 # --- the two sides -------------------------------------------------------------------
@@ -149,10 +159,7 @@ class HandSide:
 
 
 Side = SDKSide | HandSide
-
-
-def make_side(name: str, directory: Path, ddl: str) -> Side:
-    return SDKSide(directory) if name == "sdk" else HandSide(directory, ddl)
+Samples = dict[str, dict[str, list[float]]]
 
 
 def timed(fn: Callable[[], None]) -> float:
@@ -161,41 +168,73 @@ def timed(fn: Callable[[], None]) -> float:
     return time.perf_counter() - start
 
 
-def one_pass(side: Side, texts: list[str], qs: list[str], warm: bool) -> tuple[float, float]:
-    """(insert rows/s, searches/s) of one pass; ``warm``: the same pass first, untimed."""
-    if warm:
-        side.insert(texts)
-        side.search(qs)
-        side.reset()
-    insert_s = timed(lambda: side.insert(texts))
-    search_s = timed(lambda: side.search(qs))
-    return len(texts) / insert_s, len(qs) / search_s
+Rate = Callable[[Side], float]
 
 
-def measure(texts: list[str], qs: list[str], ddl: str, runs: int, warm: bool) -> dict[str, Any]:
-    results: dict[str, dict[str, list[float]]] = {
-        name: {"insert": [], "search": []} for name in ("sdk", "hand")
-    }
+def insert_rate(texts: list[str]) -> Rate:
+    return lambda side: len(texts) / timed(lambda: side.insert(texts))
+
+
+def search_rate(qs: list[str]) -> Rate:
+    return lambda side: len(qs) / timed(lambda: side.search(qs))
+
+
+class Turns:
+    """The sides take turns at each step, the first alternating, and every rate is kept."""
+
+    def __init__(self, sides: list[Side], samples: Samples) -> None:
+        self.sides = sides
+        self.samples = samples
+        self.turn = 0
+
+    def __call__(self, what: str, rate: Rate) -> None:
+        order = self.sides if self.turn % 2 == 0 else self.sides[::-1]
+        self.turn += 1
+        for side in order:
+            self.samples[side.name][what].append(rate(side))
+
+
+def one_run(
+    run: int, texts: list[str], rounds: list[list[str]], ddl: str, samples: Samples
+) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        sdk = SDKSide(Path(directory) / "sdk")
+        hand = HandSide(Path(directory) / "hand", ddl)
+        turns = Turns([sdk, hand], samples)
+        turns.turn = run
+        try:
+            turns("insert", insert_rate(texts))
+            for qs in rounds:  # queries new to both sides: embedded
+                turns("search", search_rate(qs))
+            sdk.reset()
+            hand.reset()
+            turns("insert_warm", insert_rate(texts))  # every text's vector is cached
+            for _ in rounds:  # the first round's queries again: cached
+                turns("search_warm", search_rate(rounds[0]))
+        finally:
+            sdk.close()
+            hand.close()
+    n = len(rounds)
+    for name, got in samples.items():
+        print(
+            f"run {run + 1} {name}: insert {got['insert'][-1]:.0f} rows/s,"
+            f" search {statistics.median(got['search'][-n:]):.1f}/s;"
+            f" warm: insert {got['insert_warm'][-1]:.0f} rows/s,"
+            f" search {statistics.median(got['search_warm'][-n:]):.1f}/s"
+        )
+
+
+def measure(
+    texts: list[str], rounds: list[list[str]], ddl: str, runs: int
+) -> dict[str, dict[str, float]]:
+    """Each side's median rates: insert, search, insert_warm, search_warm."""
+    kinds = ("insert", "search", "insert_warm", "search_warm")
+    samples: Samples = {name: {kind: [] for kind in kinds} for name in ("sdk", "hand")}
     for run in range(runs):
-        order = ("sdk", "hand") if run % 2 == 0 else ("hand", "sdk")
-        for name in order:
-            with tempfile.TemporaryDirectory() as directory:
-                side = make_side(name, Path(directory), ddl)
-                try:
-                    insert, search = one_pass(side, texts, qs, warm)
-                finally:
-                    side.close()
-            results[name]["insert"].append(insert)
-            results[name]["search"].append(search)
-            label = "warm" if warm else "cold"
-            print(
-                f"{label} run {run + 1} {name}: insert {insert:.0f} rows/s, search {search:.1f}/s"
-            )
-    med = {n: {k: statistics.median(v) for k, v in r.items()} for n, r in results.items()}
+        one_run(run, texts, rounds, ddl, samples)
     return {
-        "insert": med["sdk"]["insert"] / med["hand"]["insert"],
-        "search": med["sdk"]["search"] / med["hand"]["search"],
-        "medians": med,
+        name: {kind: statistics.median(v) for kind, v in got.items()}
+        for name, got in samples.items()
     }
 
 
@@ -220,38 +259,38 @@ def profile(texts: list[str], qs: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5, help="search rounds per run")
     parser.add_argument("--rows", type=int, default=ROWS)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
 
     texts = real_texts(args.rows)
-    qs = queries(texts)
+    rounds = [queries(texts, r) for r in range(args.rounds)]
     minilm.embed_documents(texts[:32])  # load the model once, for everyone
     with tempfile.TemporaryDirectory() as directory:
         probe = SDKSide(Path(directory))
         ddl = probe.ddl()
         probe.close()
     if args.profile:
-        profile(texts, qs)
-    cold = measure(texts, qs, ddl, args.runs, warm=False)
-    warm = measure(texts, qs, ddl, args.runs, warm=True)
+        profile(texts, rounds[0])
+    med = measure(texts, rounds, ddl, args.runs)
+    sdk, hand = med["sdk"], med["hand"]
     print(
         json.dumps(
             {
                 "bench": "sdk",
                 "rows": len(texts),
-                "searches": len(qs),
+                "searches": len(rounds[0]),
                 "runs": args.runs,
-                "sdk_ratio_insert": round(cold["insert"], 3),
-                "sdk_ratio_search": round(cold["search"], 3),
-                "sdk_ratio_insert_warm": round(warm["insert"], 3),
-                "sdk_ratio_search_warm": round(warm["search"], 3),
-                "rows_per_s": {k: round(v["insert"], 1) for k, v in cold["medians"].items()},
-                "searches_per_s": {k: round(v["search"], 1) for k, v in cold["medians"].items()},
-                "warm_rows_per_s": {k: round(v["insert"], 1) for k, v in warm["medians"].items()},
-                "warm_searches_per_s": {
-                    k: round(v["search"], 1) for k, v in warm["medians"].items()
-                },
+                "rounds": args.rounds,
+                "sdk_ratio_insert": round(sdk["insert"] / hand["insert"], 3),
+                "sdk_ratio_search": round(sdk["search"] / hand["search"], 3),
+                "sdk_ratio_insert_warm": round(sdk["insert_warm"] / hand["insert_warm"], 3),
+                "sdk_ratio_search_warm": round(sdk["search_warm"] / hand["search_warm"], 3),
+                "rows_per_s": {k: round(v["insert"], 1) for k, v in med.items()},
+                "searches_per_s": {k: round(v["search"], 1) for k, v in med.items()},
+                "warm_rows_per_s": {k: round(v["insert_warm"], 1) for k, v in med.items()},
+                "warm_searches_per_s": {k: round(v["search_warm"], 1) for k, v in med.items()},
             }
         )
     )

@@ -10,6 +10,8 @@ from pydantic import BaseModel
 from pydantic import Field as PydanticField
 from sqlmodel import SQLModel
 
+from autovec.client.dumps import fields_dumper
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -93,7 +95,10 @@ class SQLModelQueryResult(QueryResult, Generic[T]):
         self._data = list(data)
 
     def to_list(self) -> list[dict[str, Any]]:
-        return [item.model_dump() for item in self._data]
+        if not self._data:
+            return []
+        dump = fields_dumper(type(self._data[0]))
+        return [dump(item) for item in self._data]
 
     def to_pydantic(self) -> list[T]:
         return list(self._data)

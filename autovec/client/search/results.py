@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Row
 from sqlmodel import SQLModel
 
+from autovec.client.dumps import Dump, fields_dumper
 from autovec.client.search.labels import DISTANCE_LABEL, HIT_LABEL, MATCH_SCORE_LABEL, SCORE_LABEL
 
 if TYPE_CHECKING:
@@ -74,12 +76,16 @@ class ResultSet:
     rows: Sequence[Row[Any]]
     model: type[SQLModel]
 
+    @cached_property
+    def _dump(self) -> Dump:
+        return fields_dumper(self.model)
+
     def _fields_of(self, hit: SQLModel | None) -> dict[str, Any]:
         """The hit's fields in the model's declared order (a loaded instance's own order
         is the order the ORM happened to set them in)."""
         if hit is None:
             return {}
-        dumped = hit.model_dump()
+        dumped = self._dump(hit)
         ordered = {name: dumped.pop(name) for name in self.model.model_fields if name in dumped}
         return {**ordered, **dumped}
 
