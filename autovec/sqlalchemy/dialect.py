@@ -24,6 +24,8 @@ from sqlalchemy import exc, pool, util
 from sqlalchemy.dialects.mysql.base import MySQLDialect, MySQLExecutionContext
 from sqlalchemy.dialects.mysql.reflection import MySQLTableDefinitionParser
 
+# The package itself is the DB-API module; always initialised before its subpackages.
+import autovec
 from autovec.sqlalchemy.vector import VECTOR
 
 if TYPE_CHECKING:
@@ -110,8 +112,6 @@ class AutovecDialect(MySQLDialect):
     @classmethod
     def import_dbapi(cls) -> DBAPIModule:
         """The ``autovec`` package is the PEP 249 module (connect, exceptions, paramstyle)."""
-        import autovec
-
         return cast("DBAPIModule", autovec)
 
     @classmethod
