@@ -16,7 +16,6 @@ from autovec import errors
 
 Value = Any  # what SQLite hands a UDF: None, int, float, str or bytes
 
-
 NUMBER_PREFIX = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)")
 
 
@@ -99,4 +98,5 @@ def sql_error(message: str, errno: int = errors.ER_WRONG_ARGUMENTS) -> errors.Da
 
 
 def as_bytes(value: Value) -> bytes:
+    """The bytes MySQL's byte-wise functions (LENGTH, HEX, MD5, CRC32...) see: text as UTF-8."""
     return value if isinstance(value, bytes) else as_text(value).encode("utf-8")
