@@ -23,8 +23,10 @@ import random
 import threading
 import time
 from abc import abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, TypeVar
 
@@ -191,6 +193,10 @@ class RemoteService:
         self._sleep = sleep
         self._client: httpx.Client | None = None
         self._client_lock = threading.Lock()
+        # Exchanges in flight per client, and the closed-for-new-use clients that are
+        # closed once their last exchange ends (an instance may be closed mid-request).
+        self._exchanges: Counter[httpx.Client] = Counter()
+        self._retired: set[httpx.Client] = set()
         self._slots = threading.BoundedSemaphore(max(1, self.settings.max_concurrency))
 
     # --- configuration ---------------------------------------------------------------
@@ -220,24 +226,55 @@ class RemoteService:
     def client(self) -> httpx.Client:
         """One pooled client per provider instance, created on first use."""
         with self._client_lock:
-            if self._client is None:
-                s = self.settings
-                self._client = httpx.Client(
-                    timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
-                    limits=httpx.Limits(
-                        max_connections=max(1, s.max_concurrency),
-                        max_keepalive_connections=max(1, s.max_concurrency),
-                    ),
-                    headers={"User-Agent": f"autovec/{__version__}"},
-                    follow_redirects=False,
-                )
-            return self._client
+            return self._current_client()
+
+    def _current_client(self) -> httpx.Client:
+        """The client, created when there is none; the caller holds ``_client_lock``."""
+        if self._client is None:
+            s = self.settings
+            self._client = httpx.Client(
+                timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
+                limits=httpx.Limits(
+                    max_connections=max(1, s.max_concurrency),
+                    max_keepalive_connections=max(1, s.max_concurrency),
+                ),
+                headers={"User-Agent": f"autovec/{__version__}"},
+                follow_redirects=False,
+            )
+        return self._client
+
+    @contextmanager
+    def _lent_client(self) -> Iterator[httpx.Client]:
+        """The client for one exchange; a :meth:`close` meanwhile waits for its return."""
+        with self._client_lock:
+            client = self._current_client()
+            self._exchanges[client] += 1
+        try:
+            yield client
+        finally:
+            with self._client_lock:
+                self._exchanges[client] -= 1
+                last = not self._exchanges[client]
+                if last:
+                    del self._exchanges[client]
+                retire = last and client in self._retired
+                if retire:
+                    self._retired.remove(client)
+            if retire:
+                client.close()
 
     def close(self) -> None:
+        """Close the HTTP client now, or once the exchanges still using it have ended.
+
+        The instance stays usable: a later request opens a new client.
+        """
         with self._client_lock:
-            if self._client is not None:
-                self._client.close()
-                self._client = None
+            client, self._client = self._client, None
+            if client is not None and self._exchanges[client]:
+                self._retired.add(client)
+                return
+        if client is not None:
+            client.close()
 
     # --- one HTTP exchange with retries ----------------------------------------------
 
@@ -327,7 +364,10 @@ class RemoteService:
         self, url: str, payload: bytes, headers: Mapping[str, str]
     ) -> tuple[int, httpx.Headers, bytes]:
         limit = self.settings.max_response_bytes
-        with self.client.stream("POST", url, content=payload, headers=headers) as resp:
+        with (
+            self._lent_client() as client,
+            client.stream("POST", url, content=payload, headers=headers) as resp,
+        ):
             chunks: list[bytes] = []
             size = 0
             for chunk in resp.iter_bytes():
