@@ -11,7 +11,8 @@
 
 :class:`RemoteService` holds the part that is not about embeddings (keys, client,
 retries, error classification), so that :mod:`autovec.rerankers` follows the same rules;
-:class:`RemoteProvider` adds the embedding pipeline on top of it.
+:class:`RemoteProvider` adds the embedding pipeline and the request template (OpenAI's
+shape) on top of it, so that a provider module declares only what its API does differently.
 """
 
 from __future__ import annotations
