@@ -7,31 +7,23 @@ have been sent the same request.
 
 :class:`LRUEmbeddingCache` lives in memory (10,000 entries by default, as TiDB's). The
 storage layer supplies a persistent implementation of the same :class:`EmbeddingCache`
-protocol; :func:`cache_key` gives both the same compact key.
+protocol; :func:`autovec.cache_key.cache_key` gives both the same compact key.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+# The on-disk cache in autovec.storage keys entries with this same function.
+from autovec.cache_key import cache_key
+
 if TYPE_CHECKING:
     import numpy as np
 
 __all__ = ["EmbeddingCache", "LRUEmbeddingCache", "NullCache", "cache_key"]
-
-
-def cache_key(model: str, options_json: str, content: str) -> bytes:
-    """A 32-byte digest of one cache entry's identity (inputs can be megabytes)."""
-    h = hashlib.sha256()
-    for part in (model, options_json, content):
-        data = part.encode("utf-8", "surrogatepass")
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.digest()
 
 
 @runtime_checkable

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODEL_ALIASES",
+    "PROVIDER_POOL_SIZE",
     "EmbeddingFunction",
     "VectorFieldSpec",
     "check_column",
@@ -94,7 +95,8 @@ def normalize_model_name(model_name: str) -> str:
 
 # Provider instances own HTTP connection pools and concurrency limits, so functions with
 # the same configuration share one (the SQL layer may build a function per statement).
-_POOL_SIZE = 256
+#: How many provider instances are kept; the least recently looked up is closed beyond it.
+PROVIDER_POOL_SIZE = 256
 _providers: OrderedDict[tuple[Any, ...], EmbeddingProvider] = OrderedDict()
 _providers_lock = threading.Lock()
 
@@ -115,6 +117,7 @@ def _shared_provider(
         timeout,
         settings,
     )
+    evicted: list[EmbeddingProvider] = []
     with _providers_lock:
         provider = _providers.get(key)
         if provider is None:
@@ -123,11 +126,15 @@ def _shared_provider(
                 ref.model, spec=spec, credentials=credentials, timeout=timeout, settings=settings
             )
             _providers[key] = provider
-            while len(_providers) > _POOL_SIZE:
-                _providers.popitem(last=False)
+            while len(_providers) > PROVIDER_POOL_SIZE:
+                evicted.append(_providers.popitem(last=False)[1])
         else:
             _providers.move_to_end(key)
-        return provider
+    # Outside the lock: closing waits on sockets. A function still holding an evicted
+    # instance keeps working (the instance opens a new client on its next request).
+    for old in evicted:
+        old.close()
+    return provider
 
 
 class EmbeddingFunction:

@@ -11,7 +11,8 @@
 
 :class:`RemoteService` holds the part that is not about embeddings (keys, client,
 retries, error classification), so that :mod:`autovec.rerankers` follows the same rules;
-:class:`RemoteProvider` adds the embedding pipeline on top of it.
+:class:`RemoteProvider` adds the embedding pipeline and the request template (OpenAI's
+shape) on top of it, so that a provider module declares only what its API does differently.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ import logging
 import random
 import threading
 import time
-from abc import abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, TypeVar
 
@@ -36,6 +38,7 @@ from autovec.embeddings.base import (
     BatchLimits,
     EmbeddingProvider,
     batch_sink,
+    decode_base64_f32,
     estimate_tokens,
     to_matrix,
 )
@@ -58,6 +61,7 @@ __all__ = [
     "RemoteProvider",
     "RemoteService",
     "backoff_delay",
+    "parse_openai_embeddings",
     "parse_retry_after",
     "plan_batches",
 ]
@@ -160,6 +164,36 @@ def plan_batches(items: Sequence[EmbedInput], limits: BatchLimits) -> list[range
     return batches
 
 
+def parse_openai_embeddings(payload: Any, count: int, who: str) -> list[Any]:
+    """Rows of an OpenAI-shaped answer (``data[].{index, embedding}``), in input order.
+
+    ``embedding`` may be a float list or base64 of little-endian float32.
+    """
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, list):
+        raise EmbeddingResponseError(f"{who}: response has no 'data' list", provider=who)
+    if len(data) != count:
+        raise EmbeddingResponseError(
+            f"{who}: response has {len(data)} embeddings for {count} inputs", provider=who
+        )
+    rows: list[Any] = [None] * count
+    for position, item in enumerate(data):
+        if not isinstance(item, dict) or "embedding" not in item:
+            raise EmbeddingResponseError(f"{who}: response item has no 'embedding'", provider=who)
+        index = item.get("index", position)
+        if not isinstance(index, int) or not 0 <= index < count:
+            raise EmbeddingResponseError(
+                f"{who}: response index {index!r} is out of range [0, {count})", provider=who
+            )
+        if rows[index] is not None:
+            raise EmbeddingResponseError(
+                f"{who}: response contains duplicate index {index}", provider=who
+            )
+        value = item["embedding"]
+        rows[index] = decode_base64_f32(value) if isinstance(value, str) else value
+    return rows
+
+
 class RemoteService:
     """What every client of a remote API shares (embedding providers, rerankers).
 
@@ -191,6 +225,10 @@ class RemoteService:
         self._sleep = sleep
         self._client: httpx.Client | None = None
         self._client_lock = threading.Lock()
+        # Exchanges in flight per client, and the closed-for-new-use clients that are
+        # closed once their last exchange ends (an instance may be closed mid-request).
+        self._exchanges: Counter[httpx.Client] = Counter()
+        self._retired: set[httpx.Client] = set()
         self._slots = threading.BoundedSemaphore(max(1, self.settings.max_concurrency))
 
     # --- configuration ---------------------------------------------------------------
@@ -220,24 +258,55 @@ class RemoteService:
     def client(self) -> httpx.Client:
         """One pooled client per provider instance, created on first use."""
         with self._client_lock:
-            if self._client is None:
-                s = self.settings
-                self._client = httpx.Client(
-                    timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
-                    limits=httpx.Limits(
-                        max_connections=max(1, s.max_concurrency),
-                        max_keepalive_connections=max(1, s.max_concurrency),
-                    ),
-                    headers={"User-Agent": f"autovec/{__version__}"},
-                    follow_redirects=False,
-                )
-            return self._client
+            return self._current_client()
+
+    def _current_client(self) -> httpx.Client:
+        """The client, created when there is none; the caller holds ``_client_lock``."""
+        if self._client is None:
+            s = self.settings
+            self._client = httpx.Client(
+                timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
+                limits=httpx.Limits(
+                    max_connections=max(1, s.max_concurrency),
+                    max_keepalive_connections=max(1, s.max_concurrency),
+                ),
+                headers={"User-Agent": f"autovec/{__version__}"},
+                follow_redirects=False,
+            )
+        return self._client
+
+    @contextmanager
+    def _lent_client(self) -> Iterator[httpx.Client]:
+        """The client for one exchange; a :meth:`close` meanwhile waits for its return."""
+        with self._client_lock:
+            client = self._current_client()
+            self._exchanges[client] += 1
+        try:
+            yield client
+        finally:
+            with self._client_lock:
+                self._exchanges[client] -= 1
+                last = not self._exchanges[client]
+                if last:
+                    del self._exchanges[client]
+                retire = last and client in self._retired
+                if retire:
+                    self._retired.remove(client)
+            if retire:
+                client.close()
 
     def close(self) -> None:
+        """Close the HTTP client now, or once the exchanges still using it have ended.
+
+        The instance stays usable: a later request opens a new client.
+        """
         with self._client_lock:
-            if self._client is not None:
-                self._client.close()
-                self._client = None
+            client, self._client = self._client, None
+            if client is not None and self._exchanges[client]:
+                self._retired.add(client)
+                return
+        if client is not None:
+            client.close()
 
     # --- one HTTP exchange with retries ----------------------------------------------
 
@@ -327,7 +396,10 @@ class RemoteService:
         self, url: str, payload: bytes, headers: Mapping[str, str]
     ) -> tuple[int, httpx.Headers, bytes]:
         limit = self.settings.max_response_bytes
-        with self.client.stream("POST", url, content=payload, headers=headers) as resp:
+        with (
+            self._lent_client() as client,
+            client.stream("POST", url, content=payload, headers=headers) as resp,
+        ):
             chunks: list[bytes] = []
             size = 0
             for chunk in resp.iter_bytes():
@@ -398,7 +470,25 @@ class RemoteService:
 
 
 class RemoteProvider(RemoteService, EmbeddingProvider):
-    """An embedding provider reached over HTTP; subclasses write :meth:`request_batch`."""
+    """An embedding provider reached over HTTP, declared by what differs from a template.
+
+    The template is OpenAI's API: ``POST {api_base}{endpoint_path}`` with the body
+    ``{**request_defaults, **options, "model": <model>, <input_field>: [texts]}``,
+    answered by ``data[].embedding``. A provider sets the class attributes below and
+    overrides a method only where its API has another shape.
+    """
+
+    #: Completes the API base: a base already ending in the path's last segment is the
+    #: endpoint, one ending in a leading part of the path gets the rest.
+    endpoint_path: ClassVar[str] = "/embeddings"
+    #: Body fields sent unless the options give them (e.g. how vectors are encoded).
+    request_defaults: ClassVar[Mapping[str, Any]] = {}
+    #: The body field that carries the inputs.
+    input_field: ClassVar[str] = "input"
+    #: The option telling the API whether it embeds a query or a document, and its value
+    #: for each side; set unless the caller gave it (see :meth:`takes_kind_option`).
+    kind_option: ClassVar[str | None] = None
+    kind_values: ClassVar[Mapping[Kind, str]] = {}
 
     def __init__(
         self,
@@ -466,7 +556,56 @@ class RemoteProvider(RemoteService, EmbeddingProvider):
             )
         return self.postprocess(np.concatenate(parts), resolved)
 
-    @abstractmethod
+    # --- the request template --------------------------------------------------------
+
+    def endpoint(self) -> str:
+        """The API base completed with :attr:`endpoint_path`."""
+        base = self.api_base()
+        segments = self.endpoint_path.strip("/").split("/")
+        if base.endswith("/" + segments[-1]):
+            return base
+        for cut in range(len(segments) - 1, 0, -1):
+            if base.endswith("/" + "/".join(segments[:cut])):
+                return base + "/" + "/".join(segments[cut:])
+        return base + self.endpoint_path
+
+    def takes_kind_option(self) -> bool:
+        """Whether this model is sent :attr:`kind_option` (some of a provider's are not)."""
+        return self.kind_option is not None
+
+    def resolve_options(self, kind: Kind, options: Mapping[str, Any]) -> dict[str, Any]:
+        resolved = super().resolve_options(kind, options)
+        if self.kind_option is not None and self.takes_kind_option():
+            resolved.setdefault(self.kind_option, self.kind_values[kind])
+        return resolved
+
+    def request_body(self, batch: list[EmbedInput], options: Mapping[str, Any]) -> dict[str, Any]:
+        """The JSON body of one request."""
+        body: dict[str, Any] = {**self.request_defaults, **options, "model": self.model}
+        body.update(self.request_inputs(batch))
+        return body
+
+    def request_inputs(self, batch: list[EmbedInput]) -> dict[str, Any]:
+        """The body field(s) carrying the inputs: the texts under :attr:`input_field`."""
+        return {self.input_field: [str(item) for item in batch]}
+
+    def request_headers(self, api_key: Secret | None) -> dict[str, str]:
+        """The headers of one request."""
+        return self.auth_headers(api_key)
+
+    def parse_response(self, payload: Any, count: int) -> Sequence[Any]:
+        """One vector-like row per input, in input order, from the decoded answer."""
+        return parse_openai_embeddings(payload, count, self.display_name)
+
+    def post_batch(
+        self, batch: list[EmbedInput], options: Mapping[str, Any], api_key: Secret | None
+    ) -> Any:
+        """Send one batch's request; the decoded JSON answer."""
+        body = self.request_body(batch, options)
+        return self.post_json(
+            self.endpoint(), body, headers=self.request_headers(api_key), secrets=[api_key]
+        )
+
     def request_batch(
         self,
         batch: list[EmbedInput],
@@ -476,6 +615,7 @@ class RemoteProvider(RemoteService, EmbeddingProvider):
         api_key: Secret | None,
     ) -> Sequence[Any]:
         """Send one request (within :attr:`limits`); return one vector-like row per input."""
+        return self.parse_response(self.post_batch(batch, options, api_key), len(batch))
 
     def response_dimensions(self, resolved: Mapping[str, Any]) -> int | None:
         """The vector size each response row must have (before :meth:`postprocess`)."""

@@ -4,12 +4,11 @@ Entries live in their own SQLite file (``<database>/embeddings.sqlite``) with th
 connection, so they are committed as soon as a provider answers: a statement that fails
 later — and is rolled back — does not take the vectors it already obtained with it.
 Entries are keyed by a digest of (model, options, input), the same identity the
-embedding layer uses.
+embedding layer uses (:func:`autovec.cache_key.cache_key`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,17 +17,11 @@ from typing import Any
 import apsw
 import numpy as np
 
+# The in-memory cache in autovec.embeddings keys entries with this same function.
+from autovec.cache_key import cache_key
+
 CACHE_FILE = "embeddings.sqlite"
 _CHUNK = 500  # keys per SELECT, well under SQLite's variable limit
-
-
-def entry_key(model: str, options_json: str, content: str) -> bytes:
-    h = hashlib.sha256()
-    for part in (model, options_json, content):
-        data = part.encode("utf-8", "surrogatepass")
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.digest()
 
 
 class PersistentEmbeddingCache:
@@ -50,7 +43,7 @@ class PersistentEmbeddingCache:
         self.misses = 0
 
     def get_many(self, model: str, options_json: str, inputs: Sequence[str]) -> list[Any]:
-        keys = [entry_key(model, options_json, text) for text in inputs]
+        keys = [cache_key(model, options_json, text) for text in inputs]
         found: dict[bytes, bytes] = {}
         with self._lock:
             for start in range(0, len(keys), _CHUNK):
@@ -72,7 +65,7 @@ class PersistentEmbeddingCache:
         self, model: str, options_json: str, inputs: Sequence[str], vectors: Sequence[Any]
     ) -> None:
         rows = [
-            (entry_key(model, options_json, text), model, np.asarray(vector, dtype="<f4").tobytes())
+            (cache_key(model, options_json, text), model, np.asarray(vector, dtype="<f4").tobytes())
             for text, vector in zip(inputs, vectors, strict=True)
         ]
         with self._lock, self._conn:

@@ -11,18 +11,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from autovec.embeddings.errors import EmbeddingResponseError, UnsupportedInputError
 from autovec.embeddings.http import RemoteProvider
 from autovec.embeddings.inputs import EmbedInput, ImageInput
-from autovec.embeddings.keys import Secret
-from autovec.embeddings.options import Kind
 
 __all__ = ["CohereProvider"]
-
-_INPUT_TYPES = {"document": "search_document", "query": "search_query"}
 
 
 class CohereProvider(RemoteProvider):
@@ -33,37 +29,18 @@ class CohereProvider(RemoteProvider):
     default_api_base = "https://api.cohere.com"
     dimensions_option = "output_dimension"
     default_batch_size = 96
+    endpoint_path = "/v2/embed"
+    request_defaults = MappingProxyType({"embedding_types": ["float"]})
+    input_field = "texts"
+    kind_option = "input_type"
+    kind_values = MappingProxyType({"document": "search_document", "query": "search_query"})
 
-    def endpoint(self) -> str:
-        """``{api_base}/v2/embed``; a base ending in ``/v2`` or ``/embed`` is completed."""
-        base = self.api_base()
-        if base.endswith("/embed"):
-            return base
-        if base.endswith("/v2"):
-            return base + "/embed"
-        return base + "/v2/embed"
+    def request_inputs(self, batch: list[EmbedInput]) -> dict[str, Any]:
+        if not any(isinstance(item, ImageInput) for item in batch):
+            return super().request_inputs(batch)
+        return {"inputs": [self._content(item) for item in batch]}
 
-    def resolve_options(self, kind: Kind, options: Mapping[str, Any]) -> dict[str, Any]:
-        resolved = super().resolve_options(kind, options)
-        resolved.setdefault("input_type", _INPUT_TYPES[kind])
-        return resolved
-
-    def request_batch(
-        self,
-        batch: list[EmbedInput],
-        *,
-        kind: Kind,
-        options: Mapping[str, Any],
-        api_key: Secret | None,
-    ) -> Sequence[Any]:
-        body: dict[str, Any] = {"embedding_types": ["float"], **options, "model": self.model}
-        if any(isinstance(item, ImageInput) for item in batch):
-            body["inputs"] = [self._content(item) for item in batch]
-        else:
-            body["texts"] = list(batch)
-        payload = self.post_json(
-            self.endpoint(), body, headers=self.auth_headers(api_key), secrets=[api_key]
-        )
+    def parse_response(self, payload: Any, count: int) -> list[Any]:
         embeddings = payload.get("embeddings") if isinstance(payload, dict) else None
         if isinstance(embeddings, dict):  # v2: {"float": [[...]], "int8": ...}
             embeddings = embeddings.get("float")

@@ -18,14 +18,13 @@ text-embedding-v3/v4 take at most 10 texts per request; batching keeps within th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from autovec.embeddings.errors import EmbeddingResponseError, InvalidOptionsError
 from autovec.embeddings.http import RemoteProvider, plan_batches
 from autovec.embeddings.inputs import EmbedInput, ImageInput
-from autovec.embeddings.keys import Secret
 from autovec.embeddings.options import Kind
-from autovec.embeddings.providers.openai import parse_openai_embeddings
 
 __all__ = ["DashScopeProvider", "SparseVector"]
 
@@ -47,6 +46,10 @@ class DashScopeProvider(RemoteProvider):
     default_api_base = "https://dashscope-intl.aliyuncs.com"
     dimensions_option = "dimension"
     default_batch_size = 10
+    # The compatible mode's request is the template's; the native one has its own body.
+    request_defaults = MappingProxyType({"encoding_format": "float"})
+    kind_option = "text_type"
+    kind_values = MappingProxyType({"document": "document", "query": "query"})
 
     # --- where to send ---------------------------------------------------------------
 
@@ -62,6 +65,12 @@ class DashScopeProvider(RemoteProvider):
     def compatible_mode(self) -> bool:
         """True when the configured base selects the OpenAI-compatible API."""
         return self._root()[1] and not self.multimodal
+
+    def endpoint(self) -> str:
+        root, _ = self._root()
+        if self.multimodal:
+            return root + MULTIMODAL_PATH
+        return root + (COMPAT_PATH if self.compatible_mode else TEXT_PATH)
 
     # --- options ---------------------------------------------------------------------
 
@@ -92,61 +101,31 @@ class DashScopeProvider(RemoteProvider):
                 resolved["dimensions"] = resolved.pop("dimension")
             for native_only in ("text_type", "instruct", "output_type"):
                 resolved.pop(native_only, None)
-        elif not self.multimodal:
-            resolved.setdefault("text_type", kind)
         return resolved
+
+    def takes_kind_option(self) -> bool:
+        return not self.compatible_mode and not self.multimodal
 
     # --- requests --------------------------------------------------------------------
 
-    def request_batch(
-        self,
-        batch: list[EmbedInput],
-        *,
-        kind: Kind,
-        options: Mapping[str, Any],
-        api_key: Secret | None,
-    ) -> Sequence[Any]:
-        root, compat = self._root()
-        headers = self.auth_headers(api_key)
+    def request_body(self, batch: list[EmbedInput], options: Mapping[str, Any]) -> dict[str, Any]:
+        if self.compatible_mode:
+            return super().request_body(batch, options)
+        inputs: dict[str, Any]
         if self.multimodal:
-            return self._multimodal(root, batch, options, headers, api_key)
-        texts = [str(item) for item in batch]
-        if compat:
-            body: dict[str, Any] = {"encoding_format": "float", **options}
-            body["model"] = self.model
-            body["input"] = texts
-            payload = self.post_json(root + COMPAT_PATH, body, headers=headers, secrets=[api_key])
-            return parse_openai_embeddings(payload, len(batch), self.display_name)
-        items = self._native_text(root, texts, options, headers, api_key)
-        return [self._field(item, "embedding") for item in items]
+            contents = [
+                {"image": item.uri} if isinstance(item, ImageInput) else {"text": item}
+                for item in batch
+            ]
+            inputs = {"contents": contents}
+        else:
+            inputs = {"texts": [str(item) for item in batch]}
+        return {"model": self.model, "input": inputs, "parameters": dict(options)}
 
-    def _native_text(
-        self,
-        root: str,
-        texts: list[str],
-        options: Mapping[str, Any],
-        headers: Mapping[str, str],
-        api_key: Secret | None,
-    ) -> list[dict[str, Any]]:
-        body = {"model": self.model, "input": {"texts": texts}, "parameters": dict(options)}
-        payload = self.post_json(root + TEXT_PATH, body, headers=headers, secrets=[api_key])
-        return self._ordered(payload, len(texts), "text_index")
-
-    def _multimodal(
-        self,
-        root: str,
-        batch: list[EmbedInput],
-        options: Mapping[str, Any],
-        headers: Mapping[str, str],
-        api_key: Secret | None,
-    ) -> list[Any]:
-        contents = [
-            {"image": item.uri} if isinstance(item, ImageInput) else {"text": item}
-            for item in batch
-        ]
-        body = {"model": self.model, "input": {"contents": contents}, "parameters": dict(options)}
-        payload = self.post_json(root + MULTIMODAL_PATH, body, headers=headers, secrets=[api_key])
-        items = self._ordered(payload, len(batch), "index")
+    def parse_response(self, payload: Any, count: int) -> Sequence[Any]:
+        if self.compatible_mode:
+            return super().parse_response(payload, count)
+        items = self._ordered(payload, count, "index" if self.multimodal else "text_index")
         return [self._field(item, "embedding") for item in items]
 
     def _ordered(self, payload: Any, count: int, index_key: str) -> list[dict[str, Any]]:
@@ -201,12 +180,11 @@ class DashScopeProvider(RemoteProvider):
         )
         resolved["output_type"] = "sparse"
         key = self.api_key()
-        root, _ = self._root()
         texts = list(inputs)
-        headers = self.auth_headers(key)
 
         def run(batch: range) -> list[SparseVector]:
-            items = self._native_text(root, [texts[i] for i in batch], resolved, headers, key)
+            sent: list[EmbedInput] = [texts[i] for i in batch]
+            items = self._ordered(self.post_batch(sent, resolved, key), len(sent), "text_index")
             out: list[SparseVector] = []
             for item in items:
                 weights = self._field(item, "sparse_embedding")

@@ -12,7 +12,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,6 @@ from autovec.embeddings.options import Kind
 
 __all__ = ["GeminiProvider"]
 
-_TASK_TYPES = {"document": "RETRIEVAL_DOCUMENT", "query": "RETRIEVAL_QUERY"}
 _DIM_ALIASES = ("outputDimensionality", "dimensions")
 _CAMEL = {"output_dimensionality": "outputDimensionality", "task_type": "taskType"}
 
@@ -41,6 +41,8 @@ class GeminiProvider(RemoteProvider):
     default_batch_size = 100
     # Gemini's own message ("API key not valid...") is clear; TiDB passes it through.
     unauthorized_statuses = frozenset()
+    kind_option = "task_type"
+    kind_values = MappingProxyType({"document": "RETRIEVAL_DOCUMENT", "query": "RETRIEVAL_QUERY"})
 
     def endpoint(self) -> str:
         """``{api_base}/models/{model}:batchEmbedContents``."""
@@ -64,17 +66,10 @@ class GeminiProvider(RemoteProvider):
                 opts.setdefault("output_dimensionality", value)
         if "taskType" in opts:
             opts.setdefault("task_type", opts.pop("taskType"))
-        opts.setdefault("task_type", _TASK_TYPES[kind])
         return super().resolve_options(kind, opts)
 
-    def request_batch(
-        self,
-        batch: list[EmbedInput],
-        *,
-        kind: Kind,
-        options: Mapping[str, Any],
-        api_key: Secret | None,
-    ) -> Sequence[Any]:
+    def request_body(self, batch: list[EmbedInput], options: Mapping[str, Any]) -> dict[str, Any]:
+        # One request per input, each with the options in the API's camelCase.
         extra = {_CAMEL.get(k, k): v for k, v in options.items()}
         requests = [
             {
@@ -84,12 +79,9 @@ class GeminiProvider(RemoteProvider):
             }
             for item in batch
         ]
-        payload = self.post_json(
-            self.endpoint(),
-            {"requests": requests},
-            headers=self.auth_headers(api_key),
-            secrets=[api_key],
-        )
+        return {"requests": requests}
+
+    def parse_response(self, payload: Any, count: int) -> list[Any]:
         embeddings = payload.get("embeddings") if isinstance(payload, dict) else None
         if not isinstance(embeddings, list) or not all(isinstance(e, dict) for e in embeddings):
             raise EmbeddingResponseError(

@@ -151,22 +151,17 @@ class HuggingFaceProvider(RemoteProvider):
         """``{base}/models/{id}/pipeline/feature-extraction``."""
         return f"{self.api_base()}/models/{self.model}/pipeline/feature-extraction"
 
-    def request_batch(
-        self,
-        batch: list[EmbedInput],
-        *,
-        kind: Kind,
-        options: Mapping[str, Any],
-        api_key: Secret | None,
-    ) -> Sequence[Any]:
+    def request_body(self, batch: list[EmbedInput], options: Mapping[str, Any]) -> dict[str, Any]:
+        # No model field (it is in the URL); the prompt is prepended here, not sent.
         prompt = str(options.get("prompt") or "")
         body: dict[str, Any] = {k: v for k, v in options.items() if k not in _CLIENT_SIDE}
         body["inputs"] = [prompt + str(item) for item in batch]
-        headers = RedactedHeaders({**self.auth_headers(api_key), "x-wait-for-model": "true"})
-        payload = self.post_json(self.endpoint(), body, headers=headers, secrets=[api_key])
-        return self._rows(payload, len(batch))
+        return body
 
-    def _rows(self, payload: Any, count: int) -> list[Any]:
+    def request_headers(self, api_key: Secret | None) -> dict[str, str]:
+        return RedactedHeaders({**self.auth_headers(api_key), "x-wait-for-model": "true"})
+
+    def parse_response(self, payload: Any, count: int) -> list[Any]:
         """Accept 2-D (one vector per input), 1-D (single input) and 3-D (token-level)."""
         try:
             array = np.asarray(payload, dtype=np.float32)

@@ -12,19 +12,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from autovec.embeddings.errors import InvalidOptionsError
 from autovec.embeddings.http import RemoteProvider
 from autovec.embeddings.inputs import EmbedInput, ImageInput
-from autovec.embeddings.keys import Secret
 from autovec.embeddings.options import Kind
-from autovec.embeddings.providers.openai import parse_openai_embeddings
 
 __all__ = ["JinaAIProvider"]
 
-_TASKS = {"document": "retrieval.passage", "query": "retrieval.query"}
 _TASK_MODELS = ("jina-embeddings-v3", "jina-embeddings-v4")
 
 
@@ -35,16 +33,15 @@ class JinaAIProvider(RemoteProvider):
     display_name = "JinaAI"
     default_api_base = "https://api.jina.ai/v1"
     default_batch_size = 512
+    request_defaults = MappingProxyType({"embedding_type": "base64"})
+    kind_option = "task"
+    kind_values = MappingProxyType({"document": "retrieval.passage", "query": "retrieval.query"})
 
-    def endpoint(self) -> str:
-        """``{api_base}/embeddings`` (a base that already ends in /embeddings is kept)."""
-        base = self.api_base()
-        return base if base.endswith("/embeddings") else base + "/embeddings"
+    def takes_kind_option(self) -> bool:
+        return self.model.startswith(_TASK_MODELS)
 
     def resolve_options(self, kind: Kind, options: Mapping[str, Any]) -> dict[str, Any]:
         resolved = super().resolve_options(kind, options)
-        if "task" not in resolved and self.model.startswith(_TASK_MODELS):
-            resolved["task"] = _TASKS[kind]
         kind_of_vector = resolved.get("embedding_type", "base64")
         if kind_of_vector not in ("float", "base64"):
             raise InvalidOptionsError(
@@ -53,26 +50,12 @@ class JinaAIProvider(RemoteProvider):
             )
         return resolved
 
-    def request_batch(
-        self,
-        batch: list[EmbedInput],
-        *,
-        kind: Kind,
-        options: Mapping[str, Any],
-        api_key: Secret | None,
-    ) -> Sequence[Any]:
-        inputs: list[Any]
-        if any(isinstance(item, ImageInput) for item in batch):
-            inputs = [
+    def request_inputs(self, batch: list[EmbedInput]) -> dict[str, Any]:
+        if not any(isinstance(item, ImageInput) for item in batch):
+            return super().request_inputs(batch)
+        return {
+            self.input_field: [
                 {"image": item.url_or_base64()} if isinstance(item, ImageInput) else {"text": item}
                 for item in batch
             ]
-        else:
-            inputs = list(batch)
-        body: dict[str, Any] = {"embedding_type": "base64", **options}
-        body["model"] = self.model
-        body["input"] = inputs
-        payload = self.post_json(
-            self.endpoint(), body, headers=self.auth_headers(api_key), secrets=[api_key]
-        )
-        return parse_openai_embeddings(payload, len(batch), self.display_name)
+        }

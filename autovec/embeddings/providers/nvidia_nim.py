@@ -7,15 +7,12 @@ which is reported with TiDB's "unauthorized" text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
-from autovec.embeddings.options import Kind
 from autovec.embeddings.providers.openai import OpenAIProvider
 
 __all__ = ["NvidiaNIMProvider"]
-
-_INPUT_TYPES = {"document": "passage", "query": "query"}
 
 
 class NvidiaNIMProvider(OpenAIProvider):
@@ -27,11 +24,8 @@ class NvidiaNIMProvider(OpenAIProvider):
     key_optional = False  # unlike self-hosted OpenAI-compatible servers
     unauthorized_statuses = frozenset({401, 403})
     default_batch_size = 64
-
-    def resolve_options(self, kind: Kind, options: Mapping[str, Any]) -> dict[str, Any]:
-        resolved = super().resolve_options(kind, options)
-        resolved.setdefault("input_type", _INPUT_TYPES[kind])
-        return resolved
+    kind_option = "input_type"
+    kind_values = MappingProxyType({"document": "passage", "query": "query"})
 
     def error_message(self, status: int, payload: Any) -> str | None:
         if status == 404:

@@ -9,19 +9,15 @@ or ``{"error": "..."}``. The Cohere models need ``input_type``, defaulted by sid
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from autovec.embeddings.base import decode_base64_f32
 from autovec.embeddings.errors import EmbeddingConfigError, EmbeddingResponseError
 from autovec.embeddings.http import RemoteProvider
-from autovec.embeddings.inputs import EmbedInput
 from autovec.embeddings.keys import Secret, base_variable
-from autovec.embeddings.options import Kind
 
 __all__ = ["TiDBCloudFreeProvider"]
-
-_INPUT_TYPES = {"document": "search_document", "query": "search_query"}
 
 
 class TiDBCloudFreeProvider(RemoteProvider):
@@ -31,6 +27,9 @@ class TiDBCloudFreeProvider(RemoteProvider):
     display_name = "TiDB Cloud Inference"
     default_batch_size = 16
     billing_id = "default_billing_id"
+    input_field = "texts"
+    kind_option = "input_type"  # for the Cohere models only
+    kind_values = MappingProxyType({"document": "search_document", "query": "search_query"})
 
     def api_key(self) -> Secret | None:
         # Hosted models need no user key; one is attached when configured.
@@ -47,24 +46,10 @@ class TiDBCloudFreeProvider(RemoteProvider):
             )
         return f"{base}/api/v1/inference/embeddings/{self.billing_id}"
 
-    def resolve_options(self, kind: Kind, options: Mapping[str, Any]) -> dict[str, Any]:
-        resolved = super().resolve_options(kind, options)
-        if self.model.startswith("cohere/"):
-            resolved.setdefault("input_type", _INPUT_TYPES[kind])
-        return resolved
+    def takes_kind_option(self) -> bool:
+        return self.model.startswith("cohere/")
 
-    def request_batch(
-        self,
-        batch: list[EmbedInput],
-        *,
-        kind: Kind,
-        options: Mapping[str, Any],
-        api_key: Secret | None,
-    ) -> Sequence[Any]:
-        body = {**options, "model": self.model, "texts": [str(item) for item in batch]}
-        payload = self.post_json(
-            self.endpoint(), body, headers=self.auth_headers(api_key), secrets=[api_key]
-        )
+    def parse_response(self, payload: Any, count: int) -> list[Any]:
         embeddings = payload.get("embeddings") if isinstance(payload, dict) else None
         if not isinstance(embeddings, list):
             raise EmbeddingResponseError(
