@@ -13,9 +13,56 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from autovec import errors
+
+# PEP 249's exceptions at module level: this module is a whole DB-API module (the
+# SQLAlchemy dialect uses it as one); the ``autovec`` package re-exports the same names.
+from autovec.errors import (
+    DatabaseError,
+    DataError,
+    Error,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    Warning,
+)
 from autovec.sql.result import Result
 from autovec.sql.session import DEFAULT_DATABASE, Session
 from autovec.storage.engine import Store
+
+__all__ = [
+    "BINARY",
+    "DATETIME",
+    "NUMBER",
+    "ROWID",
+    "STRING",
+    "Binary",
+    "Connection",
+    "Cursor",
+    "DBAPISet",
+    "DataError",
+    "DatabaseError",
+    "Date",
+    "DateFromTicks",
+    "Error",
+    "IntegrityError",
+    "InterfaceError",
+    "InternalError",
+    "NotSupportedError",
+    "OperationalError",
+    "ProgrammingError",
+    "Time",
+    "TimeFromTicks",
+    "Timestamp",
+    "TimestampFromTicks",
+    "Warning",
+    "apilevel",
+    "connect",
+    "paramstyle",
+    "threadsafety",
+]
 
 apilevel = "2.0"
 threadsafety = 1  # threads may share the module, not connections

@@ -24,8 +24,7 @@ from sqlalchemy import exc, pool, util
 from sqlalchemy.dialects.mysql.base import MySQLDialect, MySQLExecutionContext
 from sqlalchemy.dialects.mysql.reflection import MySQLTableDefinitionParser
 
-# The package itself is the DB-API module; always initialised before its subpackages.
-import autovec
+from autovec import dbapi
 from autovec.sqlalchemy.vector import VECTOR
 
 if TYPE_CHECKING:
@@ -111,8 +110,8 @@ class AutovecDialect(MySQLDialect):
     # -- the DB-API module and connecting -----------------------------------------------
     @classmethod
     def import_dbapi(cls) -> DBAPIModule:
-        """The ``autovec`` package is the PEP 249 module (connect, exceptions, paramstyle)."""
-        return cast("DBAPIModule", autovec)
+        """:mod:`autovec.dbapi`, the PEP 249 module (connect, exceptions, paramstyle)."""
+        return cast("DBAPIModule", dbapi)
 
     @classmethod
     def get_pool_class(cls, url: URL) -> type[pool.Pool]:
