@@ -27,6 +27,8 @@ import numpy as np
 from sqlglot import exp
 
 from autovec import errors
+from autovec.sql import mysql_functions  # moved from inside functions (no cycle)
+from autovec.sql.catalog_writes import save_table, store_sql
 from autovec.sql.parser import parse, quote_identifier
 from autovec.sql.schema import ColumnDef, TableSchema
 from autovec.storage.embedding_cache import CACHE_FILE, PersistentEmbeddingCache
@@ -34,7 +36,7 @@ from autovec.vector import VectorError
 
 if TYPE_CHECKING:
     from autovec.embeddings import EmbeddingFunction
-    from autovec.sql.session import Session
+    from autovec.sql.context import ExecContext
     from autovec.storage.engine import Store
 
 EMBED_DISTANCES = {
@@ -166,7 +168,7 @@ def validate_column(column: ColumnDef) -> None:
 
 
 def fill_generated(
-    session: Session,
+    session: ExecContext,
     database: str,
     schema: TableSchema,
     rowids: set[int],
@@ -192,19 +194,15 @@ def fill_generated(
             _fill_embeddings(session, database, table, column, spec, ids, progress)
 
 
-def _source_sql(session: Session, source: str) -> str:
+def _source_sql(session: ExecContext, source: str) -> str:
     tree = parse(f"SELECT {source}")[0]
     session.translator.substitute_session_values(tree)
-    from autovec.sql import mysql_functions
-
     mysql_functions.rewrite(tree)
     return str(tree.expressions[0].sql(dialect="sqlite"))
 
 
-def _fill_expression(session: Session, table: str, column: ColumnDef, ids: list[int]) -> None:
-    from autovec.sql.ddl import _store_sql
-
-    expression = _store_sql(_source_sql(session, column.generated or "NULL"), column)
+def _fill_expression(session: ExecContext, table: str, column: ColumnDef, ids: list[int]) -> None:
+    expression = store_sql(_source_sql(session, column.generated or "NULL"), column)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
@@ -223,7 +221,7 @@ def embeddable_text(value: Any) -> str | None:
 
 
 def _read_sources(
-    session: Session, table: str, spec: EmbedSpec, ids: list[int]
+    session: ExecContext, table: str, spec: EmbedSpec, ids: list[int]
 ) -> tuple[list[tuple[int, str]], list[int]]:
     """The rows' texts to embed, and the rows whose vector is NULL."""
     source = _source_sql(session, spec.source)
@@ -244,7 +242,7 @@ def _read_sources(
 
 
 def _fill_embeddings(
-    session: Session,
+    session: ExecContext,
     database: str,
     table: str,
     column: ColumnDef,
@@ -309,7 +307,7 @@ def embedded_columns(schema: TableSchema, changed_columns: set[str] | None) -> l
 
 
 def plan_preview(
-    session: Session,
+    session: ExecContext,
     specs: list[EmbedSpec],
     rows: exp.Select,
     new_values: dict[str, exp.Expression],
@@ -330,7 +328,7 @@ def plan_preview(
 
 
 def embed_ahead(
-    session: Session,
+    session: ExecContext,
     database: str,
     preview: EmbeddingPreview | None,
     all_bindings: list[Any],
@@ -365,7 +363,7 @@ def embed_ahead(
 BACKFILL_BATCH = 256
 
 
-def run_backfills(session: Session) -> None:
+def run_backfills(session: ExecContext) -> None:
     """Fill the EMBED_TEXT columns queued by ALTER TABLE, in committed batches."""
     while session.pending_backfills:
         database, table = session.pending_backfills.pop(0)
@@ -373,7 +371,7 @@ def run_backfills(session: Session) -> None:
 
 
 @contextmanager
-def _backfill_lock(session: Session, database: str, table: str) -> Iterator[bool]:
+def _backfill_lock(session: ExecContext, database: str, table: str) -> Iterator[bool]:
     """True when this process may back-fill the table (no other process is doing it)."""
     datadir = session.store.datadir
     if datadir.in_memory:
@@ -392,7 +390,7 @@ def _backfill_lock(session: Session, database: str, table: str) -> Iterator[bool
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def backfill(session: Session, database: str, table: str) -> None:
+def backfill(session: ExecContext, database: str, table: str) -> None:
     """Embed the rows of queued columns batch by batch, each batch its own transaction.
 
     Progress is recorded in the catalog (the last rowid done), so a crash loses at most
@@ -411,9 +409,7 @@ def _after(column: str, last: int | None) -> str:
     return "1" if last is None else f"{column} > {int(last)}"
 
 
-def _backfill(session: Session, database: str, table: str) -> None:
-    from autovec.sql.ddl import _save
-
+def _backfill(session: ExecContext, database: str, table: str) -> None:
     schema = session.table(database, table)
     pending: dict[str, int | None] = dict(schema.options.get("backfill", {}))
     qtable = f"{quote_identifier(database)}.{quote_identifier(schema.name)}"
@@ -453,7 +449,7 @@ def _backfill(session: Session, database: str, table: str) -> None:
                 marker = dict(current.options.get("backfill", {}))
                 marker[column.name] = ids[-1]
                 current.options = {**current.options, "backfill": marker}
-                _save(session, database, current)
+                save_table(session, database, current)
             session.commit()
             done += len(ids)
             last = ids[-1]
@@ -463,7 +459,7 @@ def _backfill(session: Session, database: str, table: str) -> None:
         marker = {k: v for k, v in current.options.get("backfill", {}).items() if k != column.name}
         current.options = {**current.options, "backfill": marker}
         with session.write_statement():
-            _save(session, database, current)
+            save_table(session, database, current)
         session.commit()
     session.store.invalidate_catalogs()
 
@@ -491,7 +487,7 @@ def rewrite_embed_distance(
     return exp.Anonymous(this=EMBED_DISTANCES[name], expressions=[col, embedded])
 
 
-def register(session: Session) -> None:
+def register(session: ExecContext) -> None:
     """SQL functions that embed: ``EMBED_TEXT`` and the query-side helper."""
     store = session.store
 

@@ -20,21 +20,21 @@ from autovec import errors
 from autovec.sql import auto_embedding
 
 if TYPE_CHECKING:
-    from autovec.sql.session import Session
+    from autovec.sql.context import ExecContext
 
 log = logging.getLogger("autovec")
 
-_running: dict[tuple[str, str], tuple[threading.Thread, Session]] = {}
+_running: dict[tuple[str, str], tuple[threading.Thread, ExecContext]] = {}
 _lock = threading.Lock()
 
 
-def pending_backfills(session: Session, database: str) -> list[str]:
+def pending_backfills(session: ExecContext, database: str) -> list[str]:
     """Tables of ``database`` whose back-fill a crash left unfinished."""
     return [s.name for s in session.catalog(database).values() if s.options.get("backfill")]
 
 
 def resume_backfills(
-    session: Session, database: str, open_session: Callable[[], Session]
+    session: ExecContext, database: str, open_session: Callable[[], ExecContext]
 ) -> list[str]:
     """Resume ``database``'s unfinished back-fills on a background thread.
 
@@ -59,7 +59,7 @@ def resume_backfills(
     return [f"{database}.{table}" for table in tables]
 
 
-def _run(worker: Session, database: str, tables: list[str], key: tuple[str, str]) -> None:
+def _run(worker: ExecContext, database: str, tables: list[str], key: tuple[str, str]) -> None:
     try:
         for table in tables:
             auto_embedding.backfill(worker, database, table)

@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
 from autovec import errors
-from autovec.sql import fulltext  # full-text indexes (sql/fulltext.py)
+from autovec.sql import (
+    auto_embedding,
+    dml,
+    fulltext,  # full-text indexes (sql/fulltext.py)
+    mysql_functions,  # moved from inside functions (no cycle)
+    query,
+)
 from autovec.sql import vector_index as _secondary
-from autovec.sql.internal_functions import type_key
+from autovec.sql.catalog_writes import save_table, store_sql
 from autovec.sql.parser import Special, mysql_quote, parse, quote_identifier
 from autovec.sql.result import Result
 from autovec.sql.schema import (
@@ -28,76 +35,98 @@ from autovec.sql.schema import (
     sqlite_index_name,
     unique_index_name,
 )
+from autovec.sql.statements import handles, handles_special
 from autovec.sql.types import SqlType, from_sqlglot, to_storage
 from autovec.storage import catalog as storage_catalog
 
 if TYPE_CHECKING:
-    from autovec.sql.session import Session
+    from autovec.sql.context import ExecContext
 
 VECTOR_INDEX_FUNCTIONS = {"VEC_COSINE_DISTANCE": "COSINE", "VEC_L2_DISTANCE": "L2"}
 
 
-def execute_ddl(session: Session, tree: exp.Expression, bindings: Any) -> Result:
+def _commit_open_transaction(session: ExecContext) -> None:
     if session.conn.in_transaction:
         session.commit()  # MySQL: DDL commits the open transaction first
-    if isinstance(tree, exp.Create):
-        kind = (tree.args.get("kind") or "").upper()
-        if kind in ("DATABASE", "SCHEMA"):
-            return _create_database(session, tree)
-        if kind == "TABLE":
-            return _run(session, lambda: _create_table(session, tree))
-        if kind == "INDEX":
-            return _run(session, lambda: _create_index(session, tree))
-        if kind == "VIEW":
-            return _run(session, lambda: _create_view(session, tree))
-    if isinstance(tree, exp.Drop):
-        kind = (tree.args.get("kind") or "").upper()
-        if kind in ("DATABASE", "SCHEMA"):
-            return _drop_database(session, tree)
-        if kind == "TABLE":
-            return _run(session, lambda: _drop_tables(session, tree))
-        if kind == "INDEX":
-            return _run(session, lambda: _drop_index_statement(session, tree))
-        if kind == "VIEW":
-            return _run(session, lambda: _drop_view(session, tree))
-    if isinstance(tree, exp.Alter):
-        result = _run(session, lambda: _alter_table(session, tree))
-        from autovec.sql.auto_embedding import run_backfills
-
-        run_backfills(session)
-        return result
-    if isinstance(tree, exp.TruncateTable):
-        return _run(session, lambda: _truncate(session, tree))
-    raise errors.unsupported(f"Unsupported DDL: {tree.sql(dialect='mysql')[:80]}")
 
 
-def execute_special(session: Session, found: Special) -> Result:
-    if session.conn.in_transaction:
-        session.commit()
-    if found.kind == "rename_table":
-        return _run(session, lambda: _rename_tables(session, found.args[0]))
-    if found.kind == "tiflash_replica":
-        database, name = _split_name(session, found.args[0])
-        count = int(found.args[1])
+def _in_own_transaction(
+    action: Callable[[ExecContext, Any], Result],
+) -> Callable[[ExecContext, Any], Result]:
+    """``action`` run as _run runs DDL: all-or-nothing, committed, catalogs invalidated."""
+    return lambda session, tree: _run(session, lambda: action(session, tree))
 
-        def set_replica() -> Result:
-            schema = copy.deepcopy(session.table(database, name))
-            schema.tiflash_replica = count
-            _save(session, database, schema)
-            return Result(rowcount=0)
 
-        return _run(session, set_replica)
-    if found.kind == "compact":
-        database, name = _split_name(session, found.args[0])
-        session.table(database, name)
+def _by_kind(
+    actions: dict[str, Callable[[ExecContext, Any], Result]],
+) -> Callable[[ExecContext, Any, Any], Result]:
+    """The handler of CREATE or DROP: the action for the statement's kind."""
+
+    def execute(session: ExecContext, tree: exp.Create | exp.Drop, _bindings: Any) -> Result:
+        _commit_open_transaction(session)
+        action = actions.get((tree.args.get("kind") or "").upper())
+        if action is None:
+            raise errors.unsupported(f"Unsupported DDL: {tree.sql(dialect='mysql')[:80]}")
+        return action(session, tree)
+
+    return execute
+
+
+@handles(exp.Alter)
+def execute_alter(session: ExecContext, tree: exp.Alter, _bindings: Any) -> Result:
+    _commit_open_transaction(session)
+    result = _run(session, lambda: _alter_table(session, tree))
+    auto_embedding.run_backfills(session)
+    return result
+
+
+@handles(exp.TruncateTable)
+def execute_truncate(session: ExecContext, tree: exp.TruncateTable, _bindings: Any) -> Result:
+    _commit_open_transaction(session)
+    return _run(session, lambda: _truncate(session, tree))
+
+
+@handles_special("rename_table")
+def _execute_rename(session: ExecContext, found: Special) -> Result:
+    _commit_open_transaction(session)
+    return _run(session, lambda: _rename_tables(session, found.args[0]))
+
+
+@handles_special("tiflash_replica")
+def _execute_tiflash_replica(session: ExecContext, found: Special) -> Result:
+    _commit_open_transaction(session)
+    database, name = _split_name(session, found.args[0])
+    count = int(found.args[1])
+
+    def set_replica() -> Result:
+        schema = copy.deepcopy(session.table(database, name))
+        schema.tiflash_replica = count
+        save_table(session, database, schema)
         return Result(rowcount=0)
-    if found.kind == "multi_schema_vector_index":
-        raise errors.DatabaseError(
-            "Unsupported multi schema change for add vector index", errors.ER_UNSUPPORTED_DDL
-        )
-    if found.kind in ("create_vector_index", "add_vector_index", "create_fulltext_index"):
-        return _create_secondary_index(session, found)
-    raise errors.unsupported(found.kind)
+
+    return _run(session, set_replica)
+
+
+@handles_special("compact")
+def _execute_compact(session: ExecContext, found: Special) -> Result:
+    _commit_open_transaction(session)
+    database, name = _split_name(session, found.args[0])
+    session.table(database, name)
+    return Result(rowcount=0)
+
+
+@handles_special("multi_schema_vector_index")
+def _execute_multi_schema_vector_index(session: ExecContext, found: Special) -> Result:
+    _commit_open_transaction(session)
+    raise errors.DatabaseError(
+        "Unsupported multi schema change for add vector index", errors.ER_UNSUPPORTED_DDL
+    )
+
+
+@handles_special("create_vector_index", "add_vector_index", "create_fulltext_index")
+def _execute_secondary_index(session: ExecContext, found: Special) -> Result:
+    _commit_open_transaction(session)
+    return _create_secondary_index(session, found)
 
 
 _INDEX_TAIL = re.compile(
@@ -106,7 +135,7 @@ _INDEX_TAIL = re.compile(
 )
 
 
-def _create_secondary_index(session: Session, found: Special) -> Result:
+def _create_secondary_index(session: ExecContext, found: Special) -> Result:
     """CREATE VECTOR/FULLTEXT INDEX and ALTER TABLE … ADD VECTOR INDEX (forms sqlglot lacks)."""
     if found.kind == "add_vector_index":
         table_text, exists, name, expression, tail = _groups(found, 5)
@@ -135,9 +164,7 @@ def _create_secondary_index(session: Session, found: Special) -> Result:
     else:
         node = parse(f"SELECT {expression}")[0].expressions[0]
         index = _vector_index(name or "", node)
-        from autovec.sql.vector_index import parse_options
-
-        index.options = parse_options(comment.replace("''", "'") if comment else None)
+        index.options = _secondary.parse_options(comment.replace("''", "'") if comment else None)
         index.comment = comment.replace("''", "'") if comment else None
     if exists and index.name and schema.index(index.name) is not None:
         session.warnings.append(
@@ -154,9 +181,7 @@ def _create_secondary_index(session: Session, found: Special) -> Result:
 
     result = _run(session, create)
     if index.kind == "VECTOR":
-        from autovec.sql.vector_index import index_created
-
-        index_created(session, database, schema.name, index.name)
+        _secondary.index_created(session, database, schema.name, index.name)
     return result
 
 
@@ -165,7 +190,7 @@ def _groups(found: Special, count: int) -> tuple[str, ...]:
     return tuple((found.groups[i] or "") if i < len(found.groups) else "" for i in range(count))
 
 
-def _run(session: Session, action: Any) -> Result:
+def _run(session: ExecContext, action: Any) -> Result:
     try:
         with session.write_statement():
             result: Result = action()
@@ -176,21 +201,17 @@ def _run(session: Session, action: Any) -> Result:
     return result
 
 
-def _split_name(session: Session, text: str) -> tuple[str, str]:
+def _split_name(session: ExecContext, text: str) -> tuple[str, str]:
     parts = [p.strip("`") for p in text.split(".")]
     if len(parts) == 2:
         return parts[0].lower(), parts[1]
     return session.require_database(), parts[0]
 
 
-def _save(session: Session, database: str, schema: TableSchema) -> None:
-    storage_catalog.save_table(session.conn, database, schema.name, schema.to_dict())
-
-
 # -- databases -------------------------------------------------------------------------------
 
 
-def _create_database(session: Session, tree: exp.Create) -> Result:
+def _create_database(session: ExecContext, tree: exp.Create) -> Result:
     name = tree.this.name
     datadir = session.store.datadir
     if not datadir.valid_name(name):
@@ -219,7 +240,7 @@ def _dropped_name(node: exp.Drop) -> str:
     return target.name
 
 
-def _drop_database(session: Session, tree: exp.Drop) -> Result:
+def _drop_database(session: ExecContext, tree: exp.Drop) -> Result:
     name = _dropped_name(tree).lower()
     datadir = session.store.datadir
     if not datadir.exists(name):
@@ -240,7 +261,7 @@ def _drop_database(session: Session, tree: exp.Drop) -> Result:
     count = len(session.catalog(name))
     if name in session.store.attached(session.conn):
         session.store.detach(session.conn, name)
-        session._attached.discard(name)
+        session.detached(name)
     datadir.drop(name)
     session.store.invalidate_catalogs()
     if session.database == name:
@@ -473,8 +494,6 @@ def add_index(schema: TableSchema, index: IndexDef) -> None:
 def validate(schema: TableSchema) -> None:
     if not schema.columns:
         raise errors.OperationalError("A table must have at least 1 column", 1113, "42000")
-    from autovec.sql import auto_embedding
-
     for column in schema.columns:
         auto_embedding.validate_column(column)
     autos = [c for c in schema.columns if c.auto_increment]
@@ -518,7 +537,7 @@ def validate(schema: TableSchema) -> None:
             )
 
 
-def _sqlite_default(session: Session, column: ColumnDef) -> str | None:
+def _sqlite_default(session: ExecContext, column: ColumnDef) -> str | None:
     if column.default is None or column.default.upper() == "NULL":
         return None
     text = column.default
@@ -536,17 +555,9 @@ def _sqlite_default(session: Session, column: ColumnDef) -> str | None:
         return _sqlite_literal(stored)
     wrapped = exp.select(node)
     session.translator.substitute_session_values(wrapped)
-    from autovec.sql import mysql_functions
-
     mysql_functions.rewrite(wrapped)
     expression = wrapped.expressions[0]
-    return "(" + _store_sql(expression.sql(dialect="sqlite"), column) + ")"
-
-
-def _store_sql(expression_sql: str, column: ColumnDef) -> str:
-    key = type_key(column.type).replace("'", "''")
-    name = column.name.replace("'", "''")
-    return f"__av_store({expression_sql}, '{key}', '{name}', 1)"
+    return "(" + store_sql(expression.sql(dialect="sqlite"), column) + ")"
 
 
 def _sqlite_literal(value: Any) -> str:
@@ -560,7 +571,7 @@ def _sqlite_literal(value: Any) -> str:
 
 
 def sqlite_create_table(
-    session: Session, database: str, schema: TableSchema, name: str | None = None
+    session: ExecContext, database: str, schema: TableSchema, name: str | None = None
 ) -> list[str]:
     """The SQLite statements that create the table and its ordinary indexes."""
     table_name = name or schema.name
@@ -586,8 +597,6 @@ def sqlite_create_table(
     for check in schema.checks:
         tree = parse(f"SELECT {check.expression}")[0]
         session.translator.substitute_session_values(tree)
-        from autovec.sql import mysql_functions
-
         mysql_functions.rewrite(tree)
         parts.append(
             f"CONSTRAINT {quote_identifier(check.name)} CHECK ({tree.expressions[0].sql(dialect='sqlite')})"
@@ -619,7 +628,7 @@ def sqlite_index_statements(
     return statements
 
 
-def _table_exists(session: Session, database: str, name: str) -> bool:
+def _table_exists(session: ExecContext, database: str, name: str) -> bool:
     if name.lower() in session.catalog(database):
         return True
     row = session.conn.execute(
@@ -629,7 +638,7 @@ def _table_exists(session: Session, database: str, name: str) -> bool:
     return row is not None
 
 
-def _create_table(session: Session, tree: exp.Create) -> Result:
+def _create_table(session: ExecContext, tree: exp.Create) -> Result:
     target = tree.this
     table = target.this if isinstance(target, exp.Schema) else target
     database = session.database_of(table)
@@ -679,7 +688,7 @@ def _create_table(session: Session, tree: exp.Create) -> Result:
     return Result(rowcount=0)
 
 
-def create_table_from_schema(session: Session, database: str, schema: TableSchema) -> None:
+def create_table_from_schema(session: ExecContext, database: str, schema: TableSchema) -> None:
     for statement in sqlite_create_table(session, database, schema):
         session.conn.execute(statement)
     if (
@@ -691,16 +700,14 @@ def create_table_from_schema(session: Session, database: str, schema: TableSchem
             f"INSERT INTO {quote_identifier(database)}.sqlite_sequence(name, seq) VALUES (?, ?)",
             (schema.name, schema.auto_increment_start - 1),
         )
-    _save(session, database, schema)
+    save_table(session, database, schema)
     fulltext.table_created(session, database, schema)  # full-text indexes (sql/fulltext.py)
 
 
 def _create_table_as_select(
-    session: Session, database: str, name: str, select: exp.Expression
+    session: ExecContext, database: str, name: str, select: exp.Expression
 ) -> Result:
-    from autovec.sql.query import execute_select
-
-    probe = execute_select(
+    probe = query.execute_select(
         session,
         exp.select("*")
         .from_(
@@ -721,16 +728,14 @@ def _create_table_as_select(
     insert = exp.insert(
         select.copy(), exp.to_table(f"{mysql_quote(database)}.{mysql_quote(name)}", dialect="mysql")
     )
-    from autovec.sql.dml import execute_insert
-
-    result = execute_insert(session, insert, None)
+    result = dml.execute_insert(session, insert, None)
     return Result(rowcount=result.rowcount)
 
 
 # -- DROP / TRUNCATE / RENAME -------------------------------------------------------------------
 
 
-def _drop_tables(session: Session, tree: exp.Drop) -> Result:
+def _drop_tables(session: ExecContext, tree: exp.Drop) -> Result:
     for table in tree.args.get("tables") or [tree.this]:
         database = session.database_of(table)
         session.attach(database)
@@ -754,7 +759,7 @@ def _drop_tables(session: Session, tree: exp.Drop) -> Result:
     return Result(rowcount=0)
 
 
-def _truncate(session: Session, tree: exp.TruncateTable) -> Result:
+def _truncate(session: ExecContext, tree: exp.TruncateTable) -> Result:
     for table in tree.expressions:
         database = session.database_of(table)
         schema = session.table(database, table.name)
@@ -771,7 +776,7 @@ def _truncate(session: Session, tree: exp.TruncateTable) -> Result:
     return Result(rowcount=0)
 
 
-def _rename_tables(session: Session, text: str) -> Result:
+def _rename_tables(session: ExecContext, text: str) -> Result:
     for pair in re.split(r"\s*,\s*", text):
         match = re.match(r"^([`\w.]+)\s+TO\s+([`\w.]+)$", pair.strip(), re.I)
         if not match:
@@ -782,7 +787,9 @@ def _rename_tables(session: Session, text: str) -> Result:
     return Result(rowcount=0)
 
 
-def rename_table(session: Session, database: str, old: str, new_database: str, new: str) -> None:
+def rename_table(
+    session: ExecContext, database: str, old: str, new_database: str, new: str
+) -> None:
     if new_database != database:
         raise errors.unsupported("RENAME TABLE across databases is not supported")
     schema = copy.deepcopy(session.table(database, old))
@@ -805,13 +812,13 @@ def rename_table(session: Session, database: str, old: str, new_database: str, n
     fulltext.table_renamed(session, database, old, schema)  # full-text indexes (sql/fulltext.py)
     for statement in sqlite_index_statements(database, schema):
         session.conn.execute(statement)
-    _save(session, database, schema)
+    save_table(session, database, schema)
 
 
 # -- indexes and views ---------------------------------------------------------------------------
 
 
-def _create_index(session: Session, tree: exp.Create) -> Result:
+def _create_index(session: ExecContext, tree: exp.Create) -> Result:
     index_node = tree.this
     table = index_node.args["table"]
     if not index_node.name:
@@ -830,7 +837,7 @@ def _create_index(session: Session, tree: exp.Create) -> Result:
     return Result(rowcount=0)
 
 
-def _drop_index_statement(session: Session, tree: exp.Drop) -> Result:
+def _drop_index_statement(session: ExecContext, tree: exp.Drop) -> Result:
     on = tree.args.get("cluster")
     table = on.this if on is not None else None
     if not isinstance(table, exp.Table):
@@ -856,7 +863,7 @@ def drop_index(schema: TableSchema, name: str, if_exists: bool = False) -> None:
     schema.indexes.remove(index)
 
 
-def _create_view(session: Session, tree: exp.Create) -> Result:
+def _create_view(session: ExecContext, tree: exp.Create) -> Result:
     table = tree.this
     database = session.database_of(table)
     select = tree.args["expression"].copy()
@@ -876,7 +883,7 @@ def _create_view(session: Session, tree: exp.Create) -> Result:
     return Result(rowcount=0)
 
 
-def _drop_view(session: Session, tree: exp.Drop) -> Result:
+def _drop_view(session: ExecContext, tree: exp.Drop) -> Result:
     for table in tree.args.get("tables") or [tree.this]:
         database = session.database_of(table)
         exists_clause = "IF EXISTS " if tree.args.get("exists") else ""
@@ -889,7 +896,7 @@ def _drop_view(session: Session, tree: exp.Drop) -> Result:
 # -- ALTER TABLE -----------------------------------------------------------------------------------
 
 
-def _alter_table(session: Session, tree: exp.Alter) -> Result:
+def _alter_table(session: ExecContext, tree: exp.Alter) -> Result:
     table = tree.this
     database = session.database_of(table)
     old = session.table(database, table.name)
@@ -1005,15 +1012,13 @@ def _alter_table(session: Session, tree: exp.Alter) -> Result:
     apply_schema_change(session, database, old, schema, renames, conversions)
     computed = [c.name for c in new_generated if c.name not in embedded]
     if computed:  # plain generated columns are computed within the ALTER itself
-        from autovec.sql.auto_embedding import fill_generated
-
         everything = {
             r[0]
             for r in session.conn.execute(
                 f"SELECT rowid FROM {quote_identifier(database)}.{quote_identifier(schema.name)}"
             )
         }
-        fill_generated(session, database, schema, everything, only=set(computed))
+        auto_embedding.fill_generated(session, database, schema, everything, only=set(computed))
     if new_name is not None and new_name.lower() != schema.name.lower():
         rename_table(session, database, schema.name, database, new_name)
     if embedded:
@@ -1023,9 +1028,7 @@ def _alter_table(session: Session, tree: exp.Alter) -> Result:
 
 def _queue_backfills(schema: TableSchema, added: list[ColumnDef]) -> list[str]:
     """Mark new EMBED_TEXT columns for back-filling after the ALTER commits (resumable)."""
-    from autovec.sql.auto_embedding import embed_spec
-
-    names = [c.name for c in added if embed_spec(c.generated) is not None]
+    names = [c.name for c in added if auto_embedding.embed_spec(c.generated) is not None]
     if names:
         schema.options = {
             **schema.options,
@@ -1094,7 +1097,7 @@ def _modify_column(
 
 
 def apply_schema_change(
-    session: Session,
+    session: ExecContext,
     database: str,
     old: TableSchema,
     new: TableSchema,
@@ -1130,14 +1133,14 @@ def apply_schema_change(
                 for statement in sqlite_index_statements(database, probe):
                     session.conn.execute(statement)
         fulltext.schema_changed(session, database, old, new)  # full-text indexes (sql/fulltext.py)
-        _save(session, database, new)
+        save_table(session, database, new)
         return
     _rebuild(session, database, old, new, renames)
     fulltext.schema_changed(session, database, old, new)  # full-text indexes (sql/fulltext.py)
 
 
 def _rebuild(
-    session: Session, database: str, old: TableSchema, new: TableSchema, renames: dict[str, str]
+    session: ExecContext, database: str, old: TableSchema, new: TableSchema, renames: dict[str, str]
 ) -> None:
     temp_name = f"__av_rebuild_{new.name}"
     for statement in sqlite_create_table(session, database, new, temp_name)[:1]:
@@ -1153,7 +1156,7 @@ def _rebuild(
         targets.append(quote_identifier(column.name))
         source = quote_identifier(old_column.name)
         if old_column.type != column.type:
-            source = _store_sql(source, column)
+            source = store_sql(source, column)
         sources.append(source)
     qdb = quote_identifier(database)
     session.conn.execute(
@@ -1184,12 +1187,33 @@ def _rebuild(
         )
     for statement in sqlite_index_statements(database, new):
         session.conn.execute(statement)
-    _save(session, database, new)
+    save_table(session, database, new)
     session.store.vectors.forget_table(database, new.name.lower())
 
 
-def _has_sequence(session: Session, database: str) -> bool:
+def _has_sequence(session: ExecContext, database: str) -> bool:
     row = session.conn.execute(
         f"SELECT 1 FROM {quote_identifier(database)}.sqlite_master WHERE name = 'sqlite_sequence'"
     ).fetchone()
     return row is not None
+
+
+# -- dispatch ------------------------------------------------------------------------------
+# CREATE and DROP run the action for their kind (DATABASE, TABLE, ...); the tables stand
+# here, below the functions they name.
+_CREATE_BY_KIND: dict[str, Callable[[ExecContext, Any], Result]] = {
+    "DATABASE": _create_database,
+    "SCHEMA": _create_database,
+    "TABLE": _in_own_transaction(_create_table),
+    "INDEX": _in_own_transaction(_create_index),
+    "VIEW": _in_own_transaction(_create_view),
+}
+_DROP_BY_KIND: dict[str, Callable[[ExecContext, Any], Result]] = {
+    "DATABASE": _drop_database,
+    "SCHEMA": _drop_database,
+    "TABLE": _in_own_transaction(_drop_tables),
+    "INDEX": _in_own_transaction(_drop_index_statement),
+    "VIEW": _in_own_transaction(_drop_view),
+}
+execute_create = handles(exp.Create)(_by_kind(_CREATE_BY_KIND))
+execute_drop = handles(exp.Drop)(_by_kind(_DROP_BY_KIND))

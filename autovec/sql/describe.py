@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import apsw
 from sqlglot import exp
 
 from autovec import errors
@@ -22,7 +21,7 @@ from autovec.sql import query
 from autovec.sql.parser import parse, placeholder_count, replace_as_insert
 from autovec.sql.result import ResultColumn
 from autovec.sql.session import Session, statement_text
-from autovec.vector import VectorError
+from autovec.sql.sqlite_errors import MysqlErrors
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ def _describe(session: Session, sql: str) -> StatementShape:
         return StatementShape(parameters, None)
     tree = trees[0]
     unknown: list[None] = [None] * parameters
-    try:
+    with MysqlErrors(session.sqlite_error, tree):
         if isinstance(tree, _SELECTS):
             plan, bindings = query.plan_select(session, tree, unknown)
             return StatementShape(
@@ -68,8 +67,4 @@ def _describe(session: Session, sql: str) -> StatementShape:
             )
         if isinstance(tree, _CATALOG_READS):
             return StatementShape(parameters, session.execute(sql, unknown).columns)
-    except apsw.Error as exc:
-        raise session.sqlite_error(exc, tree) from None
-    except VectorError as exc:
-        raise errors.DataError(str(exc), exc.errno) from None
     return StatementShape(parameters, None)

@@ -17,14 +17,16 @@ from sqlglot import exp
 from autovec import errors
 from autovec.sql import auto_embedding, unique_keys
 from autovec.sql.internal_functions import type_key
+from autovec.sql.parser import parse
 from autovec.sql.query import name_placeholders
 from autovec.sql.result import Result
 from autovec.sql.schema import ColumnDef, TableSchema
+from autovec.sql.statements import handles
 from autovec.sql.translate import call
 from autovec.sql.unique_keys import WrittenRows
 
 if TYPE_CHECKING:
-    from autovec.sql.session import Session
+    from autovec.sql.context import ExecContext
 
 
 def _store(value: exp.Expression, column: ColumnDef, row: int | exp.Expression) -> exp.Expression:
@@ -50,8 +52,6 @@ def _default_for(column: ColumnDef) -> exp.Expression:
 
 def _expression(text: str) -> exp.Expression:
     """A column's DEFAULT or ON UPDATE expression, as written in its definition."""
-    from autovec.sql.parser import parse
-
     return parse(f"SELECT {text}")[0].expressions[0]
 
 
@@ -71,7 +71,7 @@ def _on_update_assignments(
     return assignments
 
 
-def _target(session: Session, table: exp.Table) -> tuple[str, TableSchema]:
+def _target(session: ExecContext, table: exp.Table) -> tuple[str, TableSchema]:
     database = session.database_of(table)
     return database, session.table(database, table.name)
 
@@ -97,7 +97,8 @@ def _insert_columns(tree: exp.Insert, schema: TableSchema) -> tuple[exp.Table, l
     return target, [c for c in schema.columns if c.generated is None]
 
 
-def execute_insert(session: Session, tree: exp.Insert, bindings: Any) -> Result:
+@handles(exp.Insert)
+def execute_insert(session: ExecContext, tree: exp.Insert, bindings: Any) -> Result:
     bindings = name_placeholders(tree, bindings)
     plan = plan_insert(session, tree)
     return run_insert(session, plan, [bindings])
@@ -126,7 +127,7 @@ class InsertPlan:
 
 
 def plan_insert(
-    session: Session, tree: exp.Insert, row_number: exp.Expression | None = None
+    session: ExecContext, tree: exp.Insert, row_number: exp.Expression | None = None
 ) -> InsertPlan:
     """Translate an INSERT once; ``run_insert`` may then execute it for many bindings.
 
@@ -217,7 +218,7 @@ def _inserted_rows(
 
 
 def _embedding_preview(
-    session: Session, schema: TableSchema, written: WrittenRows, targets: set[str] | None
+    session: ExecContext, schema: TableSchema, written: WrittenRows, targets: set[str] | None
 ) -> auto_embedding.EmbeddingPreview | None:
     """The EMBED_TEXT sources of the written rows (of those reading ``targets``, if given)."""
     specs = auto_embedding.embedded_columns(schema, targets)
@@ -227,7 +228,7 @@ def _embedding_preview(
 
 
 def _report_duplicates(
-    session: Session,
+    session: ExecContext,
     exc: apsw.ConstraintError,
     database: str,
     schema: TableSchema,
@@ -252,7 +253,7 @@ def _is_default_keyword(value: exp.Expression) -> bool:
     )
 
 
-def run_insert(session: Session, plan: InsertPlan, all_bindings: list[Any]) -> Result:
+def run_insert(session: ExecContext, plan: InsertPlan, all_bindings: list[Any]) -> Result:
     """Execute a planned INSERT once per bindings set, as one all-or-nothing statement."""
     auto_embedding.embed_ahead(session, plan.database, plan.preview, all_bindings)
     try:
@@ -284,7 +285,7 @@ def run_insert(session: Session, plan: InsertPlan, all_bindings: list[Any]) -> R
     return result
 
 
-def _write_rows(session: Session, plan: InsertPlan, all_bindings: list[Any]) -> int:
+def _write_rows(session: ExecContext, plan: InsertPlan, all_bindings: list[Any]) -> int:
     """Run the INSERT for every bindings set; the number of rows it wrote."""
     # changes(), not total_changes(): the triggers of full-text indexes write rows too.
     if len(all_bindings) == 1:
@@ -416,7 +417,8 @@ def _limit_by_rowid(tree: exp.Update | exp.Delete, table: exp.Table) -> None:
     )
 
 
-def execute_update(session: Session, tree: exp.Update, bindings: Any) -> Result:
+@handles(exp.Update)
+def execute_update(session: ExecContext, tree: exp.Update, bindings: Any) -> Result:
     bindings = name_placeholders(tree, bindings)
     table = tree.this
     if not isinstance(table, exp.Table) or tree.args.get("joins"):
@@ -459,16 +461,17 @@ def _updated_rows(tree: exp.Update) -> WrittenRows:
 
 
 def _fill_generated(
-    session: Session, database: str, schema: TableSchema, changed_columns: set[str] | None
+    session: ExecContext, database: str, schema: TableSchema, changed_columns: set[str] | None
 ) -> None:
     """Compute generated columns (EMBED_TEXT included) for the rows this statement wrote."""
     if not any(c.generated is not None for c in schema.columns):
         return
-    rowids = session._statement_rows.get((database, schema.name.lower()), set())
+    rowids = session.statement_rows(database, schema.name.lower())
     auto_embedding.fill_generated(session, database, schema, set(rowids), changed_columns)
 
 
-def execute_delete(session: Session, tree: exp.Delete, bindings: Any) -> Result:
+@handles(exp.Delete)
+def execute_delete(session: ExecContext, tree: exp.Delete, bindings: Any) -> Result:
     bindings = name_placeholders(tree, bindings)
     table = tree.this
     if not isinstance(table, exp.Table) or tree.args.get("tables"):

@@ -27,16 +27,17 @@ import numpy as np
 from sqlglot import exp
 
 from autovec import errors
-from autovec.sql.translate import DISTANCE_FUNCTIONS, Scope, function_name
+from autovec.sql.scope import Scope
+from autovec.sql.translate import DISTANCE_FUNCTIONS, function_name
 from autovec.sql.types import SqlType
 from autovec.storage import catalog as storage_catalog
 from autovec.storage.vector_cache import VectorMatrix
 from autovec.vector import Vector, distances_to
 
 if TYPE_CHECKING:
+    from autovec.sql.context import ExecContext
     from autovec.sql.result import Result
     from autovec.sql.schema import IndexDef
-    from autovec.sql.session import Session
 
 MARGIN = 8  # extra candidates so float ties at the k-th place cannot drop a row
 _RANKING_WINDOWS = (exp.RowNumber, exp.Rank, exp.DenseRank)
@@ -57,7 +58,7 @@ class TopK:
     key: exp.Expression  # the ORDER BY distance call itself
 
 
-def _int_value(node: exp.Expression | None, bindings: Any) -> int | None:
+def int_value(node: exp.Expression | None, bindings: Any) -> int | None:
     if node is None:
         return 0
     expression = node.expression if isinstance(node, exp.Limit | exp.Offset) else node
@@ -101,7 +102,7 @@ def _ranking_window(node: exp.Expression, key_sql: str, aliases: dict[str, str])
     return bool(key.sql(dialect="sqlite") == key_sql)
 
 
-def match(session: Session, tree: exp.Expression, scope: Scope, bindings: Any) -> TopK | None:
+def match(session: ExecContext, tree: exp.Expression, scope: Scope, bindings: Any) -> TopK | None:
     """The top-k search a SELECT is, if it has the shape this module answers."""
     if not isinstance(tree, exp.Select) or tree.args.get("with_"):
         return None
@@ -192,16 +193,16 @@ class SearchPlan:
 
     def __post_init__(self) -> None:
         # Literal LIMIT/OFFSET (the usual case) are read once, not per execution.
-        self._fixed = (_int_value(self.limit, None), _int_value(self.offset, None))
+        self._fixed = (int_value(self.limit, None), int_value(self.offset, None))
         self.candidates_name = f"__av_candidates_{self.slot}"
 
     def bounds(self, bindings: Any) -> tuple[int | None, int | None]:
         """LIMIT and OFFSET for these bindings; None where not a whole number."""
         limit, offset = self._fixed
         if limit is None:
-            limit = _int_value(self.limit, bindings)
+            limit = int_value(self.limit, bindings)
         if offset is None:
-            offset = _int_value(self.offset, bindings)
+            offset = int_value(self.offset, bindings)
         return limit, offset
 
     index: IndexDef | None = None  # the vector index that serves it, if any
@@ -209,7 +210,7 @@ class SearchPlan:
 
 
 def plan_searches(
-    session: Session, tree: exp.Expression, scope: Scope, bindings: Any
+    session: ExecContext, tree: exp.Expression, scope: Scope, bindings: Any
 ) -> list[SearchPlan]:
     """Find every SELECT of the statement that is a top-k search, and inject the hooks."""
     searches: list[SearchPlan] = []
@@ -250,7 +251,7 @@ def plan_searches(
     return searches
 
 
-def _can_read_in_order(session: Session, select: exp.Select, topk: TopK) -> bool:
+def _can_read_in_order(session: ExecContext, select: exp.Select, topk: TopK) -> bool:
     """Whether the SELECT can take its rows in candidate order (see ``_inject``)."""
     if any(isinstance(node, exp.Window) for node in select.find_all(exp.Window)):
         return False  # a window may reorder rows
@@ -312,7 +313,7 @@ class Candidates:
     expected: int | None = None  # rows the SELECT must return, when that can be told
 
 
-def exact_candidates(session: Session, search: SearchPlan, bindings: Any) -> Candidates | None:
+def exact_candidates(session: ExecContext, search: SearchPlan, bindings: Any) -> Candidates | None:
     """The k nearest rows by one matrix product over the column's in-memory vectors."""
     topk = search.topk
     limit, offset = search.bounds(bindings)
@@ -321,7 +322,7 @@ def exact_candidates(session: Session, search: SearchPlan, bindings: Any) -> Can
     matrix = current_matrix(session, topk)
     if matrix is None:
         return None
-    query_vector = _evaluate_vector(session, topk.constant, bindings)
+    query_vector = evaluate_vector(session, topk.constant, bindings)
     if query_vector is None:
         return None  # NULL query: every distance is NULL; the plain plan handles it
     rowids, vectors, nulls = matrix.rowids, matrix.matrix, matrix.null_rowids
@@ -354,12 +355,12 @@ def exact_candidates(session: Session, search: SearchPlan, bindings: Any) -> Can
 
 
 def execute_searches(
-    session: Session,
+    session: ExecContext,
     sql: str,
     searches: list[SearchPlan],
     bindings: Any,
     static_types: list[SqlType | None],
-    index_candidates: Callable[[Session, SearchPlan, Any], Candidates | None],
+    index_candidates: Callable[[ExecContext, SearchPlan, Any], Candidates | None],
 ) -> Result | None:
     """Run the injected statement once every search has its candidates; None to fall back.
 
@@ -421,7 +422,7 @@ def _nearest_first(ids: np.ndarray, rowids: list[int], distances: list[float | N
 
 
 def _read_candidates(
-    session: Session, topk: TopK, ids: np.ndarray, dims: int
+    session: ExecContext, topk: TopK, ids: np.ndarray, dims: int
 ) -> tuple[np.ndarray, np.ndarray]:
     column = '"' + topk.column.replace('"', '""') + '"'
     read = session.conn.execute(
@@ -463,7 +464,7 @@ def _best_positions(
     return np.argpartition(scores, len(scores) - count)[len(scores) - count :]
 
 
-def _evaluate_vector(session: Session, constant: exp.Expression, bindings: Any) -> Vector | None:
+def evaluate_vector(session: ExecContext, constant: exp.Expression, bindings: Any) -> Vector | None:
     if isinstance(constant, exp.Placeholder) and isinstance(bindings, dict):
         value = bindings.get(str(constant.this))
     elif isinstance(constant, exp.Literal) and constant.is_string:
@@ -480,7 +481,7 @@ def _evaluate_vector(session: Session, constant: exp.Expression, bindings: Any) 
 # -- keeping the matrix current ----------------------------------------------------------------
 
 
-def current_matrix(session: Session, topk: TopK) -> VectorMatrix | None:
+def current_matrix(session: ExecContext, topk: TopK) -> VectorMatrix | None:
     """The column's matrix as this session must see it, or None to use the plain plan."""
     key = (topk.database, topk.table, topk.column.lower())
     cache = session.store.vectors
@@ -523,7 +524,7 @@ def current_matrix(session: Session, topk: TopK) -> VectorMatrix | None:
 
 
 def _read_rows(
-    session: Session, topk: TopK, only: np.ndarray | None
+    session: ExecContext, topk: TopK, only: np.ndarray | None
 ) -> tuple[np.ndarray, list[bytes | None]]:
     column = '"' + topk.column.replace('"', '""') + '"'
     sql = f'SELECT rowid, {column} FROM "{topk.database}"."{topk.table}"'

@@ -38,8 +38,8 @@ from autovec.sql.schema import ColumnDef, IndexDef, TableSchema
 from autovec.storage import fulltext as storage
 
 if TYPE_CHECKING:
-    from autovec.sql.session import Session
-    from autovec.sql.translate import Scope, Translator
+    from autovec.sql.context import ExecContext, StatementTranslator
+    from autovec.sql.scope import Scope
 
 FUNCTION = "FTS_MATCH_WORD"
 _PARSER_WRAPPER = "__AV_FTS_PARSER"  # FTS_MATCH_WORD('q' WITH PARSER p, …), see normalize_text
@@ -86,7 +86,7 @@ def fulltext_indexes(schema: TableSchema) -> list[IndexDef]:
 
 
 def create_index(
-    session: Session,
+    session: ExecContext,
     database: str,
     schema: TableSchema,
     index: IndexDef,
@@ -117,24 +117,24 @@ def _check_columns(schema: TableSchema, index: IndexDef) -> None:
             )
 
 
-def table_created(session: Session, database: str, schema: TableSchema) -> None:
+def table_created(session: ExecContext, database: str, schema: TableSchema) -> None:
     """Build the indexes a new table declares (CREATE TABLE, CREATE TABLE … LIKE)."""
     for index in fulltext_indexes(schema):
         create_index(session, database, schema, index)
 
 
-def drop_table(session: Session, database: str, schema: TableSchema) -> None:
+def drop_table(session: ExecContext, database: str, schema: TableSchema) -> None:
     for index in fulltext_indexes(schema):
         storage.drop(session.conn, database, schema.name, index.name)
 
 
-def table_renamed(session: Session, database: str, old_name: str, schema: TableSchema) -> None:
+def table_renamed(session: ExecContext, database: str, old_name: str, schema: TableSchema) -> None:
     """Follow ``RENAME TABLE`` / ``ALTER TABLE … RENAME``; ``schema`` has the new name."""
     for index in fulltext_indexes(schema):
         storage.rename(session.conn, database, old_name, schema.name, index.name, index.columns)
 
 
-def schema_changed(session: Session, database: str, old: TableSchema, new: TableSchema) -> None:
+def schema_changed(session: ExecContext, database: str, old: TableSchema, new: TableSchema) -> None:
     """Bring the indexes in line after ``ddl.apply_schema_change`` (in place or rebuilt).
 
     Dropped or redefined indexes are dropped, new or redefined ones built; indexes that
@@ -278,7 +278,7 @@ def is_search(node: Any) -> bool:
     )
 
 
-def rewrite(translator: Translator, tree: exp.Expression, scope: Scope) -> None:
+def rewrite(translator: StatementTranslator, tree: exp.Expression, scope: Scope) -> None:
     """Replace every full-text search call in ``tree`` (already table-qualified) in place."""
     nodes: list[Any] = [n for n in tree.walk() if is_search(n)]
     if not nodes:
@@ -310,7 +310,7 @@ def _add(left: exp.Expression, right: exp.Expression) -> exp.Expression:
     return exp.Add(this=left, expression=right)
 
 
-def _plan_call(session: Session, node: exp.Expression) -> list[_Search]:
+def _plan_call(session: ExecContext, node: exp.Expression) -> list[_Search]:
     query, hint, columns = _arguments(node)
     if not _is_constant(query):
         raise errors.unsupported(
@@ -375,7 +375,7 @@ class _Source:
     schema: TableSchema | None
 
 
-def _sources(session: Session, node: exp.Expression) -> list[_Source]:
+def _sources(session: ExecContext, node: exp.Expression) -> list[_Source]:
     items: list[exp.Expression] = []
     if isinstance(node, exp.Select):
         from_ = node.args.get("from_")
@@ -403,7 +403,7 @@ def _sources(session: Session, node: exp.Expression) -> list[_Source]:
 
 
 def _resolve(
-    session: Session, column: exp.Column, call: exp.Expression
+    session: ExecContext, column: exp.Column, call: exp.Expression
 ) -> tuple[_Source, ColumnDef]:
     """The table (as the statement names it) and definition of a searched column."""
     qualifier = column.table.lower() if column.table else None

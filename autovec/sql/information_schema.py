@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from autovec import errors
 from autovec.sql.schema import TableSchema
+from autovec.sql.vector_index import indexed_rows, saved_rows
 
 if TYPE_CHECKING:
-    from autovec.sql.session import Session
+    from autovec.sql.context import ExecContext
 
 ALIAS = "__av_is"
 
@@ -250,7 +252,7 @@ def statistics_rows(database: str, schema: TableSchema, row_count: int) -> Rows:
 class InformationSchema:
     """Materialises ``information_schema`` tables for one session."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: ExecContext):
         self.session = session
         self._attached = False
         self._builders: dict[str, Callable[[], Rows]] = {
@@ -278,8 +280,6 @@ class InformationSchema:
         key = name.upper()
         builder = self._builders.get(key)
         if builder is None:
-            from autovec import errors
-
             raise errors.no_such_table("information_schema", name)
         conn = self.session.conn
         if not self._attached:
@@ -442,8 +442,6 @@ class InformationSchema:
 
     def _vector_progress(self, database: str, schema: TableSchema, index: Any) -> tuple[int, int]:
         """(rows in the vector index, rows with a vector): the build's real progress."""
-        from autovec.sql.vector_index import indexed_rows, saved_rows
-
         quoted = '"' + index.columns[0].replace('"', '""') + '"'
         found = self.session.conn.execute(
             f'SELECT count(*) FROM "{database}"."{schema.name}" WHERE {quoted} IS NOT NULL'

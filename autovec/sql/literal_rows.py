@@ -31,10 +31,10 @@ from autovec.sql import dml
 from autovec.sql.literals import NUMBER, STRING, NotBindable, number_value, string_value
 from autovec.sql.parser import parse
 from autovec.sql.result import Result
-from autovec.vector import VectorError
+from autovec.sql.sqlite_errors import MysqlErrors
 
 if TYPE_CHECKING:
-    from autovec.sql.session import Session
+    from autovec.sql.context import ExecContext
 
 _IDENTIFIER = r"(?:`(?:[^`]|``)++`|[\w$]++)"
 _HEAD = re.compile(
@@ -157,7 +157,7 @@ def _value(token: str) -> Any:
 
 
 def execute_insert(
-    session: Session, text: str, source: str, params: list[Any] | dict[str, Any] | None = None
+    session: ExecContext, text: str, source: str, params: list[Any] | dict[str, Any] | None = None
 ) -> Result | None:
     """Run ``text`` as a template bound once per row; None to leave it to the normal path.
 
@@ -174,18 +174,15 @@ def execute_insert(
     session.warnings = []
     session.current_source = source
     try:
-        result = dml.run_insert(session, plan, found.rows)
-    except apsw.Error as exc:
-        raise session.sqlite_error(exc, tree) from None
-    except VectorError as exc:
-        raise errors.DataError(str(exc), exc.errno) from None
+        with MysqlErrors(session.sqlite_error, tree):
+            result = dml.run_insert(session, plan, found.rows)
     finally:
         session.current_source = None
     session.last_row_count = result.rowcount
     return result
 
 
-def _plan(session: Session, found: LiteralInsert) -> tuple[dml.InsertPlan, exp.Insert] | None:
+def _plan(session: ExecContext, found: LiteralInsert) -> tuple[dml.InsertPlan, exp.Insert] | None:
     """The template's plan (cached), or None when planning fails."""
     key = None
     if not found.qualified:

@@ -37,7 +37,7 @@ from autovec.sql.types import INT64_MAX, INTEGER_RANGES
 from autovec.vector import VectorError
 
 if TYPE_CHECKING:
-    from autovec.sql.session import Session
+    from autovec.sql.context import ExecContext
 
 _COLUMN = r"(?:`(?:[^`]|``)++`|[\w$]++)(?:\.(?:`(?:[^`]|``)++`|[\w$]++))*+"
 _DISTANCE = r"\bVEC_(?:COSINE_DISTANCE|L2_DISTANCE|L1_DISTANCE|NEGATIVE_INNER_PRODUCT)\s*+\(\s*+"
@@ -91,7 +91,7 @@ def shape(text: str) -> tuple[str, dict[str, Any], list[str]] | None:
     return "".join(parts), values, kinds
 
 
-def shaped_plan(session: Session, text: str) -> tuple[SelectPlan | None, dict[str, Any] | None]:
+def shaped_plan(session: ExecContext, text: str) -> tuple[SelectPlan | None, dict[str, Any] | None]:
     """The cached plan of the statement's shape and the bindings to run it with, or Nones."""
     found = shape(text)
     if found is None:
@@ -111,7 +111,7 @@ def shaped_plan(session: Session, text: str) -> tuple[SelectPlan | None, dict[st
 
 
 def _plan(
-    session: Session, shaped: str, values: dict[str, Any], kinds: list[str]
+    session: ExecContext, shaped: str, values: dict[str, Any], kinds: list[str]
 ) -> tuple[Any, bool]:
     """A plan for the shape (or _NOT_SHAPED), and whether it may be cached."""
     try:
@@ -160,7 +160,7 @@ def _unnamed_item_free(node: exp.Expr) -> bool:
     return True
 
 
-def _is_query_vector(_session: Session, _tree: exp.Select, placeholder: exp.Expression) -> bool:
+def _is_query_vector(_session: ExecContext, _tree: exp.Select, placeholder: exp.Expression) -> bool:
     """An argument of a distance function whose other argument is a column."""
     call = placeholder.parent
     if not isinstance(call, exp.Anonymous) or function_name(call) not in DISTANCE_FUNCTIONS:
@@ -169,7 +169,9 @@ def _is_query_vector(_session: Session, _tree: exp.Select, placeholder: exp.Expr
     return len(call.expressions) == 2 and len(others) == 1 and isinstance(others[0], exp.Column)
 
 
-def _is_compared_integer(session: Session, tree: exp.Select, placeholder: exp.Expression) -> bool:
+def _is_compared_integer(
+    session: ExecContext, tree: exp.Select, placeholder: exp.Expression
+) -> bool:
     """``int_column = :p``, a condition of the WHERE of a SELECT from one table."""
     comparison = placeholder.parent
     if not isinstance(comparison, exp.EQ) or comparison.expression is not placeholder:

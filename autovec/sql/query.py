@@ -11,10 +11,11 @@ from sqlglot import exp
 from autovec import errors
 from autovec.sql import exact_search, vector_index
 from autovec.sql.result import Result
+from autovec.sql.statements import handles
 from autovec.sql.types import SqlType
 
 if TYPE_CHECKING:
-    from autovec.sql.session import Session
+    from autovec.sql.context import ExecContext
 
 
 def name_placeholders(tree: exp.Expression, bindings: Any) -> Any:
@@ -33,8 +34,6 @@ def name_placeholders(tree: exp.Expression, bindings: Any) -> Any:
     text = tree.sql(dialect="sqlite")
     order = sorted(range(len(positional)), key=lambda i: text.index(f":__m{i}"))
     if len(bindings) != len(positional):
-        from autovec import errors
-
         raise errors.ProgrammingError(
             f"Incorrect number of bindings: the statement has {len(positional)} placeholders, {len(bindings)} given",
             errors.ER_WRONG_ARGUMENTS,
@@ -104,7 +103,7 @@ class SelectPlan:
     def __post_init__(self) -> None:
         self.parameter_names = [f"__p{i}" for i in range(self.positional)]
 
-    def run(self, session: Session, bindings: Any) -> Result:
+    def run(self, session: ExecContext, bindings: Any) -> Result:
         if isinstance(bindings, list):
             if len(bindings) != self.positional:
                 raise errors.ProgrammingError(
@@ -131,7 +130,9 @@ class SelectPlan:
         return result
 
 
-def plan_select(session: Session, tree: exp.Expression, bindings: Any) -> tuple[SelectPlan, Any]:
+def plan_select(
+    session: ExecContext, tree: exp.Expression, bindings: Any
+) -> tuple[SelectPlan, Any]:
     """Translate a SELECT; returns the plan and the bindings renamed to match it."""
     for select in tree.find_all(exp.Select):
         # FOR UPDATE / FOR SHARE (SQLAlchemy's with_for_update()): SQLite already
@@ -159,7 +160,8 @@ def plan_select(session: Session, tree: exp.Expression, bindings: Any) -> tuple[
     ), bindings
 
 
-def execute_select(session: Session, tree: exp.Expression, bindings: Any) -> Result:
+@handles(exp.Select, exp.SetOperation, exp.Subquery, exp.Values)
+def execute_select(session: ExecContext, tree: exp.Expression, bindings: Any) -> Result:
     raw_bindings = bindings
     session.translator.volatile = False
     select_plan, bindings = plan_select(session, tree, bindings)

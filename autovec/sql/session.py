@@ -23,10 +23,13 @@ import numpy as np
 from sqlglot import exp
 
 from autovec import errors
+
+# Importing the statement modules registers their handlers (statements.py); ddl and show
+# are used through the registry only.
 from autovec.sql import (
     auto_embedding,
     background,
-    ddl,
+    ddl,  # noqa: F401
     dml,
     fulltext,  # full-text search: tokenizers, WITH PARSER text (sql/fulltext.py)
     internal_functions,
@@ -34,7 +37,7 @@ from autovec.sql import (
     literal_select,
     mysql_functions,
     query,
-    show,
+    show,  # noqa: F401
     vector_functions,
 )
 from autovec.sql import variables as sysvars
@@ -46,9 +49,12 @@ from autovec.sql.parser import (
     replace_as_insert,
     select_item_texts,
     special,
+    split_statements,
 )
 from autovec.sql.result import Result, ResultColumn
 from autovec.sql.schema import TableSchema
+from autovec.sql.sqlite_errors import MAPPED_ERRORS, MysqlErrors, map_sqlite_error, mysql_error
+from autovec.sql.statements import handler_for, handles, handles_special, special_handler_for
 from autovec.sql.translate import Translator
 from autovec.sql.types import (
     UNCHANGED_BY,
@@ -188,6 +194,10 @@ class Session:
             )
         self.store.attach(self.conn, name)
         self._attached.add(name)
+
+    def detached(self, database: str) -> None:
+        """The database was DETACHed from this connection (DROP DATABASE)."""
+        self._attached.discard(database.lower())
 
     def catalog(self, database: str) -> dict[str, TableSchema]:
         """Table definitions of a database (lower-cased names), cached per store."""
@@ -418,10 +428,8 @@ class Session:
             self._start_deadline()
             try:
                 result: Result = cached.run(self, bind_params(params))
-            except apsw.Error as exc:
-                raise self.sqlite_error(exc) from None
-            except VectorError as exc:
-                raise errors.DataError(str(exc), exc.errno) from None
+            except MAPPED_ERRORS as exc:
+                raise mysql_error(exc, self.sqlite_error) from None
             return result
         as_insert = replace_as_insert(text)
         replace = as_insert is not None
@@ -475,7 +483,7 @@ class Session:
             self.warnings = []
             first = bind_params(rows[0])
             named = query.name_placeholders(tree, first)
-            try:
+            with MysqlErrors(self.sqlite_error):
                 plan = dml.plan_insert(self, tree)
                 if isinstance(first, list):
                     all_bindings = [
@@ -484,10 +492,6 @@ class Session:
                 else:
                     all_bindings = [named] + [bind_params(r) for r in rows[1:]]
                 result = dml.run_insert(self, plan, all_bindings)
-            except apsw.Error as exc:
-                raise self.sqlite_error(exc) from None
-            except VectorError as exc:
-                raise errors.DataError(str(exc), exc.errno) from None
             self.last_row_count = result.rowcount
             return result
         total = 0
@@ -501,86 +505,38 @@ class Session:
 
     def execute_script(self, sql: str) -> list[Result]:
         """Run several statements separated by semicolons; one result each."""
-        from autovec.sql.parser import split_statements
-
         return [self.execute(statement) for statement in split_statements(sql)]
 
     def execute_tree(self, tree: exp.Expression, bindings: Any) -> Result:
         if not isinstance(tree, exp.Show) or str(tree.this).upper() not in ("WARNINGS", "ERRORS"):
             self.warnings = []
-        handler = self._handler(tree)
+        handler = handler_for(tree)
         if handler is query.execute_select:
             self._start_deadline()
         try:
             result = handler(self, tree, bindings)
-        except apsw.Error as exc:
-            raise self.sqlite_error(exc, tree) from None
-        except VectorError as exc:
-            raise errors.DataError(str(exc), exc.errno) from None
+        except MAPPED_ERRORS as exc:
+            raise mysql_error(exc, self.sqlite_error, tree) from None
         if result.columns is None:
             self.last_row_count = result.rowcount
         return result
 
-    def _handler(self, tree: exp.Expression) -> Callable[[Session, Any, Any], Result]:
-        if isinstance(tree, exp.Select | exp.SetOperation | exp.Subquery | exp.Values):
-            return query.execute_select
-        if isinstance(tree, exp.Insert):
-            return dml.execute_insert
-        if isinstance(tree, exp.Update):
-            return dml.execute_update
-        if isinstance(tree, exp.Delete):
-            return dml.execute_delete
-        if isinstance(tree, exp.Create | exp.Drop | exp.Alter | exp.TruncateTable):
-            return ddl.execute_ddl
-        if isinstance(tree, exp.Show | exp.Describe):
-            return show.execute_show
-        if isinstance(tree, exp.Use):
-            return _execute_use
-        if isinstance(tree, exp.Set):
-            return _execute_set
-        if isinstance(tree, exp.Transaction):
-            return lambda s, _t, _b: s.begin()
-        if isinstance(tree, exp.Commit):
-            return lambda s, _t, _b: s.commit()
-        if isinstance(tree, exp.Rollback):
-            if tree.args.get("savepoint"):
-                name = tree.args["savepoint"].name
-                return lambda s, _t, _b: s.rollback_to(name)
-            return lambda s, _t, _b: s.rollback()
-        if isinstance(tree, exp.Kill):
-            return _execute_kill
-        if isinstance(tree, exp.Analyze):
-            return lambda _s, _t, _b: Result(rowcount=0)
-        raise errors.unsupported(
-            f"This statement is not supported by autovec: {tree.sql(dialect='mysql')[:80]}"
-        )
-
     def _special(self, found: Special) -> Result:
-        if found.kind == "savepoint":
-            self.begin_if_needed()
-            name = found.args[0]
-            self.conn.execute(f'SAVEPOINT "{name}"')
-            # MySQL: a savepoint of the same name replaces the older one.
-            self.savepoints = [s for s in self.savepoints if s.lower() != name.lower()]
-            self.savepoints.append(name)
-            return Result(rowcount=0)
-        if found.kind == "release":
-            result = self._savepoint_op("RELEASE", found.args[0])
-            self._forget_savepoints(found.args[0], keep_it=False)
-            return result
-        if found.kind == "rollback_to":
-            return self.rollback_to(found.args[0])
-        if found.kind in (
-            "rename_table",
-            "tiflash_replica",
-            "compact",
-            "create_vector_index",
-            "add_vector_index",
-            "create_fulltext_index",
-            "multi_schema_vector_index",
-        ):
-            return ddl.execute_special(self, found)
+        handler = special_handler_for(found)
+        return handler(self, found) if handler is not None else Result(rowcount=0)
+
+    def savepoint(self, name: str) -> Result:
+        self.begin_if_needed()
+        self.conn.execute(f'SAVEPOINT "{name}"')
+        # MySQL: a savepoint of the same name replaces the older one.
+        self.savepoints = [s for s in self.savepoints if s.lower() != name.lower()]
+        self.savepoints.append(name)
         return Result(rowcount=0)
+
+    def release_savepoint(self, name: str) -> Result:
+        result = self._savepoint_op("RELEASE", name)
+        self._forget_savepoints(name, keep_it=False)
+        return result
 
     def _forget_savepoints(self, name: str, keep_it: bool) -> None:
         """Savepoints after ``name`` (and ``name`` itself unless ``keep_it``) are gone."""
@@ -755,6 +711,10 @@ class Session:
             return pending or _NO_ROWS
         return statement | pending if pending else statement
 
+    def statement_rows(self, database: str, table: str) -> set[int]:
+        """Rows of a table the running statement changed so far (read-only)."""
+        return self._statement_rows.get((database, table), _NO_ROWS)
+
     def _known_distance(self, slot: Any, rowid: Any) -> float | None:
         known = self.known_distances.get(slot)
         return known.get(rowid) if known is not None else None
@@ -922,6 +882,43 @@ class Session:
 # -- small statements ------------------------------------------------------------------------
 
 
+@handles_special("savepoint")
+def _execute_savepoint(session: Session, found: Special) -> Result:
+    return session.savepoint(found.args[0])
+
+
+@handles_special("release")
+def _execute_release(session: Session, found: Special) -> Result:
+    return session.release_savepoint(found.args[0])
+
+
+@handles_special("rollback_to")
+def _execute_rollback_to(session: Session, found: Special) -> Result:
+    return session.rollback_to(found.args[0])
+
+
+@handles(exp.Transaction)
+def _execute_begin(session: Session, _tree: exp.Transaction, _bindings: Any) -> Result:
+    return session.begin()
+
+
+@handles(exp.Commit)
+def _execute_commit(session: Session, _tree: exp.Commit, _bindings: Any) -> Result:
+    return session.commit()
+
+
+@handles(exp.Rollback)
+def _execute_rollback(session: Session, tree: exp.Rollback, _bindings: Any) -> Result:
+    savepoint = tree.args.get("savepoint")
+    return session.rollback_to(savepoint.name) if savepoint else session.rollback()
+
+
+@handles(exp.Analyze)
+def _execute_analyze(_session: Session, _tree: exp.Analyze, _bindings: Any) -> Result:
+    return Result(rowcount=0)
+
+
+@handles(exp.Kill)
 def _execute_kill(session: Session, tree: exp.Kill, _bindings: Any) -> Result:
     """KILL [CONNECTION | QUERY] id, for any connection of this process on the directory."""
     target_id = tree.this
@@ -938,11 +935,13 @@ def _execute_kill(session: Session, tree: exp.Kill, _bindings: Any) -> Result:
     return Result(rowcount=0)
 
 
+@handles(exp.Use)
 def _execute_use(session: Session, tree: exp.Use, _bindings: Any) -> Result:
     session.use(tree.this.name)
     return Result(rowcount=0)
 
 
+@handles(exp.Set)
 def _execute_set(session: Session, tree: exp.Set, bindings: Any) -> Result:
     for item in tree.expressions:
         kind = (item.args.get("kind") or "").upper()
@@ -1070,116 +1069,3 @@ def bind_params(params: Params) -> Any:
             errors.ER_WRONG_ARGUMENTS,
         )
     return [bind_value(v) for v in params]
-
-
-# -- SQLite errors → MySQL errors ------------------------------------------------------------
-
-_ERROR_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], errors.Error]]] = [
-    (
-        re.compile(r"no such table: (?:\"?(\w+)\"?\.)?(\S+)"),
-        lambda m: errors.no_such_table(m.group(1) or "test", m.group(2)),
-    ),
-    (
-        re.compile(r"ambiguous column name: (\S+)"),
-        lambda m: errors.OperationalError(
-            f"Column '{m.group(1)}' in field list is ambiguous", 1052, "23000"
-        ),
-    ),
-    (
-        re.compile(r"UNIQUE constraint failed: (\S+?)\.(\S+?)(?:,|$)"),
-        lambda m: errors.IntegrityError(
-            f"Duplicate entry for key '{m.group(1)}.{m.group(2)}'", errors.ER_DUP_ENTRY, "23000"
-        ),
-    ),
-    (
-        re.compile(r"NOT NULL constraint failed: \S+?\.(\S+)"),
-        lambda m: errors.IntegrityError(
-            f"Column '{m.group(1)}' cannot be null", errors.ER_BAD_NULL_ERROR, "23000"
-        ),
-    ),
-    (
-        re.compile(r"CHECK constraint failed: (.+)"),
-        lambda m: errors.IntegrityError(
-            f"Check constraint '{m.group(1).strip()}' is violated.",
-            errors.ER_CHECK_CONSTRAINT_VIOLATED,
-            "HY000",
-        ),
-    ),
-    (
-        re.compile(r"table (\S+) already exists"),
-        lambda m: errors.OperationalError(
-            f"Table '{m.group(1)}' already exists", errors.ER_TABLE_EXISTS_ERROR, "42S01"
-        ),
-    ),
-    (
-        re.compile(r"near \"(.*?)\": syntax error"),
-        lambda m: errors.syntax_error_near(m.group(1)),
-    ),
-    (
-        re.compile(r"no such function: (\S+)"),
-        lambda m: errors.OperationalError(
-            f"FUNCTION {m.group(1).lower()} does not exist", errors.ER_SP_DOES_NOT_EXIST, "42000"
-        ),
-    ),
-    (
-        re.compile(r"wrong number of arguments to function (\S+)\(\)"),
-        lambda m: errors.OperationalError(
-            f"Incorrect parameter count in the call to native function '{m.group(1)}'",
-            1582,
-            "42000",
-        ),
-    ),
-    (
-        re.compile(r"database is locked"),
-        lambda m: errors.OperationalError(
-            "Lock wait timeout exceeded; try restarting transaction", 1205, "HY000"
-        ),
-    ),
-]
-
-
-_NO_SUCH_COLUMN = re.compile(r"no such column: (\S+)")
-
-# Where an unknown column was named, as MySQL's 1054 message says it.
-_CLAUSES: list[tuple[type[exp.Expression], str]] = [
-    (exp.Where, "where clause"),
-    (exp.Having, "having clause"),
-    (exp.Order, "order clause"),
-    (exp.Group, "group statement"),
-    (exp.Join, "on clause"),
-]
-
-
-def column_clause(tree: exp.Expression | None, name: str) -> str:
-    """The clause of ``tree`` that names column ``name`` (``t.c`` or ``c``)."""
-    wanted = name.lower()
-    for column in tree.find_all(exp.Column) if tree is not None else ():
-        if wanted not in (
-            column.name.lower(),
-            column.sql(dialect="mysql").replace("`", "").lower(),
-        ):
-            continue
-        for kind, clause in _CLAUSES:
-            if column.find_ancestor(kind) is not None:
-                return clause
-        break
-    return "field list"
-
-
-def map_sqlite_error(exc: apsw.Error, tree: exp.Expression | None = None) -> errors.Error:
-    """Turn a SQLite error into the MySQL error a client expects.
-
-    ``tree`` (the statement, when known) lets an unknown column name its clause.
-    """
-    message = str(exc).split(": ", 1)[-1] if ": " in str(exc) else str(exc)
-    unknown = _NO_SUCH_COLUMN.search(str(exc))
-    if unknown:
-        name = unknown.group(1).replace('"', "")
-        return errors.unknown_column(name, column_clause(tree, name))
-    for pattern, build in _ERROR_PATTERNS:
-        match = pattern.search(str(exc))
-        if match:
-            return build(match)
-    if isinstance(exc, apsw.ConstraintError):
-        return errors.IntegrityError(message, errors.ER_DUP_ENTRY, "23000")
-    return errors.OperationalError(message, errors.ER_UNKNOWN_ERROR)

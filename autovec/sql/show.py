@@ -8,14 +8,16 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from autovec import errors
-from autovec.sql import show_filter
+from autovec.sql import exact_search, fulltext, query, show_filter
 from autovec.sql import variables as sysvars
 from autovec.sql.information_schema import column_rows, extra, key_markers, statistics_rows
 from autovec.sql.result import Result
+from autovec.sql.statements import handles
 from autovec.sql.types import SqlType
+from autovec.vector import format_for_explain
 
 if TYPE_CHECKING:
-    from autovec.sql.session import Session
+    from autovec.sql.context import ExecContext
 
 BIGINT = SqlType("bigint")
 
@@ -43,7 +45,8 @@ _NEEDS_TARGET = {
 }
 
 
-def execute_show(session: Session, tree: exp.Expression, bindings: Any) -> Result:
+@handles(exp.Show, exp.Describe)
+def execute_show(session: ExecContext, tree: exp.Expression, bindings: Any) -> Result:
     result = _show(session, tree, bindings)
     where = tree.args.get("where") if isinstance(tree, exp.Show) else None
     if where is None or result.columns is None:
@@ -52,7 +55,7 @@ def execute_show(session: Session, tree: exp.Expression, bindings: Any) -> Resul
     return show_filter.filter_rows(result, condition, bindings)
 
 
-def _show(session: Session, tree: exp.Expression, bindings: Any) -> Result:
+def _show(session: ExecContext, tree: exp.Expression, bindings: Any) -> Result:
     if isinstance(tree, exp.Describe):
         target = tree.this
         if isinstance(target, exp.Table):
@@ -205,7 +208,7 @@ def _show(session: Session, tree: exp.Expression, bindings: Any) -> Result:
     raise errors.unsupported(f"SHOW {kind} is not supported")
 
 
-def _view(session: Session, database: str, name: str) -> tuple[str, str] | None:
+def _view(session: ExecContext, database: str, name: str) -> tuple[str, str] | None:
     """A view's stored name and SQLite definition, or None when there is no such view."""
     session.attach(database)
     row = session.conn.execute(
@@ -215,7 +218,7 @@ def _view(session: Session, database: str, name: str) -> tuple[str, str] | None:
     return (str(row[0]), str(row[1])) if row is not None else None
 
 
-def _show_create(session: Session, database: str, name: str) -> Result:
+def _show_create(session: ExecContext, database: str, name: str) -> Result:
     schema = session.catalog(database).get(name.lower())
     if schema is None:
         row = _view(session, database, name)
@@ -243,7 +246,7 @@ def _show_create(session: Session, database: str, name: str) -> Result:
 
 
 def _columns(
-    session: Session, database: str | None, name: str, full: bool, like: exp.Expression | None
+    session: ExecContext, database: str | None, name: str, full: bool, like: exp.Expression | None
 ) -> Result:
     db = (database or session.require_database()).lower()
     try:
@@ -298,7 +301,7 @@ def _columns(
 
 
 def _view_columns(
-    session: Session, db: str, name: str, full: bool, like: exp.Expression | None
+    session: ExecContext, db: str, name: str, full: bool, like: exp.Expression | None
 ) -> Result | None:
     """DESCRIBE of a view, as MySQL allows (SQLAlchemy reflects views with it); None if no such view."""
     found = _view(session, db, name)
@@ -330,7 +333,7 @@ def _view_columns(
     return Result.table(names, rows)
 
 
-def _indexes(session: Session, database: str | None, name: str) -> Result:
+def _indexes(session: ExecContext, database: str | None, name: str) -> Result:
     db = (database or session.require_database()).lower()
     schema = session.table(db, name)
     count_row = session.conn.execute(f'SELECT count(*) FROM "{db}"."{schema.name}"').fetchone()
@@ -401,7 +404,7 @@ def _indexes(session: Session, database: str | None, name: str) -> Result:
     return Result.table(names, rows, types)
 
 
-def _variables(session: Session, tree: exp.Expression, like: Any) -> Result:
+def _variables(session: ExecContext, tree: exp.Expression, like: Any) -> Result:
     is_global = (
         bool(tree.args.get("global_")) or "GLOBAL" in str(tree.args.get("scope") or "").upper()
     )
@@ -415,16 +418,12 @@ def _variables(session: Session, tree: exp.Expression, like: Any) -> Result:
     return Result.table(["Variable_name", "Value"], rows)
 
 
-def explain(session: Session, target: exp.Expression, bindings: Any) -> Result:
+def explain(session: ExecContext, target: exp.Expression, bindings: Any) -> Result:
     """TiDB-shaped EXPLAIN: id, estRows, task, access object, operator info."""
-    from autovec.sql.query import plan_select
-
     names = ["id", "estRows", "task", "access object", "operator info"]
     if isinstance(target, exp.Select | exp.SetOperation):
-        from autovec.sql import fulltext
-
         text_searches = fulltext.explain_text_searches(target)  # before translation rewrites them
-        select_plan, bindings = plan_select(session, target, bindings)
+        select_plan, bindings = query.plan_select(session, target, bindings)
         session.warnings.extend(select_plan.warnings)
         plan_rows: list[tuple[Any, ...]] = []
         for search in select_plan.searches:
@@ -466,21 +465,18 @@ def explain(session: Session, target: exp.Expression, bindings: Any) -> Result:
 
 
 def _search_rows(
-    session: Session, search: Any, bindings: Any, top_level: bool
+    session: ExecContext, search: Any, bindings: Any, top_level: bool
 ) -> list[tuple[Any, ...]]:
     """The plan of one top-k vector search, in TiDB's vocabulary."""
-    from autovec.sql import exact_search
-    from autovec.vector import format_for_explain
-
     topk = search.topk
-    limit = exact_search._int_value(search.limit, bindings)
-    offset = exact_search._int_value(search.offset, bindings) or 0
+    limit = exact_search.int_value(search.limit, bindings)
+    offset = exact_search.int_value(search.offset, bindings) or 0
     count = session.conn.execute(
         f'SELECT count(*) FROM "{topk.database}"."{topk.table}"'
     ).fetchone()
     total = int(count[0]) if count else 0
     try:
-        vector = exact_search._evaluate_vector(session, topk.constant, bindings)
+        vector = exact_search.evaluate_vector(session, topk.constant, bindings)
         shown = format_for_explain(vector) if vector is not None else "NULL"
     except Exception:
         shown = "?"

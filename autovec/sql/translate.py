@@ -18,14 +18,15 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from autovec import errors
-from autovec.sql import fulltext, grammar, mysql_functions
+from autovec.sql import auto_embedding, fulltext, grammar, mysql_functions
 from autovec.sql.numeric import decimal_result, exact_comparisons
-from autovec.sql.schema import ColumnDef, TableSchema
+from autovec.sql.schema import TableSchema
+from autovec.sql.scope import Scope as Scope  # where it was first defined; many import it here
 from autovec.sql.types import SqlType, from_sqlglot
 from autovec.vector import Vector
 
 if TYPE_CHECKING:
-    from autovec.sql.session import Session
+    from autovec.sql.context import ExecContext
 
 INFO_SCHEMA = "information_schema"
 INFO_SCHEMA_ALIAS = "__av_is"
@@ -76,33 +77,6 @@ def call(name: str, *args: exp.Expression) -> exp.Anonymous:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-class Scope:
-    """The tables a statement reads, by alias, to give columns their types."""
-
-    def __init__(self, tables: dict[str, tuple[str, TableSchema]]):
-        self.tables = tables  # alias → (database, schema)
-
-    def column(self, column: exp.Column) -> tuple[str, ColumnDef] | None:
-        """The (database, definition) a column reference reads, if it reads a table."""
-        qualifier = column.table.lower() if column.table else None
-        candidates = (
-            [self.tables[qualifier]]
-            if qualifier in self.tables
-            else []
-            if qualifier
-            else list(self.tables.values())
-        )
-        for database, schema in candidates:
-            col = schema.column(column.name)
-            if col is not None:
-                return database, col
-        return None
-
-    def column_type(self, column: exp.Column) -> SqlType | None:
-        found = self.column(column)
-        return found[1].type if found else None
-
-
 def _cannot_cast(target: str) -> errors.DatabaseError:
     return errors.DatabaseError(
         f"cannot cast from vector<float> to {target}", errors.ER_UNKNOWN_ERROR
@@ -118,7 +92,7 @@ _VECTOR_PASSING = (
 class Translator:
     """Rewrites TiDB trees for SQLite on behalf of one session."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: ExecContext):
         self.session = session
         # Set when a translation bakes in session state (variables, information_schema),
         # which makes the result unfit for the plan cache.
@@ -269,8 +243,6 @@ class Translator:
 
     def rewrite_embed_distances(self, tree: exp.Expression, scope: Scope) -> None:
         """``VEC_EMBED_<M>_DISTANCE(col, 'text')`` → a distance to the embedded text."""
-        from autovec.sql import auto_embedding
-
         for node in list(tree.find_all(exp.Anonymous)):
             name = str(node.this).upper()
             if name not in auto_embedding.EMBED_DISTANCES:

@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from sqlglot import exp
+
 from autovec import errors
 from autovec.vector import MAX_DIMENSIONS, Vector, VectorError
 
@@ -655,8 +657,6 @@ def type_of_value(value: Any) -> SqlType:
 
 def from_sqlglot(data_type: Any) -> SqlType:
     """Build a :class:`SqlType` from a parsed ``sqlglot.exp.DataType``."""
-    from sqlglot import exp
-
     dtype: exp.DataType = data_type
     kind = dtype.this
     text_name = kind.value.lower() if hasattr(kind, "value") else str(kind).lower()

@@ -21,7 +21,7 @@ from autovec.sql.parser import quote_identifier
 from autovec.sql.schema import TableSchema
 
 if TYPE_CHECKING:
-    from autovec.sql.session import Session
+    from autovec.sql.context import ExecContext
 
 _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (.+)$")
 
@@ -42,7 +42,7 @@ class WrittenRows:
 
 
 def duplicate_entry(
-    session: Session,
+    session: ExecContext,
     exc: apsw.ConstraintError,
     database: str,
     schema: TableSchema,
@@ -78,7 +78,7 @@ def _duplicate(shown: str, schema: TableSchema, key: str) -> errors.IntegrityErr
 
 
 def _first_duplicate(
-    session: Session,
+    session: ExecContext,
     database: str,
     schema: TableSchema,
     written: WrittenRows,

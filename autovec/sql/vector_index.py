@@ -21,6 +21,7 @@ log and catch up when a query needs them.
 from __future__ import annotations
 
 import atexit
+import json
 import math
 import os
 import re
@@ -37,12 +38,13 @@ from autovec import errors
 from autovec.sql import exact_search
 from autovec.sql.parser import quote_identifier
 from autovec.sql.schema import IndexDef, TableSchema
-from autovec.sql.translate import DISTANCE_FUNCTIONS, Scope, function_name
+from autovec.sql.scope import Scope
+from autovec.sql.translate import DISTANCE_FUNCTIONS, function_name
 from autovec.storage import catalog as storage_catalog
 from autovec.storage.hnsw import HnswIndex, HnswParams
 
 if TYPE_CHECKING:
-    from autovec.sql.session import Session
+    from autovec.sql.context import ExecContext
     from autovec.storage.engine import Store
 
 EXACT_BELOW = 2_000  # filtered rows up to this many are ranked exactly
@@ -179,7 +181,7 @@ def _table(database: str, schema: TableSchema) -> str:
 
 
 def _read_vectors(
-    session: Session,
+    session: ExecContext,
     database: str,
     schema: TableSchema,
     column: str,
@@ -212,7 +214,7 @@ def _apply(index: HnswIndex, rowids: np.ndarray, blobs: list[bytes | None]) -> N
         index.upsert(rowids[present], matrix)
 
 
-def build(session: Session, database: str, schema: TableSchema, index: IndexDef) -> HnswIndex:
+def build(session: ExecContext, database: str, schema: TableSchema, index: IndexDef) -> HnswIndex:
     """Build from the table in one read snapshot, in chunks, reporting progress."""
     column = schema.column(index.columns[0])
     assert column is not None and column.type.dimensions is not None
@@ -244,7 +246,7 @@ def build(session: Session, database: str, schema: TableSchema, index: IndexDef)
 
 
 def live_index(
-    session: Session, database: str, schema: TableSchema, index: IndexDef
+    session: ExecContext, database: str, schema: TableSchema, index: IndexDef
 ) -> HnswIndex | None:
     """The index as this session may use it, caught up with the table; None while unusable."""
     live = LiveIndexes.of(session.store)
@@ -259,7 +261,7 @@ def live_index(
 
 
 def _load(
-    session: Session,
+    session: ExecContext,
     live: LiveIndexes,
     key: tuple[str, str, str],
     schema: TableSchema,
@@ -289,7 +291,7 @@ def _load(
 
 
 def _known_current(
-    session: Session, database: str, table: str, index: IndexDef
+    session: ExecContext, database: str, table: str, index: IndexDef
 ) -> HnswIndex | None:
     """The index, if this session found it current and the database file has not changed.
 
@@ -310,7 +312,7 @@ def _known_current(
 
 
 def _caught_up(
-    session: Session,
+    session: ExecContext,
     key: tuple[str, str, str],
     schema: TableSchema,
     index: IndexDef,
@@ -354,7 +356,7 @@ def _caught_up(
 
 
 def save(
-    session: Session, database: str, schema: TableSchema, index: IndexDef, hnsw: HnswIndex
+    session: ExecContext, database: str, schema: TableSchema, index: IndexDef, hnsw: HnswIndex
 ) -> None:
     """Persist the index, then drop change-log entries every index of the table has."""
     live = LiveIndexes.of(session.store)
@@ -376,7 +378,7 @@ def save(
 # -- DDL effects ----------------------------------------------------------------------------------
 
 
-def index_created(session: Session, database: str, table: str, index_name: str) -> None:
+def index_created(session: ExecContext, database: str, table: str, index_name: str) -> None:
     """Build a new index after its DDL committed: reads stay unblocked, progress is shown."""
     schema = session.table(database, table)
     index = schema.index(index_name)
@@ -398,15 +400,15 @@ def index_created(session: Session, database: str, table: str, index_name: str) 
             live.building.discard(key)
 
 
-def index_dropped(session: Session, database: str, table: str, index_name: str) -> None:
+def index_dropped(session: ExecContext, database: str, table: str, index_name: str) -> None:
     LiveIndexes.of(session.store).forget(database, table, index_name, delete_files=True)
 
 
-def table_dropped(session: Session, database: str, table: str) -> None:
+def table_dropped(session: ExecContext, database: str, table: str) -> None:
     LiveIndexes.of(session.store).forget(database, table, None, delete_files=True)
 
 
-def table_renamed(session: Session, database: str, old: str, new: str) -> None:
+def table_renamed(session: ExecContext, database: str, old: str, new: str) -> None:
     live = LiveIndexes.of(session.store)
     live.forget(database, old)
     if not session.store.datadir.in_memory:
@@ -417,7 +419,7 @@ def table_renamed(session: Session, database: str, old: str, new: str) -> None:
 
 
 def indexed_rows(
-    session: Session, database: str, schema: TableSchema, index: IndexDef
+    session: ExecContext, database: str, schema: TableSchema, index: IndexDef
 ) -> int | None:
     """Rows in the index now (for information_schema.TIFLASH_INDEXES), None if not loaded."""
     hnsw = LiveIndexes.of(session.store).indexes.get(
@@ -426,10 +428,8 @@ def indexed_rows(
     return len(hnsw) if hnsw is not None else None
 
 
-def saved_rows(session: Session, database: str, schema: TableSchema, index: IndexDef) -> int:
+def saved_rows(session: ExecContext, database: str, schema: TableSchema, index: IndexDef) -> int:
     """Rows in the saved index file, 0 when there is none yet."""
-    import json
-
     path = LiveIndexes.of(session.store).path(database, schema.name, index.name)
     if path is None:
         return 0
@@ -443,7 +443,9 @@ def saved_rows(session: Session, database: str, schema: TableSchema, index: Inde
 
 
 def assign_indexes(
-    session: Session, searches: list[exact_search.SearchPlan], reasons: list[tuple[str, int, str]]
+    session: ExecContext,
+    searches: list[exact_search.SearchPlan],
+    reasons: list[tuple[str, int, str]],
 ) -> list[tuple[str, int, str]]:
     """Give each search the vector index that serves it; TiDB's warnings when none can."""
     for search in searches:
@@ -463,7 +465,7 @@ def _warning(reason: str) -> tuple[str, int, str]:
 
 
 def reasons_not_used(
-    session: Session, tree: exp.Expression, scope: Scope
+    session: ExecContext, tree: exp.Expression, scope: Scope
 ) -> list[tuple[str, int, str]]:
     """TiDB's explanations when a query orders by a distance on an indexed table."""
     if not isinstance(tree, exp.Select) or tree.args.get("order") is None:
@@ -523,7 +525,7 @@ def reasons_not_used(
 
 
 def index_candidates(
-    session: Session, search: exact_search.SearchPlan, bindings: Any
+    session: ExecContext, search: exact_search.SearchPlan, bindings: Any
 ) -> exact_search.Candidates | None:
     """The search's candidates from its vector index; None when the index cannot answer."""
     topk = search.topk
@@ -539,7 +541,7 @@ def index_candidates(
         hnsw = live_index(session, topk.database, schema, search.index)
         if hnsw is None:
             return None
-    query_vector = exact_search._evaluate_vector(session, topk.constant, bindings)
+    query_vector = exact_search.evaluate_vector(session, topk.constant, bindings)
     if query_vector is None:
         return None
     if query_vector.dims != hnsw.dims:
@@ -575,7 +577,7 @@ def index_candidates(
 
 
 def _filtered(
-    session: Session,
+    session: ExecContext,
     search: exact_search.SearchPlan,
     hnsw: HnswIndex,
     q: np.ndarray,
@@ -614,7 +616,7 @@ def _filtered(
 
 
 def _exact_among_passing(
-    session: Session,
+    session: ExecContext,
     search: exact_search.SearchPlan,
     hnsw: HnswIndex,
     q: np.ndarray,

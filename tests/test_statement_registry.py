@@ -1,0 +1,40 @@
+"""The statement registry: each kind of statement finds the handler its module registered."""
+
+from __future__ import annotations
+
+import pytest
+from sqlglot import exp
+
+from autovec import errors
+from autovec.sql import ddl, dml, query, show
+from autovec.sql.parser import parse, special
+from autovec.sql.session import Session
+from autovec.sql.statements import handler_for, special_handler_for
+
+
+@pytest.mark.parametrize(
+    ("sql", "handler"),
+    [
+        ("SELECT 1", query.execute_select),
+        ("SELECT 1 UNION SELECT 2", query.execute_select),  # a subclass of SetOperation
+        ("INSERT INTO t VALUES (1)", dml.execute_insert),
+        ("UPDATE t SET a = 1", dml.execute_update),
+        ("DELETE FROM t", dml.execute_delete),
+        ("CREATE TABLE t (a INT)", ddl.execute_create),
+        ("DROP TABLE t", ddl.execute_drop),
+        ("SHOW TABLES", show.execute_show),
+    ],
+)
+def test_statements_find_their_module_handler(sql: str, handler: object) -> None:
+    assert Session  # importing session.py fills the registry
+    assert handler_for(parse(sql)[0]) is handler
+
+
+def test_a_statement_no_module_owns_is_not_supported() -> None:
+    with pytest.raises(errors.NotSupportedError):
+        handler_for(exp.Literal.number(1))  # a bare literal is no statement
+
+
+def test_special_forms_find_their_handlers() -> None:
+    found = special("SAVEPOINT a")
+    assert found is not None and special_handler_for(found) is not None
