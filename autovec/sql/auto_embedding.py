@@ -27,7 +27,7 @@ import numpy as np
 from sqlglot import exp
 
 from autovec import errors
-from autovec.sql import mysql_functions  # moved from inside functions (no cycle)
+from autovec.sql import mysql_functions
 from autovec.sql.catalog_writes import save_table, store_sql
 from autovec.sql.parser import parse, quote_identifier
 from autovec.sql.schema import ColumnDef, TableSchema

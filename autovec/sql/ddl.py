@@ -20,7 +20,7 @@ from autovec.sql import (
     auto_embedding,
     dml,
     fulltext,  # full-text indexes (sql/fulltext.py)
-    mysql_functions,  # moved from inside functions (no cycle)
+    mysql_functions,
     query,
 )
 from autovec.sql import vector_index as _secondary
