@@ -3,8 +3,9 @@
 The additions are small and live here, one place each:
 - ``VECTOR<FLOAT>(D)`` is read as ``VECTOR(D)`` (TiDB's only element type);
 - ``%s`` / ``%(name)s`` (PyMySQL's paramstyle) become SQLite placeholders;
-- statements sqlglot does not model (``SAVEPOINT``, ``RELEASE SAVEPOINT``,
-  ``RENAME TABLE``, ``ALTER TABLE … SET TIFLASH REPLICA``) are recognised up front.
+- statements sqlglot does not model become TiDB's own nodes (tidb_nodes.py): the
+  parser reads ``SAVEPOINT`` and ``RELEASE SAVEPOINT``; the rest (``RENAME TABLE``,
+  ``ALTER TABLE … SET TIFLASH REPLICA``, …) are still recognised up front by ``special``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -25,6 +26,7 @@ from sqlglot.tokens import Token, TokenType
 from sqlglot.trie import new_trie
 
 from autovec import errors
+from autovec.sql.tidb_nodes import ReleaseSavepoint, Savepoint
 
 # sqlglot logs what it finds odd (text kept as a Command, a JSON path it cannot read) to
 # stderr; autovec judges those statements itself and answers with MySQL errors instead.
@@ -38,8 +40,36 @@ if sys.getrecursionlimit() < NESTING_RECURSION_LIMIT:
     sys.setrecursionlimit(NESTING_RECURSION_LIMIT)
 
 
+# sqlglot's tokenizer keeps everything after a command word (SAVEPOINT, RELEASE) as one
+# string token; these read TiDB's forms from that text.
+_SAVEPOINT_NAME = re.compile(r"`?(\w+)`?")
+_RELEASE_SAVEPOINT = re.compile(r"SAVEPOINT\s+`?(\w+)`?", re.I)
+
+
 class TiDBParser(MySQLParser):
     """MySQL's parser, with what TiDB (and its clients) write besides."""
+
+    # Command words whose whole statement TiDB gives a node of its own: the parser of
+    # the text after the word, None when the text is not that form (then it stays a
+    # Command, which autovec answers with 'not supported', as before).
+    TIDB_COMMAND_PARSERS: ClassVar[dict[str, Callable[[str], exp.Expression | None]]] = {
+        "SAVEPOINT": lambda rest: _named(Savepoint, _SAVEPOINT_NAME.fullmatch(rest)),
+        "RELEASE": lambda rest: _named(ReleaseSavepoint, _RELEASE_SAVEPOINT.fullmatch(rest)),
+    }
+
+    def _parse_statement(self) -> exp.Expr | None:
+        command = self._curr
+        if command is not None and command.token_type == TokenType.COMMAND:
+            parse_rest = self.TIDB_COMMAND_PARSERS.get(command.text.upper())
+            rest = self._next
+            # The form is the whole statement: the word and its text, nothing after.
+            whole = self._index + 2 == len(self._tokens)
+            if parse_rest and whole and rest and rest.token_type == TokenType.STRING:
+                node = parse_rest(rest.text.strip())
+                if node is not None:
+                    self._advance(2)
+                    return node
+        return super()._parse_statement()
 
     # SHOW INDEXES / SHOW KEYS are MySQL's synonyms of SHOW INDEX (pytidb sends INDEXES).
     SHOW_PARSERS: ClassVar[dict[str, Any]] = {
@@ -60,6 +90,13 @@ class TiDBParser(MySQLParser):
         return self.expression(exp.SessionParameter(this=this, kind=kind))
 
 
+def _named(
+    node_class: type[Savepoint] | type[ReleaseSavepoint], match: re.Match[str] | None
+) -> exp.Expression | None:
+    """The node naming what ``match`` captured, or None when the text did not match."""
+    return node_class(this=exp.to_identifier(match.group(1))) if match else None
+
+
 class TiDB(MySQL):
     """sqlglot dialect for TiDB; MySQL's rules unless said otherwise."""
 
@@ -76,12 +113,6 @@ class Special:
 
 
 _SPECIALS = [
-    ("savepoint", re.compile(r"^\s*SAVEPOINT\s+`?(\w+)`?\s*;?\s*$", re.I)),
-    ("release", re.compile(r"^\s*RELEASE\s+SAVEPOINT\s+`?(\w+)`?\s*;?\s*$", re.I)),
-    (
-        "rollback_to",
-        re.compile(r"^\s*ROLLBACK\s+(?:WORK\s+)?TO\s+(?:SAVEPOINT\s+)?`?(\w+)`?\s*;?\s*$", re.I),
-    ),
     ("rename_table", re.compile(r"^\s*RENAME\s+TABLES?\s+(.+?)\s*;?\s*$", re.I | re.S)),
     (
         "tiflash_replica",

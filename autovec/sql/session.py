@@ -54,7 +54,8 @@ from autovec.sql.parser import (
 from autovec.sql.result import Result, ResultColumn
 from autovec.sql.schema import TableSchema
 from autovec.sql.sqlite_errors import MAPPED_ERRORS, MysqlErrors, map_sqlite_error, mysql_error
-from autovec.sql.statements import handler_for, handles, handles_special, special_handler_for
+from autovec.sql.statements import handler_for, handles, special_handler_for
+from autovec.sql.tidb_nodes import ReleaseSavepoint, Savepoint
 from autovec.sql.translate import Translator
 from autovec.sql.types import (
     UNCHANGED_BY,
@@ -882,19 +883,14 @@ class Session:
 # -- small statements ------------------------------------------------------------------------
 
 
-@handles_special("savepoint")
-def _execute_savepoint(session: Session, found: Special) -> Result:
-    return session.savepoint(found.args[0])
+@handles(Savepoint)
+def _execute_savepoint(session: Session, tree: Savepoint, _bindings: Any) -> Result:
+    return session.savepoint(tree.name)
 
 
-@handles_special("release")
-def _execute_release(session: Session, found: Special) -> Result:
-    return session.release_savepoint(found.args[0])
-
-
-@handles_special("rollback_to")
-def _execute_rollback_to(session: Session, found: Special) -> Result:
-    return session.rollback_to(found.args[0])
+@handles(ReleaseSavepoint)
+def _execute_release(session: Session, tree: ReleaseSavepoint, _bindings: Any) -> Result:
+    return session.release_savepoint(tree.name)
 
 
 @handles(exp.Transaction)

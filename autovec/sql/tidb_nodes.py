@@ -1,0 +1,23 @@
+"""Statement nodes for the TiDB statements sqlglot does not model.
+
+The TiDB parser (parser.py) builds these; the statement modules register their handlers
+by node class, as for sqlglot's own nodes. Imports sqlglot only.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sqlglot import exp
+
+
+class Savepoint(exp.Expression):
+    """``SAVEPOINT name``; ``this``: the savepoint's name (an identifier)."""
+
+    arg_types: ClassVar[dict[str, bool]] = {"this": True}
+
+
+class ReleaseSavepoint(exp.Expression):
+    """``RELEASE SAVEPOINT name``; ``this``: the savepoint's name (an identifier)."""
+
+    arg_types: ClassVar[dict[str, bool]] = {"this": True}
