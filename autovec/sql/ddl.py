@@ -36,6 +36,7 @@ from autovec.sql.schema import (
     unique_index_name,
 )
 from autovec.sql.statements import handles, handles_special
+from autovec.sql.tidb_nodes import CompactTable, SetTiflashReplica
 from autovec.sql.types import SqlType, from_sqlglot, to_storage
 from autovec.storage import catalog as storage_catalog
 
@@ -92,11 +93,13 @@ def _execute_rename(session: ExecContext, found: Special) -> Result:
     return _run(session, lambda: _rename_tables(session, found.args[0]))
 
 
-@handles_special("tiflash_replica")
-def _execute_tiflash_replica(session: ExecContext, found: Special) -> Result:
+@handles(SetTiflashReplica)
+def _execute_tiflash_replica(
+    session: ExecContext, tree: SetTiflashReplica, _bindings: Any
+) -> Result:
     _commit_open_transaction(session)
-    database, name = _split_name(session, found.args[0])
-    count = int(found.args[1])
+    database, name = _table_of(session, tree.this)
+    count = int(tree.args["count"].name)
 
     def set_replica() -> Result:
         schema = copy.deepcopy(session.table(database, name))
@@ -107,10 +110,10 @@ def _execute_tiflash_replica(session: ExecContext, found: Special) -> Result:
     return _run(session, set_replica)
 
 
-@handles_special("compact")
-def _execute_compact(session: ExecContext, found: Special) -> Result:
+@handles(CompactTable)
+def _execute_compact(session: ExecContext, tree: CompactTable, _bindings: Any) -> Result:
     _commit_open_transaction(session)
-    database, name = _split_name(session, found.args[0])
+    database, name = _table_of(session, tree.this)
     session.table(database, name)
     return Result(rowcount=0)
 
@@ -206,6 +209,13 @@ def _split_name(session: ExecContext, text: str) -> tuple[str, str]:
     if len(parts) == 2:
         return parts[0].lower(), parts[1]
     return session.require_database(), parts[0]
+
+
+def _table_of(session: ExecContext, table: exp.Table) -> tuple[str, str]:
+    """(database, table) of a TiDB node's table: the current database unless named."""
+    if table.args.get("db") is not None:
+        return table.db.lower(), table.name
+    return session.require_database(), table.name
 
 
 # -- databases -------------------------------------------------------------------------------

@@ -4,8 +4,9 @@ The additions are small and live here, one place each:
 - ``VECTOR<FLOAT>(D)`` is read as ``VECTOR(D)`` (TiDB's only element type);
 - ``%s`` / ``%(name)s`` (PyMySQL's paramstyle) become SQLite placeholders;
 - statements sqlglot does not model become TiDB's own nodes (tidb_nodes.py): the
-  parser reads ``SAVEPOINT`` and ``RELEASE SAVEPOINT``; the rest (``RENAME TABLE``,
-  ``ALTER TABLE … SET TIFLASH REPLICA``, …) are still recognised up front by ``special``.
+  parser reads ``SAVEPOINT``, ``RELEASE SAVEPOINT``, ``ALTER TABLE … SET TIFLASH
+  REPLICA`` and ``ALTER TABLE … COMPACT``; the rest (``RENAME TABLE``, vector and
+  full-text index DDL, …) are still recognised up front by ``special``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlglot.tokens import Token, TokenType
 from sqlglot.trie import new_trie
 
 from autovec import errors
-from autovec.sql.tidb_nodes import ReleaseSavepoint, Savepoint
+from autovec.sql.tidb_nodes import CompactTable, ReleaseSavepoint, Savepoint, SetTiflashReplica
 
 # sqlglot logs what it finds odd (text kept as a Command, a JSON path it cannot read) to
 # stderr; autovec judges those statements itself and answers with MySQL errors instead.
@@ -44,6 +45,8 @@ if sys.getrecursionlimit() < NESTING_RECURSION_LIMIT:
 # string token; these read TiDB's forms from that text.
 _SAVEPOINT_NAME = re.compile(r"`?(\w+)`?")
 _RELEASE_SAVEPOINT = re.compile(r"SAVEPOINT\s+`?(\w+)`?", re.I)
+# The table name TiDB's ALTER TABLE forms take here: written without spaces.
+_ALTERED_TABLE = re.compile(r"[`\w.]+")
 
 
 class TiDBParser(MySQLParser):
@@ -58,6 +61,9 @@ class TiDBParser(MySQLParser):
     }
 
     def _parse_statement(self) -> exp.Expr | None:
+        node = self._parse_tidb_alter_table() if self._curr else None
+        if node is not None:
+            return node
         command = self._curr
         if command is not None and command.token_type == TokenType.COMMAND:
             parse_rest = self.TIDB_COMMAND_PARSERS.get(command.text.upper())
@@ -70,6 +76,47 @@ class TiDBParser(MySQLParser):
                     self._advance(2)
                     return node
         return super()._parse_statement()
+
+    def _parse_tidb_alter_table(self) -> exp.Expression | None:
+        """``ALTER TABLE t SET TIFLASH REPLICA n`` / ``ALTER TABLE t COMPACT …`` as their
+        nodes, the cursor past the statement; None (cursor unmoved) for any other text."""
+        tokens = self._tokens[self._index :]
+        if len(tokens) < 4 or tokens[0].token_type != TokenType.ALTER:
+            return None
+        if tokens[1].token_type != TokenType.TABLE:
+            return None
+        words = [token.text.upper() for token in tokens]
+        node: exp.Expression | None = None
+        if "COMPACT" in words[3:]:  # whatever follows COMPACT is TiFlash's business
+            node = self._altered_table(CompactTable, tokens, words.index("COMPACT", 3))
+        elif words[-4:-1] == ["SET", "TIFLASH", "REPLICA"] and len(tokens) >= 6:
+            count = tokens[-1]
+            if count.token_type == TokenType.NUMBER and count.text.isdigit():
+                node = self._altered_table(SetTiflashReplica, tokens, len(tokens) - 4)
+                if node is not None:
+                    node.set("count", exp.Literal.number(int(count.text)))
+        if node is not None:
+            self._advance(len(tokens))
+        return node
+
+    def _altered_table(
+        self,
+        node_class: type[CompactTable] | type[SetTiflashReplica],
+        tokens: list[Token],
+        end: int,
+    ) -> exp.Expression | None:
+        """The node on the table named by ``tokens[2:end]``, None when no name is there."""
+        if end < 3:
+            return None
+        text = self.sql[tokens[2].start : tokens[end - 1].end + 1]
+        if not _ALTERED_TABLE.fullmatch(text):
+            return None
+        parts = [part.strip("`") for part in text.split(".")]
+        if len(parts) == 2:
+            table = exp.Table(this=exp.to_identifier(parts[1]), db=exp.to_identifier(parts[0]))
+        else:  # as TiDB's own reading: the first part names the table
+            table = exp.Table(this=exp.to_identifier(parts[0]))
+        return node_class(this=table)
 
     # SHOW INDEXES / SHOW KEYS are MySQL's synonyms of SHOW INDEX (pytidb sends INDEXES).
     SHOW_PARSERS: ClassVar[dict[str, Any]] = {
@@ -115,13 +162,6 @@ class Special:
 _SPECIALS = [
     ("rename_table", re.compile(r"^\s*RENAME\s+TABLES?\s+(.+?)\s*;?\s*$", re.I | re.S)),
     (
-        "tiflash_replica",
-        re.compile(
-            r"^\s*ALTER\s+TABLE\s+([`\w.]+)\s+SET\s+TIFLASH\s+REPLICA\s+(\d+)\s*;?\s*$", re.I
-        ),
-    ),
-    ("compact", re.compile(r"^\s*ALTER\s+TABLE\s+([`\w.]+)\s+COMPACT\b.*$", re.I | re.S)),
-    (
         "create_vector_index",
         re.compile(
             r"^\s*CREATE\s+VECTOR\s+(?:INDEX|KEY)\s+(IF\s+NOT\s+EXISTS\s+)?`?(\w+)`?\s+ON\s+([`\w.]+)\s*"
@@ -130,10 +170,11 @@ _SPECIALS = [
         ),
     ),
     (
-        # ADD VECTOR INDEX together with other changes (TiDB refuses these)
+        # ADD VECTOR INDEX together with other changes (TiDB refuses these); after
+        # COMPACT the text is TiFlash's, and the parser's CompactTable takes it
         "multi_schema_vector_index",
         re.compile(
-            r"^\s*ALTER\s+TABLE\s+[`\w.]+\s+(?!ADD\s+VECTOR\b).*,\s*ADD\s+VECTOR\s+(?:INDEX|KEY)\b.*$",
+            r"^\s*ALTER\s+TABLE\s+[`\w.]+\s+(?!ADD\s+VECTOR\b|COMPACT\b).*,\s*ADD\s+VECTOR\s+(?:INDEX|KEY)\b.*$",
             re.I | re.S,
         ),
     ),

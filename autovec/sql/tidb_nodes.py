@@ -21,3 +21,15 @@ class ReleaseSavepoint(exp.Expression):
     """``RELEASE SAVEPOINT name``; ``this``: the savepoint's name (an identifier)."""
 
     arg_types: ClassVar[dict[str, bool]] = {"this": True}
+
+
+class SetTiflashReplica(exp.Expression):
+    """``ALTER TABLE t SET TIFLASH REPLICA n``; ``this``: the table, ``count``: n."""
+
+    arg_types: ClassVar[dict[str, bool]] = {"this": True, "count": True}
+
+
+class CompactTable(exp.Expression):
+    """``ALTER TABLE t COMPACT …`` (TiFlash housekeeping); ``this``: the table."""
+
+    arg_types: ClassVar[dict[str, bool]] = {"this": True}
