@@ -35,12 +35,14 @@ def test_a_statement_no_module_owns_is_not_supported() -> None:
         handler_for(exp.Literal.number(1))  # a bare literal is no statement
 
 
-@pytest.mark.parametrize("sql", ["SAVEPOINT a", "RELEASE SAVEPOINT a", "ROLLBACK TO SAVEPOINT a"])
+@pytest.mark.parametrize(
+    "sql", ["SAVEPOINT a", "RELEASE SAVEPOINT a", "ROLLBACK TO SAVEPOINT a", "RENAME TABLE a TO b"]
+)
 def test_tidb_statements_parse_to_nodes_with_handlers(sql: str) -> None:
     assert Session  # importing session.py fills the registry
     assert handler_for(parse(sql)[0]) is not None
 
 
 def test_special_forms_find_their_handlers() -> None:
-    found = special("RENAME TABLE a TO b")
+    found = special("CREATE VECTOR INDEX i ON t ((VEC_COSINE_DISTANCE(v)))")
     assert found is not None and special_handler_for(found) is not None

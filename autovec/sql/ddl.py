@@ -36,7 +36,7 @@ from autovec.sql.schema import (
     unique_index_name,
 )
 from autovec.sql.statements import handles, handles_special
-from autovec.sql.tidb_nodes import CompactTable, SetTiflashReplica
+from autovec.sql.tidb_nodes import CompactTable, RenamePair, RenameTables, SetTiflashReplica
 from autovec.sql.types import SqlType, from_sqlglot, to_storage
 from autovec.storage import catalog as storage_catalog
 
@@ -87,10 +87,10 @@ def execute_truncate(session: ExecContext, tree: exp.TruncateTable, _bindings: A
     return _run(session, lambda: _truncate(session, tree))
 
 
-@handles_special("rename_table")
-def _execute_rename(session: ExecContext, found: Special) -> Result:
+@handles(RenameTables)
+def _execute_rename(session: ExecContext, tree: RenameTables, _bindings: Any) -> Result:
     _commit_open_transaction(session)
-    return _run(session, lambda: _rename_tables(session, found.args[0]))
+    return _run(session, lambda: _rename_tables(session, tree))
 
 
 @handles(SetTiflashReplica)
@@ -786,13 +786,12 @@ def _truncate(session: ExecContext, tree: exp.TruncateTable) -> Result:
     return Result(rowcount=0)
 
 
-def _rename_tables(session: ExecContext, text: str) -> Result:
-    for pair in re.split(r"\s*,\s*", text):
-        match = re.match(r"^([`\w.]+)\s+TO\s+([`\w.]+)$", pair.strip(), re.I)
-        if not match:
-            raise errors.syntax_error_near(pair)
-        old_db, old = _split_name(session, match.group(1))
-        new_db, new = _split_name(session, match.group(2))
+def _rename_tables(session: ExecContext, tree: RenameTables) -> Result:
+    for pair in tree.expressions:
+        if not isinstance(pair, RenamePair):  # a malformed pair, as written
+            raise errors.syntax_error_near(pair.name)
+        old_db, old = _table_of(session, pair.this)
+        new_db, new = _table_of(session, pair.args["to"])
         rename_table(session, old_db, old, new_db, new)
     return Result(rowcount=0)
 

@@ -4,9 +4,9 @@ The additions are small and live here, one place each:
 - ``VECTOR<FLOAT>(D)`` is read as ``VECTOR(D)`` (TiDB's only element type);
 - ``%s`` / ``%(name)s`` (PyMySQL's paramstyle) become SQLite placeholders;
 - statements sqlglot does not model become TiDB's own nodes (tidb_nodes.py): the
-  parser reads ``SAVEPOINT``, ``RELEASE SAVEPOINT``, ``ALTER TABLE … SET TIFLASH
-  REPLICA`` and ``ALTER TABLE … COMPACT``; the rest (``RENAME TABLE``, vector and
-  full-text index DDL, …) are still recognised up front by ``special``.
+  parser reads ``SAVEPOINT``, ``RELEASE SAVEPOINT``, ``RENAME TABLE``, ``ALTER TABLE
+  … SET TIFLASH REPLICA`` and ``ALTER TABLE … COMPACT``; the rest (vector and full-text
+  index DDL, the no-op statements) are still recognised up front by ``special``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,14 @@ from sqlglot.tokens import Token, TokenType
 from sqlglot.trie import new_trie
 
 from autovec import errors
-from autovec.sql.tidb_nodes import CompactTable, ReleaseSavepoint, Savepoint, SetTiflashReplica
+from autovec.sql.tidb_nodes import (
+    CompactTable,
+    ReleaseSavepoint,
+    RenamePair,
+    RenameTables,
+    Savepoint,
+    SetTiflashReplica,
+)
 
 # sqlglot logs what it finds odd (text kept as a Command, a JSON path it cannot read) to
 # stderr; autovec judges those statements itself and answers with MySQL errors instead.
@@ -43,6 +50,8 @@ if sys.getrecursionlimit() < NESTING_RECURSION_LIMIT:
 
 # sqlglot's tokenizer keeps everything after a command word (SAVEPOINT, RELEASE) as one
 # string token; these read TiDB's forms from that text.
+_RENAME_TABLES = re.compile(r"TABLES?\s+(.+)", re.I | re.S)
+_RENAME_PAIR = re.compile(r"([`\w.]+)\s+TO\s+([`\w.]+)", re.I)
 _SAVEPOINT_NAME = re.compile(r"`?(\w+)`?")
 _RELEASE_SAVEPOINT = re.compile(r"SAVEPOINT\s+`?(\w+)`?", re.I)
 # The table name TiDB's ALTER TABLE forms take here: written without spaces.
@@ -58,6 +67,7 @@ class TiDBParser(MySQLParser):
     TIDB_COMMAND_PARSERS: ClassVar[dict[str, Callable[[str], exp.Expression | None]]] = {
         "SAVEPOINT": lambda rest: _named(Savepoint, _SAVEPOINT_NAME.fullmatch(rest)),
         "RELEASE": lambda rest: _named(ReleaseSavepoint, _RELEASE_SAVEPOINT.fullmatch(rest)),
+        "RENAME": lambda rest: _rename_tables(_RENAME_TABLES.fullmatch(rest)),
     }
 
     def _parse_statement(self) -> exp.Expr | None:
@@ -65,7 +75,7 @@ class TiDBParser(MySQLParser):
         if node is not None:
             return node
         command = self._curr
-        if command is not None and command.token_type == TokenType.COMMAND:
+        if command is not None and command.token_type in self.dialect.tokenizer_class.COMMANDS:
             parse_rest = self.TIDB_COMMAND_PARSERS.get(command.text.upper())
             rest = self._next
             # The form is the whole statement: the word and its text, nothing after.
@@ -111,12 +121,7 @@ class TiDBParser(MySQLParser):
         text = self.sql[tokens[2].start : tokens[end - 1].end + 1]
         if not _ALTERED_TABLE.fullmatch(text):
             return None
-        parts = [part.strip("`") for part in text.split(".")]
-        if len(parts) == 2:
-            table = exp.Table(this=exp.to_identifier(parts[1]), db=exp.to_identifier(parts[0]))
-        else:  # as TiDB's own reading: the first part names the table
-            table = exp.Table(this=exp.to_identifier(parts[0]))
-        return node_class(this=table)
+        return node_class(this=_table_named(text))
 
     # SHOW INDEXES / SHOW KEYS are MySQL's synonyms of SHOW INDEX (pytidb sends INDEXES).
     SHOW_PARSERS: ClassVar[dict[str, Any]] = {
@@ -144,6 +149,30 @@ def _named(
     return node_class(this=exp.to_identifier(match.group(1))) if match else None
 
 
+def _table_named(text: str) -> exp.Table:
+    r"""The table a ``[`\w.]+`` name in TiDB's own forms names (``db.t``, `` `t` ``)."""
+    parts = [part.strip("`") for part in text.split(".")]
+    if len(parts) == 2:
+        return exp.Table(this=exp.to_identifier(parts[1]), db=exp.to_identifier(parts[0]))
+    return exp.Table(this=exp.to_identifier(parts[0]))  # as before: the first part names it
+
+
+def _rename_tables(match: re.Match[str] | None) -> RenameTables | None:
+    """The pairs of a RENAME TABLE's text; a malformed pair kept as its text, to refuse
+    when the statement reaches it."""
+    if match is None:
+        return None
+    pairs: list[exp.Expression] = []
+    for text in re.split(r"\s*,\s*", match.group(1)):
+        pair = _RENAME_PAIR.fullmatch(text.strip())
+        if pair is None:
+            pairs.append(exp.Literal.string(text))
+        else:
+            old, new = _table_named(pair.group(1)), _table_named(pair.group(2))
+            pairs.append(RenamePair(this=old, to=new))
+    return RenameTables(expressions=pairs)
+
+
 class TiDB(MySQL):
     """sqlglot dialect for TiDB; MySQL's rules unless said otherwise."""
 
@@ -160,7 +189,6 @@ class Special:
 
 
 _SPECIALS = [
-    ("rename_table", re.compile(r"^\s*RENAME\s+TABLES?\s+(.+?)\s*;?\s*$", re.I | re.S)),
     (
         "create_vector_index",
         re.compile(

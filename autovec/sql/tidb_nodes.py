@@ -33,3 +33,17 @@ class CompactTable(exp.Expression):
     """``ALTER TABLE t COMPACT …`` (TiFlash housekeeping); ``this``: the table."""
 
     arg_types: ClassVar[dict[str, bool]] = {"this": True}
+
+
+class RenamePair(exp.Expression):
+    """``a TO b`` of RENAME TABLE; ``this``: the table, ``to``: its new name."""
+
+    arg_types: ClassVar[dict[str, bool]] = {"this": True, "to": True}
+
+
+class RenameTables(exp.Expression):
+    """``RENAME TABLE[S] a TO b[, c TO d]``; ``expressions``: each pair in order, a
+    RenamePair, or the pair's text as a string literal when it is malformed (TiDB renames
+    the pairs before it, then refuses it)."""
+
+    arg_types: ClassVar[dict[str, bool]] = {"expressions": True}
