@@ -48,8 +48,8 @@ if sys.getrecursionlimit() < NESTING_RECURSION_LIMIT:
     sys.setrecursionlimit(NESTING_RECURSION_LIMIT)
 
 
-# sqlglot's tokenizer keeps everything after a command word (SAVEPOINT, RELEASE) as one
-# string token; these read TiDB's forms from that text.
+# sqlglot's tokenizer keeps everything after a command word (SAVEPOINT, RELEASE, RENAME)
+# as one string token; these read TiDB's forms from that text.
 _RENAME_TABLES = re.compile(r"TABLES?\s+(.+)", re.I | re.S)
 _RENAME_PAIR = re.compile(r"([`\w.]+)\s+TO\s+([`\w.]+)", re.I)
 _SAVEPOINT_NAME = re.compile(r"`?(\w+)`?")
@@ -71,7 +71,7 @@ class TiDBParser(MySQLParser):
     }
 
     def _parse_statement(self) -> exp.Expr | None:
-        node = self._parse_tidb_alter_table() if self._curr else None
+        node = self._parse_tidb_alter_table()
         if node is not None:
             return node
         command = self._curr
@@ -90,10 +90,13 @@ class TiDBParser(MySQLParser):
     def _parse_tidb_alter_table(self) -> exp.Expression | None:
         """``ALTER TABLE t SET TIFLASH REPLICA n`` / ``ALTER TABLE t COMPACT …`` as their
         nodes, the cursor past the statement; None (cursor unmoved) for any other text."""
-        tokens = self._tokens[self._index :]
-        if len(tokens) < 4 or tokens[0].token_type != TokenType.ALTER:
+        # Only ALTER TABLE pays for more than two looks (parsing is on every statement's path).
+        if self._curr is None or self._curr.token_type != TokenType.ALTER:
             return None
-        if tokens[1].token_type != TokenType.TABLE:
+        if self._next is None or self._next.token_type != TokenType.TABLE:
+            return None
+        tokens = self._tokens[self._index :]
+        if len(tokens) < 4:
             return None
         words = [token.text.upper() for token in tokens]
         node: exp.Expression | None = None
