@@ -7,9 +7,9 @@ from sqlglot import exp
 
 from autovec import errors
 from autovec.sql import ddl, dml, query, show
-from autovec.sql.parser import parse, special
+from autovec.sql.parser import parse
 from autovec.sql.session import Session
-from autovec.sql.statements import handler_for, special_handler_for
+from autovec.sql.statements import handler_for
 
 
 @pytest.mark.parametrize(
@@ -36,13 +36,20 @@ def test_a_statement_no_module_owns_is_not_supported() -> None:
 
 
 @pytest.mark.parametrize(
-    "sql", ["SAVEPOINT a", "RELEASE SAVEPOINT a", "ROLLBACK TO SAVEPOINT a", "RENAME TABLE a TO b"]
+    "sql",
+    [
+        "SAVEPOINT a",
+        "RELEASE SAVEPOINT a",
+        "ROLLBACK TO SAVEPOINT a",
+        "RENAME TABLE a TO b",
+        "CREATE VECTOR INDEX i ON t ((VEC_COSINE_DISTANCE(v)))",
+        "ALTER TABLE t ADD VECTOR INDEX i ((VEC_COSINE_DISTANCE(v)))",
+        "ALTER TABLE t ADD COLUMN c INT, ADD VECTOR INDEX i ((VEC_COSINE_DISTANCE(v)))",
+        "CREATE FULLTEXT INDEX f ON t (c)",
+        "FLUSH PRIVILEGES",
+        "ANALYZE TABLE t",
+    ],
 )
 def test_tidb_statements_parse_to_nodes_with_handlers(sql: str) -> None:
     assert Session  # importing session.py fills the registry
     assert handler_for(parse(sql)[0]) is not None
-
-
-def test_special_forms_find_their_handlers() -> None:
-    found = special("CREATE VECTOR INDEX i ON t ((VEC_COSINE_DISTANCE(v)))")
-    assert found is not None and special_handler_for(found) is not None

@@ -25,7 +25,7 @@ from autovec.sql import (
 )
 from autovec.sql import vector_index as _secondary
 from autovec.sql.catalog_writes import save_table, store_sql
-from autovec.sql.parser import Special, mysql_quote, parse, quote_identifier
+from autovec.sql.parser import mysql_quote, parse, quote_identifier
 from autovec.sql.result import Result
 from autovec.sql.schema import (
     CheckDef,
@@ -35,8 +35,19 @@ from autovec.sql.schema import (
     sqlite_index_name,
     unique_index_name,
 )
-from autovec.sql.statements import handles, handles_special
-from autovec.sql.tidb_nodes import CompactTable, RenamePair, RenameTables, SetTiflashReplica
+from autovec.sql.statements import handles
+from autovec.sql.tidb_nodes import (
+    AddVectorIndex,
+    CompactTable,
+    CreateFulltextIndex,
+    CreateVectorIndex,
+    MultiSchemaVectorIndex,
+    RenamePair,
+    RenameTables,
+    SecondaryIndex,
+    SetTiflashReplica,
+    VectorIndex,
+)
 from autovec.sql.types import SqlType, from_sqlglot, to_storage
 from autovec.storage import catalog as storage_catalog
 
@@ -118,58 +129,57 @@ def _execute_compact(session: ExecContext, tree: CompactTable, _bindings: Any) -
     return Result(rowcount=0)
 
 
-@handles_special("multi_schema_vector_index")
-def _execute_multi_schema_vector_index(session: ExecContext, found: Special) -> Result:
+@handles(MultiSchemaVectorIndex)
+def _execute_multi_schema_vector_index(
+    session: ExecContext, _tree: MultiSchemaVectorIndex, _bindings: Any
+) -> Result:
     _commit_open_transaction(session)
-    raise errors.DatabaseError(
+    raise _multi_schema_change()
+
+
+def _multi_schema_change() -> errors.DatabaseError:
+    return errors.DatabaseError(
         "Unsupported multi schema change for add vector index", errors.ER_UNSUPPORTED_DDL
     )
 
 
-@handles_special("create_vector_index", "add_vector_index", "create_fulltext_index")
-def _execute_secondary_index(session: ExecContext, found: Special) -> Result:
+@handles(CreateVectorIndex, AddVectorIndex, CreateFulltextIndex)
+def _execute_secondary_index(session: ExecContext, tree: SecondaryIndex, _bindings: Any) -> Result:
     _commit_open_transaction(session)
-    return _create_secondary_index(session, found)
+    return _create_secondary_index(session, tree)
 
 
-_INDEX_TAIL = re.compile(
-    r"^(?:(?:USING|TYPE)\s+HNSW\s*|COMMENT\s+'((?:[^']|'')*)'\s*|WITH\s+PARSER\s+(\w+)(\([^)]*\))?\s*|(INVISIBLE)\s*|VISIBLE\s*)*$",
-    re.I,
-)
-
-
-def _create_secondary_index(session: ExecContext, found: Special) -> Result:
+def _create_secondary_index(session: ExecContext, tree: SecondaryIndex) -> Result:
     """CREATE VECTOR/FULLTEXT INDEX and ALTER TABLE … ADD VECTOR INDEX (forms sqlglot lacks)."""
-    if found.kind == "add_vector_index":
-        table_text, exists, name, expression, tail = _groups(found, 5)
-    else:
-        exists, name, table_text, expression, tail = _groups(found, 5)
-    if (tail or "").lstrip().startswith(","):
-        raise errors.DatabaseError(
-            "Unsupported multi schema change for add vector index", errors.ER_UNSUPPORTED_DDL
-        )
-    tail_match = _INDEX_TAIL.match(tail or "")
-    if tail_match is None:
-        raise errors.syntax_error_near(tail or "")
-    comment, parser_name, _ngram, invisible = tail_match.groups()
-    if invisible:
+    if tree.args.get("more_changes"):
+        raise _multi_schema_change()
+    unreadable = tree.args.get("unreadable")
+    if unreadable is not None:
+        raise errors.syntax_error_near(unreadable.name)
+    if tree.args.get("visible") is False:
         raise errors.DatabaseError(
             "Unsupported set vector index invisible", errors.ER_UNSUPPORTED_DDL
         )
-    database, table = _split_name(session, table_text)
+    database, table = _table_of(session, tree.this)
     old = session.table(database, table)
     schema = copy.deepcopy(old)
-    if found.kind == "create_fulltext_index":
-        columns = [c.strip().strip("`") for c in expression.split(",") if c.strip()]
-        index = IndexDef(
-            name or "", "FULLTEXT", columns, options={"parser": (parser_name or "STANDARD").upper()}
-        )
+    name = tree.args["name"].name if tree.args.get("name") is not None else ""
+    comment_node = tree.args.get("comment")
+    comment = comment_node.name or None if comment_node is not None else None
+    if isinstance(tree, VectorIndex):
+        index = _vector_index(name, tree.expression)
+        index.options = _secondary.parse_options(comment)
+        index.comment = comment
     else:
-        node = parse(f"SELECT {expression}")[0].expressions[0]
-        index = _vector_index(name or "", node)
-        index.options = _secondary.parse_options(comment.replace("''", "'") if comment else None)
-        index.comment = comment.replace("''", "'") if comment else None
-    if exists and index.name and schema.index(index.name) is not None:
+        parser = tree.args.get("parser")
+        columns = [column.name for column in tree.expressions]
+        index = IndexDef(
+            name,
+            "FULLTEXT",
+            columns,
+            options={"parser": (parser.name if parser else "STANDARD").upper()},
+        )
+    if tree.args.get("exists") and index.name and schema.index(index.name) is not None:
         session.warnings.append(
             ("Note", errors.ER_DUP_KEYNAME, f"index already exist {index.name}")
         )
@@ -188,11 +198,6 @@ def _create_secondary_index(session: ExecContext, found: Special) -> Result:
     return result
 
 
-def _groups(found: Special, count: int) -> tuple[str, ...]:
-    """The captured groups of a special statement, "" for the optional ones not given."""
-    return tuple((found.groups[i] or "") if i < len(found.groups) else "" for i in range(count))
-
-
 def _run(session: ExecContext, action: Any) -> Result:
     try:
         with session.write_statement():
@@ -202,13 +207,6 @@ def _run(session: ExecContext, action: Any) -> Result:
     finally:
         session.store.invalidate_catalogs()
     return result
-
-
-def _split_name(session: ExecContext, text: str) -> tuple[str, str]:
-    parts = [p.strip("`") for p in text.split(".")]
-    if len(parts) == 2:
-        return parts[0].lower(), parts[1]
-    return session.require_database(), parts[0]
 
 
 def _table_of(session: ExecContext, table: exp.Table) -> tuple[str, str]:

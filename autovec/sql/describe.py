@@ -51,10 +51,10 @@ def describe(session: Session, sql: str) -> StatementShape:
 
 
 def _describe(session: Session, sql: str) -> StatementShape:
-    text, special = statement_text(sql, True)
+    text = statement_text(sql, True)
     text = replace_as_insert(text) or text
     parameters = placeholder_count(text)
-    trees = parse(text) if special is None else []
+    trees = parse(text)
     if len(trees) != 1:  # SAVEPOINT, RENAME, vector index DDL …: no rows
         return StatementShape(parameters, None)
     tree = trees[0]

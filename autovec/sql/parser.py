@@ -3,10 +3,11 @@
 The additions are small and live here, one place each:
 - ``VECTOR<FLOAT>(D)`` is read as ``VECTOR(D)`` (TiDB's only element type);
 - ``%s`` / ``%(name)s`` (PyMySQL's paramstyle) become SQLite placeholders;
-- statements sqlglot does not model become TiDB's own nodes (tidb_nodes.py): the
-  parser reads ``SAVEPOINT``, ``RELEASE SAVEPOINT``, ``RENAME TABLE``, ``ALTER TABLE
-  … SET TIFLASH REPLICA`` and ``ALTER TABLE … COMPACT``; the rest (vector and full-text
-  index DDL, the no-op statements) are still recognised up front by ``special``.
+- statements sqlglot does not model become TiDB's own nodes (tidb_nodes.py), read
+  from the tokens by ``TiDBParser``: ``SAVEPOINT``, ``RELEASE SAVEPOINT``, ``RENAME
+  TABLE``, ``ALTER TABLE … SET TIFLASH REPLICA`` / ``COMPACT``, vector and full-text
+  index DDL (``CREATE VECTOR|FULLTEXT INDEX``, ``ALTER TABLE … ADD VECTOR INDEX``), and
+  the statements accepted and ignored (FLUSH, GRANT, LOCK TABLES, ANALYZE, …).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import logging
 import re
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
@@ -28,12 +28,19 @@ from sqlglot.trie import new_trie
 
 from autovec import errors
 from autovec.sql.tidb_nodes import (
+    AddVectorIndex,
     CompactTable,
+    CreateFulltextIndex,
+    CreateVectorIndex,
+    IgnoredStatement,
+    MultiSchemaVectorIndex,
     ReleaseSavepoint,
     RenamePair,
     RenameTables,
     Savepoint,
+    SecondaryIndex,
     SetTiflashReplica,
+    VectorIndex,
 )
 
 # sqlglot logs what it finds odd (text kept as a Command, a JSON path it cannot read) to
@@ -70,12 +77,43 @@ class TiDBParser(MySQLParser):
         "RENAME": lambda rest: _rename_tables(_RENAME_TABLES.fullmatch(rest)),
     }
 
+    # The first token of the statements TiDB reads its own way (one dict lookup for every
+    # other statement: parsing is on every statement's path), mapped to their parsers;
+    # each returns None, the cursor unmoved, for text that is not its form.
+    TIDB_STATEMENT_PARSERS: ClassVar[dict[TokenType, Callable[[TiDBParser], exp.Expr | None]]] = {
+        TokenType.ALTER: lambda self: (
+            self._parse_vector_index_alter() or self._parse_tidb_alter_table()
+        ),
+        TokenType.CREATE: lambda self: self._parse_tidb_create(),
+        TokenType.DROP: lambda self: self._parse_ignored("DROP", "USER"),
+        TokenType.GRANT: lambda self: self._parse_ignored("GRANT"),
+        TokenType.REVOKE: lambda self: self._parse_ignored("REVOKE"),
+        TokenType.ANALYZE: lambda self: self._parse_ignored("ANALYZE"),
+        TokenType.VAR: lambda self: self._parse_ignored("FLUSH"),
+        TokenType.COMMAND: lambda self: self._parse_ignored_command() or self._parse_tidb_command(),
+        TokenType.RENAME: lambda self: self._parse_tidb_command(),
+    }
+    # Command words (one token: sqlglot keeps the rest as one string) TiDB accepts and ignores.
+    IGNORED_COMMANDS: ClassVar[frozenset[str]] = frozenset(
+        {"LOCK TABLES", "UNLOCK TABLES", "OPTIMIZE"}
+    )
+    # What a table name in TiDB's index DDL may start with (a word or a quoted name).
+    TABLE_NAME_START: ClassVar[frozenset[TokenType]] = frozenset(
+        MySQLParser.ID_VAR_TOKENS | {TokenType.IDENTIFIER}
+    )
+
     def _parse_statement(self) -> exp.Expr | None:
-        node = self._parse_tidb_alter_table()
-        if node is not None:
-            return node
+        parse_tidb = self.TIDB_STATEMENT_PARSERS.get(self._curr.token_type)
+        if parse_tidb is not None:
+            node = parse_tidb(self)
+            if node is not None:
+                return node
+        return super()._parse_statement()
+
+    def _parse_tidb_command(self) -> exp.Expression | None:
+        """SAVEPOINT, RELEASE SAVEPOINT, RENAME TABLE: a command word and its text."""
         command = self._curr
-        if command is not None and command.token_type in self.dialect.tokenizer_class.COMMANDS:
+        if command.token_type in self.dialect.tokenizer_class.COMMANDS:
             parse_rest = self.TIDB_COMMAND_PARSERS.get(command.text.upper())
             rest = self._next
             # The form is the whole statement: the word and its text, nothing after.
@@ -85,7 +123,7 @@ class TiDBParser(MySQLParser):
                 if node is not None:
                     self._advance(2)
                     return node
-        return super()._parse_statement()
+        return None
 
     def _parse_tidb_alter_table(self) -> exp.Expression | None:
         """``ALTER TABLE t SET TIFLASH REPLICA n`` / ``ALTER TABLE t COMPACT …`` as their
@@ -125,6 +163,167 @@ class TiDBParser(MySQLParser):
         if not _ALTERED_TABLE.fullmatch(text):
             return None
         return node_class(this=_table_named(text))
+
+    # -- vector and full-text index DDL, statements accepted and ignored --------------------
+    # These are whole statements: they are read only where one starts (index 0 of the
+    # statement's tokens), never inside another (EXPLAIN ANALYZE …).
+
+    def _parse_tidb_create(self) -> exp.Expression | None:
+        """CREATE VECTOR INDEX, CREATE FULLTEXT INDEX, CREATE USER (ignored)."""
+        if self._index != 0:
+            return None
+        kind = self._next
+        if kind.token_type == TokenType.VECTOR:
+            return self._parse_create_index(CreateVectorIndex)
+        if kind.token_type != TokenType.VAR:
+            return None
+        word = kind.text.upper()
+        if word == "FULLTEXT":
+            return self._parse_create_index(CreateFulltextIndex)
+        if word == "USER":
+            return self._parse_ignored("CREATE", "USER")
+        return None
+
+    def _parse_create_index(
+        self, node_class: type[CreateVectorIndex] | type[CreateFulltextIndex]
+    ) -> SecondaryIndex | None:
+        """``CREATE VECTOR|FULLTEXT INDEX|KEY [IF NOT EXISTS] name ON t (…) options``."""
+        start = self._index
+        self._advance(2)  # CREATE VECTOR / CREATE FULLTEXT
+        node = None
+        if self._match_texts(("INDEX", "KEY")):
+            exists = self._match_text_seq("IF", "NOT", "EXISTS")
+            name = self._parse_id_var(any_token=False)
+            table = self._parse_tidb_table() if name and self._match(TokenType.ON) else None
+            if table is not None:
+                node = node_class(this=table, name=name, exists=exists or None)
+                if not self._parse_key_part(node):
+                    node = None
+        if node is None:
+            self._retreat(start)  # not TiDB's form: sqlglot's reading (or 'not supported')
+        return node
+
+    def _parse_vector_index_alter(self) -> exp.Expression | None:
+        """``ALTER TABLE t ADD VECTOR INDEX …`` as AddVectorIndex, and ``ALTER TABLE t
+        <change>, …, ADD VECTOR INDEX …`` as MultiSchemaVectorIndex; None (cursor unmoved)
+        for any other ALTER."""
+        if self._index != 0 or self._next.token_type != TokenType.TABLE:
+            return None
+        start = self._index
+        self._advance(2)
+        table = self._parse_tidb_table()
+        node: exp.Expression | None = None
+        if table is None:
+            pass
+        elif self._match_text_seq("ADD", "VECTOR"):
+            if self._match_texts(("INDEX", "KEY")):
+                exists = self._match_text_seq("IF", "NOT", "EXISTS")
+                name = self._parse_id_var(any_token=False)  # None: ((…)) follows
+                index = AddVectorIndex(this=table, name=name, exists=exists or None)
+                node = index if self._parse_key_part(index) else None
+        elif not self._match_text_seq("COMPACT", advance=False) and self._adds_vector_index_later():
+            node = MultiSchemaVectorIndex(this=table)
+            self._advance(len(self._tokens) - self._index)
+        if node is None:
+            self._retreat(start)
+        return node
+
+    def _adds_vector_index_later(self) -> bool:
+        """Whether ``, ADD VECTOR INDEX|KEY`` follows somewhere in the statement."""
+        tokens = self._tokens
+        return any(
+            tokens[at].token_type == TokenType.COMMA
+            and tokens[at + 1].text.upper() == "ADD"
+            and tokens[at + 2].text.upper() == "VECTOR"
+            and tokens[at + 3].text.upper() in ("INDEX", "KEY")
+            for at in range(self._index, len(tokens) - 3)
+        )
+
+    def _parse_tidb_table(self) -> exp.Table | None:
+        """The table TiDB's index DDL names (``t``, ``db.t``), or None (cursor unmoved)."""
+        if self._curr.token_type not in self.TABLE_NAME_START:
+            return None
+        start = self._index
+        table = self._parse_table_parts(schema=True)  # schema: `t (` starts no function call
+        if isinstance(table, exp.Table):
+            return table
+        self._retreat(start)
+        return None
+
+    def _parse_key_part(self, node: SecondaryIndex) -> bool:
+        """The index's key part and the options after it, set on ``node``; False (the
+        cursor anywhere) when the key part is not TiDB's form."""
+        if not self._match(TokenType.L_PAREN):
+            return False
+        if isinstance(node, VectorIndex):
+            # ((VEC_COSINE_DISTANCE(col))): the distance expression, in parentheses
+            if self._curr.token_type != TokenType.L_PAREN:
+                return False
+            node.set("expression", self._parse_assignment())
+        else:
+            node.set("expressions", self._parse_csv(lambda: self._parse_id_var(any_token=False)))
+            if not node.expressions:
+                return False
+        if not self._match(TokenType.R_PAREN):
+            return False
+        self._parse_index_options(node)
+        return True
+
+    def _parse_index_options(self, node: SecondaryIndex) -> None:
+        """``USING|TYPE HNSW``, ``COMMENT '…'``, ``WITH PARSER p[(…)]``, ``VISIBLE``,
+        ``INVISIBLE``, in any order, to the end of the statement; anything else keeps the
+        whole text after the key part as ``unreadable``."""
+        end = len(self._tokens)
+        if self._index == end:
+            return
+        first = self._curr
+        if self._match(TokenType.COMMA):
+            node.set("more_changes", True)
+        while self._index < end and not node.args.get("more_changes"):
+            if self._match_texts(("USING", "TYPE")):
+                if not self._match_text_seq("HNSW"):
+                    break
+                node.set("using", exp.var("HNSW"))
+            elif self._match(TokenType.COMMENT):
+                if self._curr.token_type != TokenType.STRING:
+                    break
+                node.set("comment", self._parse_string())
+            elif self._match_text_seq("WITH", "PARSER"):
+                if not self._match(TokenType.VAR):
+                    break
+                node.set("parser", exp.var(self._prev.text))
+                if self._match(TokenType.L_PAREN) and not self._skip_past_r_paren():
+                    break
+            elif self._match_text_seq("INVISIBLE"):
+                node.set("visible", False)
+            elif not self._match_text_seq("VISIBLE"):
+                break
+        if self._index < end and not node.args.get("more_changes"):
+            node.set("unreadable", exp.Literal.string(self._find_sql(first, self._tokens[-1])))
+        self._advance(end - self._index)
+
+    def _skip_past_r_paren(self) -> bool:
+        """Past the next ``)`` (a parser's settings, which TiDB's own parsers ignore)."""
+        while self._index < len(self._tokens):
+            self._advance()
+            if self._prev.token_type == TokenType.R_PAREN:
+                return True
+        return False
+
+    def _parse_ignored(self, *words: str) -> IgnoredStatement | None:
+        """A statement starting with ``words`` (then anything) as IgnoredStatement."""
+        if self._index != 0 or not self._match_text_seq(*words, advance=False):
+            return None
+        self._advance(len(self._tokens) - self._index)
+        return IgnoredStatement(this=exp.var(" ".join(words)))
+
+    def _parse_ignored_command(self) -> IgnoredStatement | None:
+        """LOCK TABLES, UNLOCK TABLES, OPTIMIZE: command words, then anything."""
+        words = " ".join(self._curr.text.upper().split())
+        if self._index != 0 or words not in self.IGNORED_COMMANDS:
+            return None
+        self._advance(len(self._tokens) - self._index)
+        return IgnoredStatement(this=exp.var(words))
 
     # SHOW INDEXES / SHOW KEYS are MySQL's synonyms of SHOW INDEX (pytidb sends INDEXES).
     SHOW_PARSERS: ClassVar[dict[str, Any]] = {
@@ -182,58 +381,6 @@ class TiDB(MySQL):
     Parser = TiDBParser
 
 
-@dataclass(frozen=True)
-class Special:
-    """A statement recognised before sqlglot: ``kind`` plus its captured arguments."""
-
-    kind: str
-    args: tuple[str, ...]  # the groups that matched
-    groups: tuple[str | None, ...] = ()  # every group, by position
-
-
-_SPECIALS = [
-    (
-        "create_vector_index",
-        re.compile(
-            r"^\s*CREATE\s+VECTOR\s+(?:INDEX|KEY)\s+(IF\s+NOT\s+EXISTS\s+)?`?(\w+)`?\s+ON\s+([`\w.]+)\s*"
-            r"\(\s*(\(.*\))\s*\)\s*(.*?)\s*;?\s*$",
-            re.I | re.S,
-        ),
-    ),
-    (
-        # ADD VECTOR INDEX together with other changes (TiDB refuses these); after
-        # COMPACT the text is TiFlash's, and the parser's CompactTable takes it
-        "multi_schema_vector_index",
-        re.compile(
-            r"^\s*ALTER\s+TABLE\s+[`\w.]+\s+(?!ADD\s+VECTOR\b|COMPACT\b).*,\s*ADD\s+VECTOR\s+(?:INDEX|KEY)\b.*$",
-            re.I | re.S,
-        ),
-    ),
-    (
-        "add_vector_index",
-        re.compile(
-            r"^\s*ALTER\s+TABLE\s+([`\w.]+)\s+ADD\s+VECTOR\s+(?:INDEX|KEY)\s+(IF\s+NOT\s+EXISTS\s+)?"
-            r"(?:`?(\w+)`?\s*)?\(\s*(\(.*\))\s*\)\s*(.*?)\s*;?\s*$",
-            re.I | re.S,
-        ),
-    ),
-    (
-        "create_fulltext_index",
-        re.compile(
-            r"^\s*CREATE\s+FULLTEXT\s+(?:INDEX|KEY)\s+(IF\s+NOT\s+EXISTS\s+)?`?(\w+)`?\s+ON\s+([`\w.]+)\s*"
-            r"\(([^)]*)\)\s*(.*?)\s*;?\s*$",
-            re.I | re.S,
-        ),
-    ),
-    (
-        "noop",
-        re.compile(
-            r"^\s*(FLUSH|CREATE\s+USER|DROP\s+USER|GRANT|REVOKE|LOCK\s+TABLES|UNLOCK\s+TABLES|ANALYZE|OPTIMIZE)\b",
-            re.I,
-        ),
-    ),
-]
-
 # One pass over the text that knows about quotes and comments, so rewrites never touch
 # the inside of a string literal or identifier.
 _LEXEME = re.compile(
@@ -264,14 +411,6 @@ def prepare_text(sql: str, with_params: bool) -> str:
     if "%" not in sql and "<" not in sql:
         return sql
     return _LEXEME.sub(replace, sql)
-
-
-def special(sql: str) -> Special | None:
-    for kind, pattern in _SPECIALS:
-        match = pattern.match(sql)
-        if match:
-            return Special(kind, tuple(g for g in match.groups() if g is not None), match.groups())
-    return None
 
 
 _DIALECT = TiDB()

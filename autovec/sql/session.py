@@ -43,19 +43,17 @@ from autovec.sql import (
 from autovec.sql import variables as sysvars
 from autovec.sql.information_schema import InformationSchema
 from autovec.sql.parser import (
-    Special,
     parse,
     prepare_text,
     replace_as_insert,
     select_item_texts,
-    special,
     split_statements,
 )
 from autovec.sql.result import Result, ResultColumn
 from autovec.sql.schema import TableSchema
 from autovec.sql.sqlite_errors import MAPPED_ERRORS, MysqlErrors, map_sqlite_error, mysql_error
-from autovec.sql.statements import handler_for, handles, special_handler_for
-from autovec.sql.tidb_nodes import ReleaseSavepoint, Savepoint
+from autovec.sql.statements import handler_for, handles
+from autovec.sql.tidb_nodes import IgnoredStatement, ReleaseSavepoint, Savepoint
 from autovec.sql.translate import Translator
 from autovec.sql.types import (
     UNCHANGED_BY,
@@ -412,10 +410,7 @@ class Session:
         return map_sqlite_error(exc, tree)
 
     def _execute(self, sql: str, params: Params) -> Result:
-        text, found = statement_text(sql, params is not None)
-        if found is not None:
-            self.warnings = []
-            return self._special(found)
+        text = statement_text(sql, params is not None)
         cached = self.store.plan(self.plan_key(text, params))
         if cached is None:
             # Literal values as parameters: literal_rows.py (INSERT), literal_select.py
@@ -478,7 +473,7 @@ class Session:
         if not rows:
             return Result(rowcount=0)
         text = prepare_text(sql, True)
-        trees = parse(text) if special(text) is None and replace_as_insert(text) is None else []
+        trees = parse(text) if replace_as_insert(text) is None else []
         tree = trees[0] if len(trees) == 1 else None
         if isinstance(tree, exp.Insert) and isinstance(tree.expression, exp.Values):
             self.warnings = []
@@ -521,10 +516,6 @@ class Session:
         if result.columns is None:
             self.last_row_count = result.rowcount
         return result
-
-    def _special(self, found: Special) -> Result:
-        handler = special_handler_for(found)
-        return handler(self, found) if handler is not None else Result(rowcount=0)
 
     def savepoint(self, name: str) -> Result:
         self.begin_if_needed()
@@ -909,8 +900,9 @@ def _execute_rollback(session: Session, tree: exp.Rollback, _bindings: Any) -> R
     return session.rollback_to(savepoint.name) if savepoint else session.rollback()
 
 
-@handles(exp.Analyze)
-def _execute_analyze(_session: Session, _tree: exp.Analyze, _bindings: Any) -> Result:
+@handles(IgnoredStatement)
+def _execute_ignored(_session: Session, _tree: IgnoredStatement, _bindings: Any) -> Result:
+    """FLUSH, GRANT, LOCK TABLES, ANALYZE, …: nothing to do in an embedded database."""
     return Result(rowcount=0)
 
 
@@ -1000,8 +992,8 @@ def _number(text: str) -> int | float:
 
 
 @lru_cache(maxsize=1024)
-def statement_text(sql: str, with_params: bool) -> tuple[str, Special | None]:
-    """The statement as the parser takes it, and the special form it is, if any.
+def statement_text(sql: str, with_params: bool) -> str:
+    """The statement as the parser takes it.
 
     Cached: a repeated statement (the common case for drivers) pays for no regexes.
     """
@@ -1010,7 +1002,7 @@ def statement_text(sql: str, with_params: bool) -> tuple[str, Special | None]:
     if "_ON_DEMAND" in text.upper():
         # TiDB Cloud's clause for creating the columnar replica: always "on" here.
         text = re.sub(r"\s+ADD_COLUMNAR_REPLICA_ON_DEMAND\b", "", text, flags=re.I)
-    return text, special(text)
+    return text
 
 
 # -- parameters --------------------------------------------------------------------------------

@@ -1,10 +1,9 @@
-"""Which function runs each kind of statement: lookup tables the statement modules fill.
+"""Which function runs each kind of statement: a lookup table the statement modules fill.
 
-A module registers a handler for the sqlglot node classes it owns (as sqlglot's own
-``STATEMENT_PARSERS`` map tokens to parsers) and for the special forms ``parser.special``
-recognises that it owns; session.py imports the modules once, so that the tables are
-full, and only looks handlers up. Dispatch is one dict lookup by node class: it is on
-the path of every statement.
+A module registers a handler for the node classes it owns, sqlglot's and TiDB's own
+(tidb_nodes.py), as sqlglot's own ``STATEMENT_PARSERS`` map tokens to parsers;
+session.py imports the modules once, so that the table is full, and only looks handlers
+up. Dispatch is one dict lookup by node class: it is on the path of every statement.
 """
 
 from __future__ import annotations
@@ -16,16 +15,12 @@ from sqlglot import exp
 
 from autovec import errors
 from autovec.sql.context import ExecContext
-from autovec.sql.parser import Special
 from autovec.sql.result import Result
 
 # handler(context, tree, bindings): runs one parsed statement.
 StatementHandler = Callable[[ExecContext, Any, Any], Result]
-# handler(context, found): runs one statement form sqlglot does not parse.
-SpecialHandler = Callable[[ExecContext, Special], Result]
 
 _HANDLERS: dict[type[exp.Expression], StatementHandler | None] = {}
-_SPECIAL_HANDLERS: dict[str, SpecialHandler] = {}
 
 Handler = TypeVar("Handler", bound=Callable[..., Result])
 
@@ -38,19 +33,6 @@ def handles(*node_classes: type[exp.Expression]) -> Callable[[Handler], Handler]
             if _HANDLERS.get(node_class) is not None:
                 raise RuntimeError(f"two handlers for {node_class.__name__}")
             _HANDLERS[node_class] = handler
-        return handler
-
-    return register
-
-
-def handles_special(*kinds: str) -> Callable[[Handler], Handler]:
-    """Register the decorated function as the handler of these special statement kinds."""
-
-    def register(handler: Handler) -> Handler:
-        for kind in kinds:
-            if kind in _SPECIAL_HANDLERS:
-                raise RuntimeError(f"two handlers for special statement {kind}")
-            _SPECIAL_HANDLERS[kind] = handler
         return handler
 
     return register
@@ -71,8 +53,3 @@ def handler_for(tree: exp.Expression) -> StatementHandler:
             f"This statement is not supported by autovec: {tree.sql(dialect='mysql')[:80]}"
         )
     return handler
-
-
-def special_handler_for(found: Special) -> SpecialHandler | None:
-    """The handler of a special statement form; None for forms that do nothing here."""
-    return _SPECIAL_HANDLERS.get(found.kind)

@@ -47,3 +47,63 @@ class RenameTables(exp.Expression):
     the pairs before it, then refuses it)."""
 
     arg_types: ClassVar[dict[str, bool]] = {"expressions": True}
+
+
+class SecondaryIndex(exp.Expression):
+    """What CREATE VECTOR INDEX, ALTER TABLE … ADD VECTOR INDEX and CREATE FULLTEXT INDEX
+    share. ``this``: the table; ``name``: the index's name (an identifier, absent when
+    the statement names none); ``exists``: IF NOT EXISTS; the options written after the
+    key part, in any order: ``using`` (HNSW), ``comment`` (a string literal), ``parser``
+    (WITH PARSER's name), ``visible`` (False for INVISIBLE). ``more_changes``: a comma
+    follows the key part (TiDB refuses other changes together with a vector index);
+    ``unreadable``: the text after the key part, as a string literal, when it is not
+    these options (refused as a syntax error when the statement runs)."""
+
+    arg_types: ClassVar[dict[str, bool]] = {
+        "this": True,
+        "name": False,
+        "exists": False,
+        "using": False,
+        "comment": False,
+        "parser": False,
+        "visible": False,
+        "more_changes": False,
+        "unreadable": False,
+    }
+
+
+class VectorIndex(SecondaryIndex):
+    """A vector index's DDL; ``expression``: the distance function of the column it
+    indexes, as parsed (``(VEC_COSINE_DISTANCE(v))``)."""
+
+    arg_types: ClassVar[dict[str, bool]] = {**SecondaryIndex.arg_types, "expression": True}
+
+
+class CreateVectorIndex(VectorIndex):
+    """``CREATE VECTOR INDEX|KEY [IF NOT EXISTS] name ON t ((VEC_…_DISTANCE(col))) …``."""
+
+
+class AddVectorIndex(VectorIndex):
+    """``ALTER TABLE t ADD VECTOR INDEX|KEY [IF NOT EXISTS] [name] ((VEC_…_DISTANCE(col))) …``."""
+
+
+class CreateFulltextIndex(SecondaryIndex):
+    """``CREATE FULLTEXT INDEX|KEY [IF NOT EXISTS] name ON t (cols) [WITH PARSER p] …``;
+    ``expressions``: the columns (identifiers)."""
+
+    arg_types: ClassVar[dict[str, bool]] = {**SecondaryIndex.arg_types, "expressions": True}
+
+
+class MultiSchemaVectorIndex(exp.Expression):
+    """``ALTER TABLE t <change>, …, ADD VECTOR INDEX …``: a vector index added together
+    with other changes, which TiDB refuses; ``this``: the table."""
+
+    arg_types: ClassVar[dict[str, bool]] = {"this": True}
+
+
+class IgnoredStatement(exp.Expression):
+    """A statement TiDB's clients send that has no effect on an embedded database (FLUSH,
+    CREATE/DROP USER, GRANT, REVOKE, LOCK/UNLOCK TABLES, ANALYZE, OPTIMIZE); ``this``:
+    its leading words, upper case, as a Var (``CREATE USER``)."""
+
+    arg_types: ClassVar[dict[str, bool]] = {"this": True}
