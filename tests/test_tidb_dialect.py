@@ -105,3 +105,24 @@ def test_statements_accepted_and_ignored(sql: str, words: str) -> None:
 def test_ignored_words_inside_another_statement_stay_sqlglot_s() -> None:
     assert isinstance(_one("EXPLAIN ANALYZE SELECT 1"), exp.Describe)
     assert isinstance(_one("DROP TABLE user"), exp.Drop)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "REPLACE INTO t VALUES (1)",
+        "replace t (a) VALUES (1), (2)",
+        "REPLACE INTO t SET a = 1",
+        "REPLACE INTO t SELECT a FROM s",
+        "/* why */ REPLACE INTO t VALUES (1)",
+    ],
+)
+def test_replace_is_an_insert_that_replaces(sql: str) -> None:
+    node = _one(sql)
+    assert isinstance(node, exp.Insert) and node.args["replace"] is True
+    assert node.this.find(exp.Table).name == "t"
+
+
+def test_replace_the_function_stays_a_function() -> None:
+    node = _one("SELECT REPLACE('a', 'b', 'c')")
+    assert isinstance(node, exp.Select) and node.args.get("replace") is None

@@ -18,7 +18,7 @@ from sqlglot import exp
 
 from autovec import errors
 from autovec.sql import query
-from autovec.sql.parser import parse, placeholder_count, replace_as_insert
+from autovec.sql.parser import parse, placeholder_count
 from autovec.sql.result import ResultColumn
 from autovec.sql.session import Session, statement_text
 from autovec.sql.sqlite_errors import MysqlErrors
@@ -52,7 +52,6 @@ def describe(session: Session, sql: str) -> StatementShape:
 
 def _describe(session: Session, sql: str) -> StatementShape:
     text = statement_text(sql, True)
-    text = replace_as_insert(text) or text
     parameters = placeholder_count(text)
     trees = parse(text)
     if len(trees) != 1:  # SAVEPOINT, RENAME, vector index DDL …: no rows

@@ -92,6 +92,7 @@ class TiDBParser(MySQLParser):
         TokenType.VAR: lambda self: self._parse_ignored("FLUSH"),
         TokenType.COMMAND: lambda self: self._parse_ignored_command() or self._parse_tidb_command(),
         TokenType.RENAME: lambda self: self._parse_tidb_command(),
+        TokenType.REPLACE: lambda self: self._parse_replace(),
     }
     # Command words (one token: sqlglot keeps the rest as one string) TiDB accepts and ignores.
     IGNORED_COMMANDS: ClassVar[frozenset[str]] = frozenset(
@@ -310,6 +311,19 @@ class TiDBParser(MySQLParser):
                 return True
         return False
 
+    def _parse_replace(self) -> exp.Expression | None:
+        """``REPLACE [INTO] …``: MySQL's INSERT that first deletes the rows whose keys the
+        new rows repeat, as the Insert node with ``replace`` set."""
+        if self._index != 0:
+            return None  # REPLACE(…) the string function
+        self._advance()
+        comments = self._prev_comments
+        insert = self._parse_insert()
+        insert.add_comments(comments, prepend=True)
+        if isinstance(insert, exp.Insert):
+            insert.set("replace", True)
+        return insert
+
     def _parse_ignored(self, *words: str) -> IgnoredStatement | None:
         """A statement starting with ``words`` (then anything) as IgnoredStatement."""
         if self._index != 0 or not self._match_text_seq(*words, advance=False):
@@ -378,6 +392,11 @@ def _rename_tables(match: re.Match[str] | None) -> RenameTables | None:
 class TiDB(MySQL):
     """sqlglot dialect for TiDB; MySQL's rules unless said otherwise."""
 
+    class Tokenizer(MySQL.Tokenizer):
+        # MySQL's tokenizer keeps a statement starting with REPLACE as one opaque
+        # command; TiDBParser reads REPLACE [INTO] … as the INSERT it is.
+        COMMANDS = MySQL.Tokenizer.COMMANDS - {TokenType.REPLACE}
+
     Parser = TiDBParser
 
 
@@ -420,15 +439,6 @@ _DIALECT = TiDB()
 def _tokens(sql: str) -> tuple[Token, ...]:
     """The statement's tokens, shared by parsing and by naming result columns."""
     return tuple(_DIALECT.tokenize(sql))
-
-
-_REPLACE = re.compile(r"^\s*REPLACE(\s+INTO)?\b", re.I)
-
-
-def replace_as_insert(sql: str) -> str | None:
-    """``REPLACE [INTO] …`` as ``INSERT INTO …`` (sqlglot reads REPLACE as an opaque
-    command); None for any other statement."""
-    return _REPLACE.sub("INSERT INTO", sql, count=1) if _REPLACE.match(sql) else None
 
 
 def placeholder_count(sql: str) -> int:

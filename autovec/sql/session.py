@@ -45,7 +45,6 @@ from autovec.sql.information_schema import InformationSchema
 from autovec.sql.parser import (
     parse,
     prepare_text,
-    replace_as_insert,
     select_item_texts,
     split_statements,
 )
@@ -427,10 +426,6 @@ class Session:
             except MAPPED_ERRORS as exc:
                 raise mysql_error(exc, self.sqlite_error) from None
             return result
-        as_insert = replace_as_insert(text)
-        replace = as_insert is not None
-        if as_insert is not None:
-            text = as_insert
         trees = parse(text)
         if not trees:
             raise errors.ProgrammingError("Query was empty", errors.ER_EMPTY_QUERY, "42000")
@@ -441,8 +436,6 @@ class Session:
                 "42000",
             )
         tree = trees[0]
-        if replace and isinstance(tree, exp.Insert):
-            tree.set("replace", True)
         self.current_text, self.current_tree, self.current_source = text, tree, sql
         try:
             return self.execute_tree(tree, bind_params(params))
@@ -473,9 +466,11 @@ class Session:
         if not rows:
             return Result(rowcount=0)
         text = prepare_text(sql, True)
-        trees = parse(text) if replace_as_insert(text) is None else []
+        trees = parse(text)
         tree = trees[0] if len(trees) == 1 else None
-        if isinstance(tree, exp.Insert) and isinstance(tree.expression, exp.Values):
+        # Only INSERT takes the bulk path; REPLACE keeps running row by row.
+        bulk = isinstance(tree, exp.Insert) and not tree.args.get("replace")
+        if bulk and isinstance(tree, exp.Insert) and isinstance(tree.expression, exp.Values):
             self.warnings = []
             first = bind_params(rows[0])
             named = query.name_placeholders(tree, first)
