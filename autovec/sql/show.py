@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
@@ -64,148 +66,220 @@ def _show(session: ExecContext, tree: exp.Expression, bindings: Any) -> Result:
     kind = str(tree.this).upper()
     if kind in _NEEDS_TARGET and tree.args.get("target") is None:
         raise errors.syntax_error_near("", reason=f"SHOW {kind} needs a table name")
-    like = _like(tree.args.get("like"))
     db_node = tree.args.get("db")
     database = db_node.name.lower() if db_node is not None else None
-    if kind == "DATABASES":
-        databases = ["INFORMATION_SCHEMA", *session.store.datadir.list_databases()]
-        return Result.table(["Database"], [(n,) for n in databases if like(n)])
-    if kind == "TABLES":
-        db = database or session.require_database()
-        session.attach(db)
-        rows = session.conn.execute(
-            f"SELECT name, type FROM \"{db}\".sqlite_master WHERE type IN ('table', 'view') "
-            "AND name NOT LIKE '\\_\\_autovec%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-            "AND name NOT LIKE '\\_\\_av\\_%' ESCAPE '\\' ORDER BY name"
-        ).fetchall()
-        names: list[tuple[Any, ...]] = [
-            (n, "BASE TABLE" if t == "table" else "VIEW") for n, t in rows if like(n)
-        ]
-        if tree.args.get("full"):
-            return Result.table([f"Tables_in_{db}", "Table_type"], names)
-        return Result.table([f"Tables_in_{db}"], [(n,) for n, _ in names])
-    if kind == "CREATE TABLE" or kind == "CREATE VIEW":
-        target = tree.args["target"]
-        db = (
-            database
-            or (target.db if isinstance(target, exp.Table) else None)
-            or session.require_database()
-        )
-        return _show_create(session, db.lower(), target.name)
-    if kind == "CREATE DATABASE":
-        name = tree.args["target"].name
-        if not session.store.datadir.exists(name):
-            raise errors.unknown_database(name)
-        return Result.table(
-            ["Database", "Create Database"],
-            [(name, f"CREATE DATABASE `{name}` /*!40100 DEFAULT CHARACTER SET utf8mb4 */")],
-        )
-    if kind == "COLUMNS" or kind == "FIELDS":
-        target = tree.args["target"]
-        return _columns(
-            session, database, target.name, bool(tree.args.get("full")), tree.args.get("like")
-        )
-    if kind in ("INDEX", "INDEXES", "KEYS"):
-        target = tree.args["target"]
-        return _indexes(session, database, target.name)
-    if kind == "VARIABLES":
-        return _variables(session, tree, like)
-    if kind in ("WARNINGS", "ERRORS"):
-        rows = [w for w in session.warnings if kind == "WARNINGS" or w[0] == "Error"]
-        return Result.table(
-            ["Level", "Code", "Message"],
-            rows,
-            [SqlType("varchar", 7), SqlType("int"), SqlType("varchar", 512)],
-        )
-    if kind == "STATUS":
-        rows = [
-            ("Uptime", "1"),
-            ("Threads_connected", "1"),
-            ("ddl_schema_version", str(session.store.catalog_generation)),
-        ]
-        return Result.table(["Variable_name", "Value"], [r for r in rows if like(r[0])])
-    if kind == "ENGINES":
-        return Result.table(
-            ["Engine", "Support", "Comment", "Transactions", "XA", "Savepoints"],
-            [
-                (
-                    "InnoDB",
-                    "DEFAULT",
-                    "Supports transactions, row-level locking, and foreign keys",
-                    "YES",
-                    "YES",
-                    "YES",
-                )
-            ],
-        )
-    if kind in ("COLLATION",):
-        return Result.table(
-            ["Collation", "Charset", "Id", "Default", "Compiled", "Sortlen"],
-            [("utf8mb4_bin", "utf8mb4", 46, "Yes", "Yes", 1)],
-        )
-    if kind in ("CHARACTER SET", "CHARSET"):
-        return Result.table(
-            ["Charset", "Description", "Default collation", "Maxlen"],
-            [("utf8mb4", "UTF-8 Unicode", "utf8mb4_bin", 4)],
-        )
-    if kind == "TABLE STATUS":
-        db = database or session.require_database()
-        rows = [
+    shown = ShowArgs(kind, database, _like(tree.args.get("like")))
+    handler = _SHOW_HANDLERS.get(kind)
+    if handler is None:
+        raise errors.unsupported(f"SHOW {kind} is not supported")
+    return handler(session, tree, shown)
+
+
+@dataclass(frozen=True)
+class ShowArgs:
+    """What the SHOW forms share, read once from the statement."""
+
+    kind: str  # upper case: TABLES, CREATE TABLE, …
+    database: str | None  # FROM / IN db, lower case
+    like: Callable[[Any], bool]  # LIKE 'pattern' as a test of a name (every name without one)
+
+
+# handler(context, tree, shown): the rows of one kind of SHOW.
+ShowHandler = Callable[["ExecContext", exp.Expression, ShowArgs], Result]
+_SHOW_HANDLERS: dict[str, ShowHandler] = {}
+
+
+def _shows(*kinds: str) -> Callable[[ShowHandler], ShowHandler]:
+    """Register the decorated function as the answer to SHOW of these kinds."""
+
+    def register(handler: ShowHandler) -> ShowHandler:
+        for kind in kinds:
+            if kind in _SHOW_HANDLERS:
+                raise RuntimeError(f"two handlers for SHOW {kind}")
+            _SHOW_HANDLERS[kind] = handler
+        return handler
+
+    return register
+
+
+@_shows("DATABASES")
+def _show_databases(session: ExecContext, _tree: exp.Expression, shown: ShowArgs) -> Result:
+    databases = ["INFORMATION_SCHEMA", *session.store.datadir.list_databases()]
+    return Result.table(["Database"], [(n,) for n in databases if shown.like(n)])
+
+
+@_shows("TABLES")
+def _show_tables(session: ExecContext, tree: exp.Expression, shown: ShowArgs) -> Result:
+    db = shown.database or session.require_database()
+    session.attach(db)
+    rows = session.conn.execute(
+        f"SELECT name, type FROM \"{db}\".sqlite_master WHERE type IN ('table', 'view') "
+        "AND name NOT LIKE '\\_\\_autovec%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+        "AND name NOT LIKE '\\_\\_av\\_%' ESCAPE '\\' ORDER BY name"
+    ).fetchall()
+    names: list[tuple[Any, ...]] = [
+        (n, "BASE TABLE" if t == "table" else "VIEW") for n, t in rows if shown.like(n)
+    ]
+    if tree.args.get("full"):
+        return Result.table([f"Tables_in_{db}", "Table_type"], names)
+    return Result.table([f"Tables_in_{db}"], [(n,) for n, _ in names])
+
+
+@_shows("CREATE TABLE", "CREATE VIEW")
+def _show_create_table(session: ExecContext, tree: exp.Expression, shown: ShowArgs) -> Result:
+    target = tree.args["target"]
+    db = (
+        shown.database
+        or (target.db if isinstance(target, exp.Table) else None)
+        or session.require_database()
+    )
+    return _show_create(session, db.lower(), target.name)
+
+
+@_shows("CREATE DATABASE")
+def _show_create_database(session: ExecContext, tree: exp.Expression, _shown: ShowArgs) -> Result:
+    name = tree.args["target"].name
+    if not session.store.datadir.exists(name):
+        raise errors.unknown_database(name)
+    return Result.table(
+        ["Database", "Create Database"],
+        [(name, f"CREATE DATABASE `{name}` /*!40100 DEFAULT CHARACTER SET utf8mb4 */")],
+    )
+
+
+@_shows("COLUMNS", "FIELDS")
+def _show_columns(session: ExecContext, tree: exp.Expression, shown: ShowArgs) -> Result:
+    target = tree.args["target"]
+    return _columns(
+        session, shown.database, target.name, bool(tree.args.get("full")), tree.args.get("like")
+    )
+
+
+@_shows("INDEX", "INDEXES", "KEYS")
+def _show_indexes(session: ExecContext, tree: exp.Expression, shown: ShowArgs) -> Result:
+    return _indexes(session, shown.database, tree.args["target"].name)
+
+
+@_shows("VARIABLES")
+def _show_variables(session: ExecContext, tree: exp.Expression, shown: ShowArgs) -> Result:
+    return _variables(session, tree, shown.like)
+
+
+@_shows("WARNINGS", "ERRORS")
+def _show_warnings(session: ExecContext, _tree: exp.Expression, shown: ShowArgs) -> Result:
+    rows = [w for w in session.warnings if shown.kind == "WARNINGS" or w[0] == "Error"]
+    return Result.table(
+        ["Level", "Code", "Message"],
+        rows,
+        [SqlType("varchar", 7), SqlType("int"), SqlType("varchar", 512)],
+    )
+
+
+@_shows("STATUS")
+def _show_status(session: ExecContext, _tree: exp.Expression, shown: ShowArgs) -> Result:
+    rows = [
+        ("Uptime", "1"),
+        ("Threads_connected", "1"),
+        ("ddl_schema_version", str(session.store.catalog_generation)),
+    ]
+    return Result.table(["Variable_name", "Value"], [r for r in rows if shown.like(r[0])])
+
+
+@_shows("ENGINES")
+def _show_engines(_session: ExecContext, _tree: exp.Expression, _shown: ShowArgs) -> Result:
+    return Result.table(
+        ["Engine", "Support", "Comment", "Transactions", "XA", "Savepoints"],
+        [
             (
-                s.name,
                 "InnoDB",
-                10,
-                "Compact",
-                0,
-                0,
-                0,
-                0,
-                0,
-                0,
-                None,
-                None,
-                None,
-                None,
-                "utf8mb4_bin",
-                None,
-                "",
-                s.comment or "",
+                "DEFAULT",
+                "Supports transactions, row-level locking, and foreign keys",
+                "YES",
+                "YES",
+                "YES",
             )
-            for s in session.catalog(db).values()
-            if like(s.name)
-        ]
-        return Result.table(
-            [
-                "Name",
-                "Engine",
-                "Version",
-                "Row_format",
-                "Rows",
-                "Avg_row_length",
-                "Data_length",
-                "Max_data_length",
-                "Index_length",
-                "Data_free",
-                "Auto_increment",
-                "Create_time",
-                "Update_time",
-                "Check_time",
-                "Collation",
-                "Checksum",
-                "Create_options",
-                "Comment",
-            ],
-            rows,
+        ],
+    )
+
+
+@_shows("COLLATION")
+def _show_collation(_session: ExecContext, _tree: exp.Expression, _shown: ShowArgs) -> Result:
+    return Result.table(
+        ["Collation", "Charset", "Id", "Default", "Compiled", "Sortlen"],
+        [("utf8mb4_bin", "utf8mb4", 46, "Yes", "Yes", 1)],
+    )
+
+
+@_shows("CHARACTER SET", "CHARSET")
+def _show_character_set(_session: ExecContext, _tree: exp.Expression, _shown: ShowArgs) -> Result:
+    return Result.table(
+        ["Charset", "Description", "Default collation", "Maxlen"],
+        [("utf8mb4", "UTF-8 Unicode", "utf8mb4_bin", 4)],
+    )
+
+
+@_shows("TABLE STATUS")
+def _show_table_status(session: ExecContext, _tree: exp.Expression, shown: ShowArgs) -> Result:
+    db = shown.database or session.require_database()
+    rows = [
+        (
+            s.name,
+            "InnoDB",
+            10,
+            "Compact",
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            None,
+            None,
+            None,
+            None,
+            "utf8mb4_bin",
+            None,
+            "",
+            s.comment or "",
         )
-    if kind == "PROCESSLIST":  # every connection of this process on the directory
-        processes = sorted(session.store.processes.items())
-        text, number = SqlType("varchar", 64), SqlType("bigint", unsigned=True)
-        return Result.table(
-            ["Id", "User", "Host", "db", "Command", "Time", "State", "Info"],
-            [process.process_row() for _id, process in processes],
-            [number, text, text, text, text, SqlType("int"), text, SqlType("longtext")],
-        )
-    raise errors.unsupported(f"SHOW {kind} is not supported")
+        for s in session.catalog(db).values()
+        if shown.like(s.name)
+    ]
+    return Result.table(
+        [
+            "Name",
+            "Engine",
+            "Version",
+            "Row_format",
+            "Rows",
+            "Avg_row_length",
+            "Data_length",
+            "Max_data_length",
+            "Index_length",
+            "Data_free",
+            "Auto_increment",
+            "Create_time",
+            "Update_time",
+            "Check_time",
+            "Collation",
+            "Checksum",
+            "Create_options",
+            "Comment",
+        ],
+        rows,
+    )
+
+
+@_shows("PROCESSLIST")
+def _show_processlist(session: ExecContext, _tree: exp.Expression, _shown: ShowArgs) -> Result:
+    """Every connection of this process on the directory."""
+    processes = sorted(session.store.processes.items())
+    text, number = SqlType("varchar", 64), SqlType("bigint", unsigned=True)
+    return Result.table(
+        ["Id", "User", "Host", "db", "Command", "Time", "State", "Info"],
+        [process.process_row() for _id, process in processes],
+        [number, text, text, text, text, SqlType("int"), text, SqlType("longtext")],
+    )
 
 
 def _view(session: ExecContext, database: str, name: str) -> tuple[str, str] | None:
