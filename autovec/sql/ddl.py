@@ -164,8 +164,8 @@ def _create_secondary_index(session: ExecContext, tree: SecondaryIndex) -> Resul
     old = session.table(database, table)
     schema = copy.deepcopy(old)
     name = tree.args["name"].name if tree.args.get("name") is not None else ""
-    comment_node = tree.args.get("comment")
-    comment = comment_node.name or None if comment_node is not None else None
+    written = tree.args.get("comment")
+    comment = (written.name if written is not None else "") or None  # COMMENT '' is none
     if isinstance(tree, VectorIndex):
         index = _vector_index(name, tree.expression)
         index.options = _secondary.parse_options(comment)

@@ -54,7 +54,7 @@ def _describe(session: Session, sql: str) -> StatementShape:
     text = statement_text(sql, True)
     parameters = placeholder_count(text)
     trees = parse(text)
-    if len(trees) != 1:  # SAVEPOINT, RENAME, vector index DDL …: no rows
+    if len(trees) != 1:  # none, or several (running it refuses them): no rows
         return StatementShape(parameters, None)
     tree = trees[0]
     unknown: list[None] = [None] * parameters
