@@ -10,9 +10,10 @@ The search only *chooses rows*: at plan time each such SELECT gets a condition
 ``t.rowid IN carray(:__av_candidates_N)``, and its distance calls read the distances the
 search computed (``__av_known_distance(N, rowid)``, the same values bit for bit). The
 whole statement then runs once on SQLite, so its output is exactly what the plain plan
-would give for those rows. Candidates come from a vector index when the column has one
-(``vector_index``), else from the column's vectors held contiguously in memory
-(``storage.vector_cache``). Rows this connection changed but has not committed are
+would give for those rows. Candidates come from the search's access paths
+(``access_paths``): a vector index when the column has one (``vector_index.INDEX_SCAN``),
+else the column's vectors held contiguously in memory (``MATRIX_SCAN`` here, over
+``storage.vector_cache``). Rows this connection changed but has not committed are
 re-read from its own transaction, so a session always sees its own writes.
 """
 

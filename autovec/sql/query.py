@@ -1,4 +1,4 @@
-"""SELECT (and UNION, VALUES): translate, pick the exact-search fast path when it applies, run."""
+"""SELECT (and UNION, VALUES): translate, choose each search's access paths, run."""
 
 from __future__ import annotations
 
@@ -93,7 +93,8 @@ def name_columns(
 #: The vector paths in the order a search asks them: its index where one serves it, then
 #: the exact scan, which answers whatever the index declines.
 VECTOR_PATHS: tuple[VectorPath, ...] = (vector_index.INDEX_SCAN, exact_search.MATRIX_SCAN)
-#: The full-text paths (EXPLAIN asks them; the translator rewrites through them).
+#: The full-text paths, for EXPLAIN (translate.py, below this table, rewrites through
+#: ``fulltext.FULL_TEXT_SCAN`` itself).
 TEXT_PATHS: tuple[TextPath, ...] = (fulltext.FULL_TEXT_SCAN,)
 
 
