@@ -5,8 +5,9 @@ triggers). This module gives them SQL meaning:
 
 - DDL hooks (``table_created``, ``drop_table``, ``table_renamed``, ``schema_changed``)
   that ``ddl`` calls inside its all-or-nothing statement;
-- ``rewrite``: ``FTS_MATCH_WORD('q' [WITH PARSER p], col[, col…])`` (and MySQL's natural
-  language ``MATCH (col) AGAINST ('q')``) becomes SQLite SQL. The value is TiDB's BM25
+- ``FULL_TEXT_SCAN``, the full-text access path: its ``rewrite`` makes
+  ``FTS_MATCH_WORD('q' [WITH PARSER p], col[, col…])`` (and MySQL's natural language
+  ``MATCH (col) AGAINST ('q')``) SQLite SQL, and it explains itself. The value is TiDB's BM25
   score (``storage.fulltext``'s ``av_bm25``: k1 = 1.2, b = 0.75, Tantivy's IDF; 0 for rows
   that do not match). As a condition (``WHERE fts_match_word(…)``) it becomes
   ``t.rowid IN (SELECT rowid FROM <fts> WHERE <fts> MATCH …)``, answered by the index.
