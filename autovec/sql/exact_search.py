@@ -10,16 +10,16 @@ The search only *chooses rows*: at plan time each such SELECT gets a condition
 ``t.rowid IN carray(:__av_candidates_N)``, and its distance calls read the distances the
 search computed (``__av_known_distance(N, rowid)``, the same values bit for bit). The
 whole statement then runs once on SQLite, so its output is exactly what the plain plan
-would give for those rows. Candidates come from a vector index when the column has one
-(``vector_index``), else from the column's vectors held contiguously in memory
-(``storage.vector_cache``). Rows this connection changed but has not committed are
+would give for those rows. Candidates come from the search's access paths
+(``access_paths``): a vector index when the column has one (``vector_index.INDEX_SCAN``),
+else the column's vectors held contiguously in memory (``MATRIX_SCAN`` here, over
+``storage.vector_cache``). Rows this connection changed but has not committed are
 re-read from its own transaction, so a session always sees its own writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import apsw
@@ -27,47 +27,21 @@ import numpy as np
 from sqlglot import exp
 
 from autovec import errors
+from autovec.sql.access_paths import Bindings, Candidates, PlanRow, SearchPlan, TopK, int_value
 from autovec.sql.scope import Scope
 from autovec.sql.translate import DISTANCE_FUNCTIONS, function_name
 from autovec.sql.types import SqlType
 from autovec.storage import catalog as storage_catalog
 from autovec.storage.vector_cache import VectorMatrix
-from autovec.vector import Vector, distances_to
+from autovec.vector import Vector, distances_to, format_for_explain
 
 if TYPE_CHECKING:
     from autovec.sql.context import ExecContext
     from autovec.sql.result import Result
-    from autovec.sql.schema import IndexDef
 
 MARGIN = 8  # extra candidates so float ties at the k-th place cannot drop a row
 _RANKING_WINDOWS = (exp.RowNumber, exp.Rank, exp.DenseRank)
 _CARRAY_COLUMNS = ("value", "pointer", "count", "ctype")
-
-
-@dataclass
-class TopK:
-    """A recognised ``ORDER BY distance LIMIT k`` over one table's vector column."""
-
-    database: str
-    table: str
-    alias: str
-    column: str
-    dims: int
-    metric: str
-    constant: exp.Expression
-    key: exp.Expression  # the ORDER BY distance call itself
-
-
-def int_value(node: exp.Expression | None, bindings: Any) -> int | None:
-    if node is None:
-        return 0
-    expression = node.expression if isinstance(node, exp.Limit | exp.Offset) else node
-    if isinstance(expression, exp.Literal) and not expression.is_string:
-        return int(expression.this)
-    if isinstance(expression, exp.Placeholder) and isinstance(bindings, dict):
-        value = bindings.get(str(expression.this))
-        return int(value) if isinstance(value, int) else None
-    return None
 
 
 # carray() refuses an empty array; a NaN (read by SQLite as NULL) equals no rowid.
@@ -168,47 +142,6 @@ def match(session: ExecContext, tree: exp.Expression, scope: Scope, bindings: An
     )
 
 
-@dataclass
-class SearchPlan:
-    """One top-k search inside a statement: what does not depend on the bound values.
-
-    Built once per statement text (``query.SelectPlan`` caches it), so a repeated search
-    pays for no parsing or SQL generation: only the search and one SQLite query.
-    """
-
-    topk: TopK
-    slot: int  # N in ``:__av_candidates_N`` and ``__av_known_distance(N, rowid)``
-    probe_sql: str | None  # rowids that pass the SELECT's WHERE clause, when it has one
-    limit: exp.Expression | None
-    offset: exp.Expression | None
-    top_level: bool  # the statement itself (its row count can be checked)
-    # The SELECT reads its candidates in the order given (nearest first) instead of
-    # sorting them by a distance computed per row: see ``_inject``.
-    ordered: bool = False
-    reads_distances: bool = True  # the statement calls __av_known_distance for this slot
-    # With probe_sql: how many rows pass the WHERE clause, and which of the rowids bound
-    # to :__av_check do.
-    count_sql: str | None = None
-    check_sql: str | None = None
-
-    def __post_init__(self) -> None:
-        # Literal LIMIT/OFFSET (the usual case) are read once, not per execution.
-        self._fixed = (int_value(self.limit, None), int_value(self.offset, None))
-        self.candidates_name = f"__av_candidates_{self.slot}"
-
-    def bounds(self, bindings: Any) -> tuple[int | None, int | None]:
-        """LIMIT and OFFSET for these bindings; None where not a whole number."""
-        limit, offset = self._fixed
-        if limit is None:
-            limit = int_value(self.limit, bindings)
-        if offset is None:
-            offset = int_value(self.offset, bindings)
-        return limit, offset
-
-    index: IndexDef | None = None  # the vector index that serves it, if any
-    warnings: list[tuple[str, int, str]] = field(default_factory=list)
-
-
 def plan_searches(
     session: ExecContext, tree: exp.Expression, scope: Scope, bindings: Any
 ) -> list[SearchPlan]:
@@ -300,58 +233,115 @@ def _inject(select: exp.Select, search: SearchPlan) -> None:
     )
 
 
-@dataclass
-class Candidates:
-    """What one search found: rowids, the query vector, and exact copies when at hand."""
+class MatrixScan:
+    """The exact path: one matrix product over the column's vectors held in memory.
 
-    rowids: np.ndarray
-    query: Vector
-    # (rowids, their vectors: a matrix or a tuple of rows) already read, exactly as
-    # stored, covering every candidate
-    stored: tuple[np.ndarray, np.ndarray | tuple[np.ndarray, ...]] | None = None
-    exclude_nulls: bool = False
-    expected: int | None = None  # rows the SELECT must return, when that can be told
+    Applies to every search; declines only bindings the plain plan must answer (a NULL
+    or zero query vector, a LIMIT that is not a number, a column it cannot hold).
+    """
 
+    def applies(self, session: ExecContext, search: SearchPlan) -> MatrixScan:
+        return self
 
-def exact_candidates(session: ExecContext, search: SearchPlan, bindings: Any) -> Candidates | None:
-    """The k nearest rows by one matrix product over the column's in-memory vectors."""
-    topk = search.topk
-    limit, offset = search.bounds(bindings)
-    if limit is None or offset is None:
-        return None
-    matrix = current_matrix(session, topk)
-    if matrix is None:
-        return None
-    query_vector = evaluate_vector(session, topk.constant, bindings)
-    if query_vector is None:
-        return None  # NULL query: every distance is NULL; the plain plan handles it
-    rowids, vectors, nulls = matrix.rowids, matrix.matrix, matrix.null_rowids
-    inverse_norms, squared_norms = matrix.inverse_norms, matrix.squared_norms
-    if search.probe_sql is not None:
-        probe_rows = session.conn.execute(search.probe_sql, bindings)
-        allowed = np.fromiter((r[0] for r in probe_rows), dtype=np.int64)
-        keep = np.isin(rowids, allowed, assume_unique=True)
-        rowids, vectors = rowids[keep], vectors[keep]
-        inverse_norms, squared_norms = inverse_norms[keep], squared_norms[keep]
-        nulls = nulls[np.isin(nulls, allowed, assume_unique=True)]
-    if len(rowids) and query_vector.dims != matrix.dims:
-        raise errors.DataError(
-            f"vectors have different dimensions: {matrix.dims} and {query_vector.dims}", 1105
+    def candidates(
+        self, session: ExecContext, search: SearchPlan, bindings: Bindings
+    ) -> Candidates | None:
+        """The k nearest rows by one matrix product over the column's in-memory vectors."""
+        topk = search.topk
+        limit, offset = search.bounds(bindings)
+        if limit is None or offset is None:
+            return None
+        matrix = current_matrix(session, topk)
+        if matrix is None:
+            return None
+        query_vector = evaluate_vector(session, topk.constant, bindings)
+        if query_vector is None:
+            return None  # NULL query: every distance is NULL; the plain plan handles it
+        rowids, vectors, nulls = matrix.rowids, matrix.matrix, matrix.null_rowids
+        inverse_norms, squared_norms = matrix.inverse_norms, matrix.squared_norms
+        if search.probe_sql is not None:
+            probe_rows = session.conn.execute(search.probe_sql, bindings)
+            allowed = np.fromiter((r[0] for r in probe_rows), dtype=np.int64)
+            keep = np.isin(rowids, allowed, assume_unique=True)
+            rowids, vectors = rowids[keep], vectors[keep]
+            inverse_norms, squared_norms = inverse_norms[keep], squared_norms[keep]
+            nulls = nulls[np.isin(nulls, allowed, assume_unique=True)]
+        if len(rowids) and query_vector.dims != matrix.dims:
+            raise errors.DataError(
+                f"vectors have different dimensions: {matrix.dims} and {query_vector.dims}", 1105
+            )
+        need = limit + offset
+        q = query_vector.to_numpy()
+        if topk.metric == "COSINE":
+            if not np.any(q):
+                return None  # a zero query vector makes every distance NULL
+            null_positions = np.flatnonzero(inverse_norms == 0)
+            nulls = (
+                np.concatenate([nulls, rowids[null_positions]]) if len(null_positions) else nulls
+            )
+        chosen = nulls[:need]
+        wanted = min(need + MARGIN - len(chosen), len(rowids))
+        if wanted > 0:
+            best = _best_positions(topk.metric, vectors, q, inverse_norms, squared_norms, wanted)
+            chosen = np.concatenate([chosen, rowids[best]])
+        expected = min(need, len(rowids) + len(nulls)) - offset
+        return Candidates(chosen, query_vector, expected=max(expected, 0))
+
+    def explain(
+        self, session: ExecContext, search: SearchPlan, bindings: Bindings
+    ) -> list[PlanRow]:
+        shown = explained(session, search, bindings)
+        topk = search.topk
+        scan = (
+            "  └─TableFullScan_3",
+            f"{shown.total:.2f}",
+            "root",
+            f"table:{topk.table}",
+            f"exactSearch:{topk.metric}({topk.table}.{topk.column}), vectors held in memory, one matrix product"
+            + (", filtered by WHERE first" if search.probe_sql is not None else ""),
         )
-    need = limit + offset
-    q = query_vector.to_numpy()
-    if topk.metric == "COSINE":
-        if not np.any(q):
-            return None  # a zero query vector makes every distance NULL
-        null_positions = np.flatnonzero(inverse_norms == 0)
-        nulls = np.concatenate([nulls, rowids[null_positions]]) if len(null_positions) else nulls
-    chosen = nulls[:need]
-    wanted = min(need + MARGIN - len(chosen), len(rowids))
-    if wanted > 0:
-        best = _best_positions(topk.metric, vectors, q, inverse_norms, squared_norms, wanted)
-        chosen = np.concatenate([chosen, rowids[best]])
-    expected = min(need, len(rowids) + len(nulls)) - offset
-    return Candidates(chosen, query_vector, expected=max(expected, 0))
+        return [*shown.top_rows, scan]
+
+
+MATRIX_SCAN = MatrixScan()
+
+
+@dataclass
+class ExplainedSearch:
+    """What both vector paths show of a search: its TopN rows and the values they print."""
+
+    top_rows: list[PlanRow]  # Projection_1 and TopN_2
+    total: int  # rows in the table
+    limit: int
+    offset: int
+    vector: str  # the query vector as EXPLAIN prints it
+
+
+def explained(session: ExecContext, search: SearchPlan, bindings: Bindings) -> ExplainedSearch:
+    """The plan of one top-k vector search above its scan, in TiDB's vocabulary."""
+    topk = search.topk
+    limit = int_value(search.limit, bindings)
+    offset = int_value(search.offset, bindings) or 0
+    count = session.conn.execute(
+        f'SELECT count(*) FROM "{topk.database}"."{topk.table}"'
+    ).fetchone()
+    total = int(count[0]) if count else 0
+    try:
+        vector = evaluate_vector(session, topk.constant, bindings)
+        shown = format_for_explain(vector) if vector is not None else "NULL"
+    except Exception:
+        shown = "?"
+    func = f"vec_{topk.metric.lower()}_distance"
+    where = "" if search.top_level else f" (in a subquery of {topk.alias})"
+    top = (
+        "└─TopN_2",
+        f"{limit or 0:.2f}",
+        "root",
+        "",
+        f"{func}({topk.table}.{topk.column}, {shown}), offset:{offset}, count:{limit}{where}",
+    )
+    projection = ("Projection_1", f"{limit or 0:.2f}", "root", "", "output columns")
+    return ExplainedSearch([projection, top], total, limit or 0, offset, shown)
 
 
 def execute_searches(
@@ -360,22 +350,21 @@ def execute_searches(
     searches: list[SearchPlan],
     bindings: Any,
     static_types: list[SqlType | None],
-    index_candidates: Callable[[ExecContext, SearchPlan, Any], Candidates | None],
 ) -> Result | None:
     """Run the injected statement once every search has its candidates; None to fall back.
 
-    Searches with a vector index ask ``index_candidates`` (``vector_index``) first.
+    Each search asks its paths in order (``SearchPlan.paths``, chosen when planned); the
+    first that answers for these bindings gives the candidates.
     """
     bound = dict(bindings or {})
     known: dict[int, dict[int, float | None]] = {}
     top_expected: int | None = None
     for search in searches:
-        found = None
-        if search.index is not None:
-            found = index_candidates(session, search, bindings)
-        if found is None:
-            found = exact_candidates(session, search, bindings)
-        if found is None:
+        for path in search.paths:
+            found = path.candidates(session, search, bindings)
+            if found is not None:
+                break
+        else:
             return None
         if found.stored is not None:
             keys, matrix = found.stored

@@ -5,8 +5,9 @@ triggers). This module gives them SQL meaning:
 
 - DDL hooks (``table_created``, ``drop_table``, ``table_renamed``, ``schema_changed``)
   that ``ddl`` calls inside its all-or-nothing statement;
-- ``rewrite``: ``FTS_MATCH_WORD('q' [WITH PARSER p], col[, col…])`` (and MySQL's natural
-  language ``MATCH (col) AGAINST ('q')``) becomes SQLite SQL. The value is TiDB's BM25
+- ``FULL_TEXT_SCAN``, the full-text access path: its ``rewrite`` makes
+  ``FTS_MATCH_WORD('q' [WITH PARSER p], col[, col…])`` (and MySQL's natural language
+  ``MATCH (col) AGAINST ('q')``) SQLite SQL, and it explains itself. The value is TiDB's BM25
   score (``storage.fulltext``'s ``av_bm25``: k1 = 1.2, b = 0.75, Tantivy's IDF; 0 for rows
   that do not match). As a condition (``WHERE fts_match_word(…)``) it becomes
   ``t.rowid IN (SELECT rowid FROM <fts> WHERE <fts> MATCH …)``, answered by the index.
@@ -34,6 +35,7 @@ import apsw
 from sqlglot import exp
 
 from autovec import errors
+from autovec.sql.access_paths import Bindings, PlanRow
 from autovec.sql.schema import ColumnDef, IndexDef, TableSchema
 from autovec.storage import fulltext as storage
 
@@ -278,32 +280,57 @@ def is_search(node: Any) -> bool:
     )
 
 
-def rewrite(translator: StatementTranslator, tree: exp.Expression, scope: Scope) -> None:
-    """Replace every full-text search call in ``tree`` (already table-qualified) in place."""
-    nodes: list[Any] = [n for n in tree.walk() if is_search(n)]
-    if not nodes:
-        return
-    session = translator.session
-    calls = [_Call(n, _plan_call(session, n), _is_condition(n)) for n in nodes]
-    valued: dict[tuple[int, str, str, str], _Search] = {}
-    for call in calls:
-        for search in call.searches:
-            if not call.condition and search.hoist is not None:
-                valued.setdefault(search.key, search)
-    ctes: dict[tuple[int, str, str, str], str] = {}
-    for number, (key, search) in enumerate(valued.items()):
-        name = f"__av_fts_{number}"
-        ctes[key] = name
-        assert search.hoist is not None
-        _add_cte(search.hoist, name, _results(search))
-    for call in calls:
-        parts = [_replacement(s, call.condition, ctes.get(s.key)) for s in call.searches]
-        replacement: Any = parts[0]
-        for part in parts[1:]:
-            replacement = exp.or_(replacement, part) if call.condition else _add(replacement, part)
-        if call.condition and len(parts) > 1:
-            replacement = exp.Paren(this=replacement)
-        call.node.replace(replacement)
+class FullTextScan:
+    """The full-text path: FTS_MATCH_WORD / MATCH … AGAINST answered by FTS5 indexes.
+
+    Its candidates are found inside SQLite: at plan time ``rewrite`` turns each search
+    call into a lookup of the FULLTEXT index that covers its columns (and refuses a call
+    that no index covers), so nothing is left to do per execution.
+    """
+
+    def applies(self, session: ExecContext, node: exp.Expr) -> bool:
+        return is_search(node)
+
+    def rewrite(self, translator: StatementTranslator, tree: exp.Expression, scope: Scope) -> None:
+        """Replace every full-text search call in ``tree`` (already table-qualified) in place."""
+        session = translator.session
+        nodes: list[Any] = [n for n in tree.walk() if self.applies(session, n)]
+        if not nodes:
+            return
+        calls = [_Call(n, _plan_call(session, n), _is_condition(n)) for n in nodes]
+        valued: dict[tuple[int, str, str, str], _Search] = {}
+        for call in calls:
+            for search in call.searches:
+                if not call.condition and search.hoist is not None:
+                    valued.setdefault(search.key, search)
+        ctes: dict[tuple[int, str, str, str], str] = {}
+        for number, (key, search) in enumerate(valued.items()):
+            name = f"__av_fts_{number}"
+            ctes[key] = name
+            assert search.hoist is not None
+            _add_cte(search.hoist, name, _results(search))
+        for call in calls:
+            parts = [_replacement(s, call.condition, ctes.get(s.key)) for s in call.searches]
+            replacement: Any = parts[0]
+            for part in parts[1:]:
+                replacement = (
+                    exp.or_(replacement, part) if call.condition else _add(replacement, part)
+                )
+            if call.condition and len(parts) > 1:
+                replacement = exp.Paren(this=replacement)
+            call.node.replace(replacement)
+
+    def explain(
+        self, session: ExecContext, statement: exp.Expression, bindings: Bindings
+    ) -> list[PlanRow]:
+        """One TextSearch row per distinct search; ``statement`` as written, not yet rewritten."""
+        return [
+            (f"TextSearch_{number}", "0.00", "cop[tiflash]", "fulltext index", text)
+            for number, text in enumerate(dict.fromkeys(explain_text_searches(statement)), start=1)
+        ]
+
+
+FULL_TEXT_SCAN = FullTextScan()
 
 
 def _add(left: exp.Expression, right: exp.Expression) -> exp.Expression:

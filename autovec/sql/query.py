@@ -1,4 +1,4 @@
-"""SELECT (and UNION, VALUES): translate, pick the exact-search fast path when it applies, run."""
+"""SELECT (and UNION, VALUES): translate, choose each search's access paths, run."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from autovec import errors
-from autovec.sql import exact_search, vector_index
+from autovec.sql import exact_search, fulltext, vector_index
+from autovec.sql.access_paths import SearchPlan, TextPath, VectorPath
 from autovec.sql.result import Result
 from autovec.sql.statements import handles
 from autovec.sql.types import SqlType
@@ -89,6 +90,20 @@ def name_columns(
         projection.replace(exp.alias_(projection.copy(), exp.to_identifier(name, quoted=True)))
 
 
+#: The vector paths in the order a search asks them: its index where one serves it, then
+#: the exact scan, which answers whatever the index declines.
+VECTOR_PATHS: tuple[VectorPath, ...] = (vector_index.INDEX_SCAN, exact_search.MATRIX_SCAN)
+#: The full-text paths, for EXPLAIN (translate.py, below this table, rewrites through
+#: ``fulltext.FULL_TEXT_SCAN`` itself).
+TEXT_PATHS: tuple[TextPath, ...] = (fulltext.FULL_TEXT_SCAN,)
+
+
+def choose_paths(session: ExecContext, search: SearchPlan) -> tuple[VectorPath, ...]:
+    """The paths that apply to ``search``, in order, each bound to what it chose."""
+    applied = (path.applies(session, search) for path in VECTOR_PATHS)
+    return tuple(path for path in applied if path is not None)
+
+
 @dataclass
 class SelectPlan:
     """A translated SELECT that can run again for new bindings without re-parsing."""
@@ -96,7 +111,7 @@ class SelectPlan:
     sql: str
     static_types: list[SqlType | None]
     positional: int  # number of ``?`` placeholders renamed to ``:__pN``
-    searches: list[exact_search.SearchPlan] = field(default_factory=list)
+    searches: list[SearchPlan] = field(default_factory=list)
     searched_sql: str | None = None  # the statement with the searches' candidate hooks
     warnings: list[tuple[str, int, str]] = field(default_factory=list)
 
@@ -120,7 +135,6 @@ class SelectPlan:
                 self.searches,
                 bindings,
                 self.static_types,
-                vector_index.index_candidates,
             )
             if found is not None:
                 return found
@@ -153,7 +167,9 @@ def plan_select(
     plain_sql = session.translator.sql(tree)
     reasons = vector_index.reasons_not_used(session, tree, scope)  # before the tree changes
     searches = exact_search.plan_searches(session, tree, scope, bindings)
-    warnings = vector_index.assign_indexes(session, searches, reasons)
+    for search in searches:
+        search.paths = choose_paths(session, search)
+    warnings = vector_index.warnings_for(searches, reasons)
     searched_sql = session.translator.sql(tree) if searches else None
     return SelectPlan(
         plain_sql, static_types, positional, searches, searched_sql, warnings

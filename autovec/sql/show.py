@@ -10,13 +10,12 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from autovec import errors
-from autovec.sql import exact_search, fulltext, query, show_filter
+from autovec.sql import query, show_filter
 from autovec.sql import variables as sysvars
 from autovec.sql.information_schema import column_rows, extra, key_markers, statistics_rows
 from autovec.sql.result import Result
 from autovec.sql.statements import handles
 from autovec.sql.types import SqlType
-from autovec.vector import format_for_explain
 
 if TYPE_CHECKING:
     from autovec.sql.context import ExecContext
@@ -496,16 +495,15 @@ def explain(session: ExecContext, target: exp.Expression, bindings: Any) -> Resu
     """TiDB-shaped EXPLAIN: id, estRows, task, access object, operator info."""
     names = ["id", "estRows", "task", "access object", "operator info"]
     if isinstance(target, exp.Select | exp.SetOperation):
-        text_searches = fulltext.explain_text_searches(target)  # before translation rewrites them
+        # before translation rewrites the searches away
+        text_rows: list[tuple[Any, ...]] = [
+            row for path in query.TEXT_PATHS for row in path.explain(session, target, bindings)
+        ]
         select_plan, bindings = query.plan_select(session, target, bindings)
         session.warnings.extend(select_plan.warnings)
         plan_rows: list[tuple[Any, ...]] = []
         for search in select_plan.searches:
-            plan_rows.extend(_search_rows(session, search, bindings, top_level=search.top_level))
-        text_rows: list[tuple[Any, ...]] = [
-            (f"TextSearch_{number}", "0.00", "cop[tiflash]", "fulltext index", text)
-            for number, text in enumerate(dict.fromkeys(text_searches), start=1)
-        ]
+            plan_rows.extend(search.path.explain(session, search, bindings))
         if plan_rows:
             return Result.table(names, plan_rows + text_rows)
     else:
@@ -536,50 +534,3 @@ def explain(session: ExecContext, target: exp.Expression, bindings: Any) -> Resu
     if not rows:
         rows.append(("Projection_1", "1.00", "root", "", "constant"))
     return Result.table(names, rows + text_rows)
-
-
-def _search_rows(
-    session: ExecContext, search: Any, bindings: Any, top_level: bool
-) -> list[tuple[Any, ...]]:
-    """The plan of one top-k vector search, in TiDB's vocabulary."""
-    topk = search.topk
-    limit = exact_search.int_value(search.limit, bindings)
-    offset = exact_search.int_value(search.offset, bindings) or 0
-    count = session.conn.execute(
-        f'SELECT count(*) FROM "{topk.database}"."{topk.table}"'
-    ).fetchone()
-    total = int(count[0]) if count else 0
-    try:
-        vector = exact_search.evaluate_vector(session, topk.constant, bindings)
-        shown = format_for_explain(vector) if vector is not None else "NULL"
-    except Exception:
-        shown = "?"
-    func = f"vec_{topk.metric.lower()}_distance"
-    filtered = search.probe_sql is not None
-    where = "" if top_level else f" (in a subquery of {topk.alias})"
-    top = (
-        "└─TopN_2",
-        f"{limit or 0:.2f}",
-        "root",
-        "",
-        f"{func}({topk.table}.{topk.column}, {shown}), offset:{offset}, count:{limit}{where}",
-    )
-    if search.index is not None:
-        scan = (
-            "  └─TableFullScan_3",
-            f"{total:.2f}",
-            "cop[tiflash]",
-            f"table:{topk.table}, index:{search.index.name}({topk.column})",
-            f"keep order:false, annIndex:{topk.metric}({topk.column}..{shown}, limit:{(limit or 0) + offset})"
-            + (", filtered by WHERE first (exact when selective)" if filtered else ""),
-        )
-    else:
-        scan = (
-            "  └─TableFullScan_3",
-            f"{total:.2f}",
-            "root",
-            f"table:{topk.table}",
-            f"exactSearch:{topk.metric}({topk.table}.{topk.column}), vectors held in memory, one matrix product"
-            + (", filtered by WHERE first" if filtered else ""),
-        )
-    return [("Projection_1", f"{limit or 0:.2f}", "root", "", "output columns"), top, scan]

@@ -118,7 +118,7 @@ class Translator:
         grammar.exact_literals(nodes)
         exact_comparisons(nodes, scope.column_type)
         self.substitute_session_values(tree)
-        fulltext.rewrite(
+        fulltext.FULL_TEXT_SCAN.rewrite(
             self, tree, scope
         )  # FTS_MATCH_WORD / MATCH…AGAINST → FTS5 (sql/fulltext.py)
         self.rewrite_embed_distances(tree, scope)

@@ -28,6 +28,7 @@ import re
 import shutil
 import threading
 import weakref
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -36,6 +37,7 @@ from sqlglot import exp
 
 from autovec import errors
 from autovec.sql import exact_search
+from autovec.sql.access_paths import Bindings, Candidates, PlanRow, SearchPlan
 from autovec.sql.parser import quote_identifier
 from autovec.sql.schema import IndexDef, TableSchema
 from autovec.sql.scope import Scope
@@ -442,20 +444,11 @@ def saved_rows(session: ExecContext, database: str, schema: TableSchema, index: 
 # -- planning ---------------------------------------------------------------------------------------
 
 
-def assign_indexes(
-    session: ExecContext,
-    searches: list[exact_search.SearchPlan],
-    reasons: list[tuple[str, int, str]],
+def warnings_for(
+    searches: list[SearchPlan], reasons: list[tuple[str, int, str]]
 ) -> list[tuple[str, int, str]]:
-    """Give each search the vector index that serves it; TiDB's warnings when none can."""
-    for search in searches:
-        topk = search.topk
-        schema = session.catalog(topk.database).get(topk.table)
-        for index in vector_indexes(schema) if schema is not None else []:
-            if index.columns[0].lower() == topk.column.lower() and index.metric == topk.metric:
-                search.index = index
-                break
-    if any(search.top_level and search.index is not None for search in searches):
+    """TiDB's warnings (``reasons``) unless an index serves the statement's own search."""
+    if any(search.top_level and isinstance(search.path, IndexScan) for search in searches):
         return []
     return reasons
 
@@ -524,61 +517,104 @@ def reasons_not_used(
 # -- execution --------------------------------------------------------------------------------------
 
 
-def index_candidates(
-    session: ExecContext, search: exact_search.SearchPlan, bindings: Any
-) -> exact_search.Candidates | None:
-    """The search's candidates from its vector index; None when the index cannot answer."""
-    topk = search.topk
-    assert search.index is not None
-    limit, offset = search.bounds(bindings)
-    if limit is None or offset is None:
-        return None
-    hnsw = _known_current(session, topk.database, topk.table, search.index)
-    if hnsw is None:
+@dataclass(frozen=True)
+class IndexScan:
+    """The HNSW path: candidates from the searched column's vector index.
+
+    Unbound in the table of paths (``INDEX_SCAN``); ``applies`` binds it to the index
+    that serves a search. It declines bindings it cannot answer (a NULL or zero query
+    vector, an index still unusable), and the exact path answers them.
+    """
+
+    index: IndexDef | None = None
+
+    def applies(self, session: ExecContext, search: SearchPlan) -> IndexScan | None:
+        """Bound to the index on the searched column with the search's metric, if any."""
+        topk = search.topk
         schema = session.catalog(topk.database).get(topk.table)
-        if schema is None:
+        for index in vector_indexes(schema) if schema is not None else []:
+            if index.columns[0].lower() == topk.column.lower() and index.metric == topk.metric:
+                return IndexScan(index)
+        return None
+
+    def candidates(
+        self, session: ExecContext, search: SearchPlan, bindings: Bindings
+    ) -> Candidates | None:
+        """The search's candidates from its vector index; None when the index cannot answer."""
+        topk = search.topk
+        index = self.index
+        assert index is not None  # bound by applies
+        limit, offset = search.bounds(bindings)
+        if limit is None or offset is None:
             return None
-        hnsw = live_index(session, topk.database, schema, search.index)
+        hnsw = _known_current(session, topk.database, topk.table, index)
         if hnsw is None:
+            schema = session.catalog(topk.database).get(topk.table)
+            if schema is None:
+                return None
+            hnsw = live_index(session, topk.database, schema, index)
+            if hnsw is None:
+                return None
+        query_vector = exact_search.evaluate_vector(session, topk.constant, bindings)
+        if query_vector is None:
             return None
-    query_vector = exact_search.evaluate_vector(session, topk.constant, bindings)
-    if query_vector is None:
-        return None
-    if query_vector.dims != hnsw.dims:
-        if len(hnsw):
-            raise errors.DataError(
-                f"vectors have different dimensions: {hnsw.dims} and {query_vector.dims}", 1105
-            )
-        return None
-    q = query_vector.to_numpy()
-    if topk.metric == "COSINE" and not q.any():
-        return None
-    need = limit + offset
-    own = session.own_rows(topk.database, topk.table)
-    exact_copies = hnsw.params.quantization == "f32" and not own
-    ef = search.index.options.get("ef_search")
-    expected = None
-    stored = None
-    if search.probe_sql is None:
-        candidates, vectors = hnsw.search(q, need + MARGIN, ef, with_vectors=exact_copies)
-        if exact_copies:
-            stored = (candidates, vectors)  # the keys of one search are distinct
-        expected = max(min(need, len(hnsw)) - offset, 0)
-    else:
-        candidates = _filtered(session, search, hnsw, q, need, bindings)
-        if exact_copies:
-            stored = hnsw.vectors(np.unique(candidates))
-    if own:
-        candidates = np.concatenate([candidates, np.fromiter(own, dtype=np.int64)])
-    # Indexes hold no NULL vectors; like TiDB's index path, such rows are not returned.
-    return exact_search.Candidates(
-        candidates, query_vector, stored, exclude_nulls=True, expected=expected
-    )
+        if query_vector.dims != hnsw.dims:
+            if len(hnsw):
+                raise errors.DataError(
+                    f"vectors have different dimensions: {hnsw.dims} and {query_vector.dims}", 1105
+                )
+            return None
+        q = query_vector.to_numpy()
+        if topk.metric == "COSINE" and not q.any():
+            return None
+        need = limit + offset
+        own = session.own_rows(topk.database, topk.table)
+        exact_copies = hnsw.params.quantization == "f32" and not own
+        ef = index.options.get("ef_search")
+        expected = None
+        stored = None
+        if search.probe_sql is None:
+            candidates, vectors = hnsw.search(q, need + MARGIN, ef, with_vectors=exact_copies)
+            if exact_copies:
+                stored = (candidates, vectors)  # the keys of one search are distinct
+            expected = max(min(need, len(hnsw)) - offset, 0)
+        else:
+            candidates = _filtered(session, search, index, hnsw, q, need, bindings)
+            if exact_copies:
+                stored = hnsw.vectors(np.unique(candidates))
+        if own:
+            candidates = np.concatenate([candidates, np.fromiter(own, dtype=np.int64)])
+        # Indexes hold no NULL vectors; like TiDB's index path, such rows are not returned.
+        return Candidates(candidates, query_vector, stored, exclude_nulls=True, expected=expected)
+
+    def explain(
+        self, session: ExecContext, search: SearchPlan, bindings: Bindings
+    ) -> list[PlanRow]:
+        assert self.index is not None
+        shown = exact_search.explained(session, search, bindings)
+        topk = search.topk
+        scan = (
+            "  └─TableFullScan_3",
+            f"{shown.total:.2f}",
+            "cop[tiflash]",
+            f"table:{topk.table}, index:{self.index.name}({topk.column})",
+            f"keep order:false, annIndex:{topk.metric}({topk.column}..{shown.vector}, limit:{shown.limit + shown.offset})"
+            + (
+                ", filtered by WHERE first (exact when selective)"
+                if search.probe_sql is not None
+                else ""
+            ),
+        )
+        return [*shown.top_rows, scan]
+
+
+INDEX_SCAN = IndexScan()
 
 
 def _filtered(
     session: ExecContext,
-    search: exact_search.SearchPlan,
+    search: SearchPlan,
+    index: IndexDef,
     hnsw: HnswIndex,
     q: np.ndarray,
     need: int,
@@ -593,7 +629,7 @@ def _filtered(
     """
     assert search.count_sql is not None and search.check_sql is not None
     conn = session.conn
-    ef = search.index.options.get("ef_search") if search.index is not None else None
+    ef = index.options.get("ef_search")
     if not len(hnsw):
         return np.zeros(0, np.int64)
     row = conn.execute(search.count_sql, bindings).fetchone()
@@ -617,11 +653,11 @@ def _filtered(
 
 def _exact_among_passing(
     session: ExecContext,
-    search: exact_search.SearchPlan,
+    search: SearchPlan,
     hnsw: HnswIndex,
     q: np.ndarray,
     need: int,
-    bindings: Any,
+    bindings: Bindings,
 ) -> np.ndarray:
     assert search.probe_sql is not None
     rows = session.conn.execute(search.probe_sql, bindings)
