@@ -53,6 +53,7 @@ class EmbedSpec:
     columns: frozenset[str]  # lower-cased columns the source reads
 
 
+# Shared by every data directory: a pure function of the column's expression text.
 @lru_cache(maxsize=1024)
 def embed_spec(generated: str | None) -> EmbedSpec | None:
     """The spec when a generation expression is a top-level EMBED_TEXT with literal args."""
