@@ -52,6 +52,7 @@ from autovec.sql.parser import (
     special,
     split_statements,
 )
+from autovec.sql.query import SELECT_PLANS
 from autovec.sql.result import Result, ResultColumn
 from autovec.sql.schema import TableSchema
 from autovec.sql.sqlite_errors import MAPPED_ERRORS, MysqlErrors, map_sqlite_error, mysql_error
@@ -419,7 +420,7 @@ class Session:
         if found is not None:
             self.warnings = []
             return self._special(found)
-        cached = self.plans.get(query.SELECT_PLANS, self.plan_key(text, params))
+        cached = self.plans.get(SELECT_PLANS, self.plan_key(text, params))
         if cached is None:
             # Literal values as parameters: literal_rows.py (INSERT), literal_select.py
             inserted = literal_rows.execute_insert(self, text, sql, bind_params(params))
