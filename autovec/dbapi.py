@@ -28,9 +28,9 @@ from autovec.errors import (
     ProgrammingError,
     Warning,
 )
+from autovec.sql.instance import acquire, release
 from autovec.sql.result import Result
 from autovec.sql.session import DEFAULT_DATABASE, Session
-from autovec.storage.engine import Store
 
 __all__ = [
     "BINARY",
@@ -227,8 +227,15 @@ class Connection:
         found_rows: bool = False,
     ):
         self.path = str(path)
-        self.store = Store.open(self.path)
-        self._session: Session | None = Session(self.store, database)
+        # The directory's instance, shared with this process's other connections to it;
+        # close() hands it back.
+        self.instance = acquire(self.path)
+        self.store = self.instance.store
+        try:
+            self._session: Session | None = Session(self.instance, database)
+        except BaseException:
+            release(self.instance)
+            raise
         self._session.client_found_rows = found_rows
         if not autocommit:
             self._session.set_variable("autocommit", 0)
@@ -275,8 +282,11 @@ class Connection:
 
     def close(self) -> None:
         if self._session is not None:
-            self._session.close()
-            self._session = None
+            try:
+                self._session.close()
+            finally:
+                self._session = None
+                release(self.instance)
 
     @property
     def closed(self) -> bool:

@@ -90,9 +90,7 @@ def main() -> None:
         start = time.perf_counter()
         cur.execute("CREATE VECTOR INDEX idx ON items ((VEC_COSINE_DISTANCE(v))) USING HNSW")
         build_s = time.perf_counter() - start
-        from autovec.sql.vector_index import LiveIndexes
-
-        (index,) = LiveIndexes.of(conn.store).indexes.values()
+        (index,) = conn.instance.indexes.indexes.values()
         index_mb = index._index.memory_usage / 2**20  # usearch's own accounting: vectors + graph
 
         sql = "SELECT id FROM items ORDER BY VEC_COSINE_DISTANCE(v, %s) LIMIT 10"

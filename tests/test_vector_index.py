@@ -299,7 +299,6 @@ for step in range(100000):
 
 VERIFIER = """
 import sys, numpy as np, autovec
-from autovec.sql.vector_index import LiveIndexes
 conn = autovec.connect(sys.argv[1], autocommit=True)
 cur = conn.cursor()
 cur.execute("SELECT id, v FROM t")
@@ -308,7 +307,7 @@ cur.execute("EXPLAIN SELECT id FROM t ORDER BY VEC_L2_DISTANCE(v, '[1,1,1,1,1,1,
 assert "annIndex" in str(cur.fetchall())
 cur.execute("SELECT id FROM t ORDER BY VEC_L2_DISTANCE(v, '[1,1,1,1,1,1,1,1]') LIMIT 1")  # loads, catches up
 # The index holds exactly the table: every row, with its current vector, and nothing else.
-index = list(LiveIndexes.of(conn.store).indexes.values())[0]
+index = list(conn.instance.indexes.indexes.values())[0]
 assert len(index) == len(table), (len(index), len(table))
 keys, vectors = index.vectors(np.array(sorted(table), dtype=np.int64))
 assert len(keys) == len(table)

@@ -14,13 +14,11 @@
 from __future__ import annotations
 
 import fcntl
-import threading
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import apsw
 import numpy as np
@@ -29,15 +27,13 @@ from sqlglot import exp
 from autovec import errors
 from autovec.sql import mysql_functions
 from autovec.sql.catalog_writes import save_table, store_sql
+from autovec.sql.embedder import embedding_error
 from autovec.sql.parser import parse, quote_identifier
 from autovec.sql.schema import ColumnDef, TableSchema
-from autovec.storage.embedding_cache import CACHE_FILE, PersistentEmbeddingCache
 from autovec.vector import VectorError
 
 if TYPE_CHECKING:
-    from autovec.embeddings import EmbeddingFunction
     from autovec.sql.context import ExecContext
-    from autovec.storage.engine import Store
 
 EMBED_DISTANCES = {
     "VEC_EMBED_COSINE_DISTANCE": "VEC_COSINE_DISTANCE",
@@ -57,6 +53,7 @@ class EmbedSpec:
     columns: frozenset[str]  # lower-cased columns the source reads
 
 
+# Shared by every data directory: a pure function of the column's expression text.
 @lru_cache(maxsize=1024)
 def embed_spec(generated: str | None) -> EmbedSpec | None:
     """The spec when a generation expression is a top-level EMBED_TEXT with literal args."""
@@ -87,67 +84,6 @@ def embed_spec(generated: str | None) -> EmbedSpec | None:
 def generated_dependencies(generated: str) -> frozenset[str]:
     node = parse(f"SELECT {generated}")[0]
     return frozenset(c.name.lower() for c in node.find_all(exp.Column))
-
-
-def embedding_error(exc: Exception) -> errors.DatabaseError:
-    return errors.DatabaseError(str(exc), getattr(exc, "errno", 1105))
-
-
-class Embedder:
-    """Embedding functions and persistent caches of one store (data directory)."""
-
-    _by_store: ClassVar[weakref.WeakKeyDictionary[Store, Embedder]] = weakref.WeakKeyDictionary()
-    _registry_lock: ClassVar[threading.Lock] = threading.Lock()
-
-    def __init__(self, store: Store):
-        from autovec.embeddings import KeyResolver
-
-        self.store = store
-        self.keys = KeyResolver(store.datadir.settings)
-        self._functions: dict[tuple[str, str], EmbeddingFunction] = {}
-        self._caches: dict[str, PersistentEmbeddingCache] = {}
-        self._lock = threading.RLock()
-
-    @classmethod
-    def of(cls, store: Store) -> Embedder:
-        with cls._registry_lock:
-            embedder = cls._by_store.get(store)
-            if embedder is None:
-                embedder = cls._by_store[store] = cls(store)
-            return embedder
-
-    def cache(self, database: str) -> PersistentEmbeddingCache:
-        with self._lock:
-            cache = self._caches.get(database)
-            if cache is None:
-                datadir = self.store.datadir
-                path = (
-                    ":memory:"
-                    if datadir.in_memory
-                    else str(datadir.database_dir(database) / CACHE_FILE)
-                )
-                cache = self._caches[database] = PersistentEmbeddingCache(path)
-            return cache
-
-    def function(self, database: str, model: str) -> EmbeddingFunction:
-        from autovec.embeddings import EmbeddingFunction
-
-        with self._lock:
-            fn = self._functions.get((database, model))
-            if fn is None:
-                fn = EmbeddingFunction(model, keys=self.keys, cache=self.cache(database))
-                self._functions[(database, model)] = fn
-            return fn
-
-    def embed(
-        self, database: str, model: str, texts: list[str], kind: str, options: str | None
-    ) -> np.ndarray:
-        from autovec.embeddings import EmbeddingError
-
-        try:
-            return self.function(database, model).embed(texts, kind, options)  # type: ignore[arg-type]
-        except EmbeddingError as exc:
-            raise embedding_error(exc) from None
 
 
 def validate_column(column: ColumnDef) -> None:
@@ -258,7 +194,7 @@ def _fill_embeddings(
         )
     if not pending:
         return
-    embedder = Embedder.of(session.store)
+    embedder = session.instance.embedder
     vectors = embedder.embed(
         database, spec.model, [text for _, text in pending], "document", spec.options
     )
@@ -350,7 +286,7 @@ def embed_ahead(
                         texts[index].append(text)
     except (apsw.Error, errors.Error, VectorError):
         return
-    embedder = Embedder.of(session.store)
+    embedder = session.instance.embedder
     for spec, items in zip(preview.specs, texts, strict=True):
         for start in range(0, len(items), AHEAD_CHUNK):
             session.check_interrupted()
@@ -441,7 +377,7 @@ def _backfill(session: ExecContext, database: str, table: str) -> None:
             if spec is not None:  # embedded first, outside the write lock (see embed_ahead)
                 texts = [text for _, text in _read_sources(session, qtable, spec, ids)[0]]
                 if texts:
-                    Embedder.of(session.store).embed(
+                    session.instance.embedder.embed(
                         database, spec.model, texts, "document", spec.options
                     )
             with session.write_statement():
@@ -461,7 +397,7 @@ def _backfill(session: ExecContext, database: str, table: str) -> None:
         with session.write_statement():
             save_table(session, database, current)
         session.commit()
-    session.store.invalidate_catalogs()
+    session.instance.invalidate_catalogs()
 
 
 # -- VEC_EMBED_*_DISTANCE ------------------------------------------------------------------------
@@ -489,23 +425,19 @@ def rewrite_embed_distance(
 
 def register(session: ExecContext) -> None:
     """SQL functions that embed: ``EMBED_TEXT`` and the query-side helper."""
-    store = session.store
+    embedder = session.instance.embedder
 
     def embed_text(model: Any, text: Any, options: Any = None) -> bytes | None:
         if text is None or model is None:
             return None
         database = session.database or "test"
-        vector = Embedder.of(store).embed(
-            database, str(model), [str(text)], "document", options or None
-        )[0]
+        vector = embedder.embed(database, str(model), [str(text)], "document", options or None)[0]
         return np.ascontiguousarray(vector, dtype="<f4").tobytes()
 
     def embed_query(database: Any, model: Any, text: Any, options: Any) -> bytes | None:
         if text is None:
             return None
-        vector = Embedder.of(store).embed(
-            str(database), str(model), [str(text)], "query", options or None
-        )[0]
+        vector = embedder.embed(str(database), str(model), [str(text)], "query", options or None)[0]
         return np.ascontiguousarray(vector, dtype="<f4").tobytes()
 
     conn = session.conn

@@ -4,13 +4,14 @@ A back-fill (``ALTER TABLE … ADD COLUMN … EMBED_TEXT``) commits batch by bat
 crash interrupted is resumed when a connection next opens its database. It runs here, on
 a thread with its own connection, so opening the database never waits for it: the table
 stays readable and writable while its rows fill in. Only one resumer runs per database
-and process (and per table across processes, see ``auto_embedding.backfill``); at exit it
-is interrupted and its unfinished batch is left for next time.
+and process (and per table across processes, see ``auto_embedding.backfill``); the
+resumers are the data directory's (``instance.Instance.backfills``), and its worker
+session holds the instance open. A process ending interrupts them (``instance``'s exit
+hook) and leaves their unfinished batch for next time.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
 import threading
 from collections.abc import Callable
@@ -18,14 +19,12 @@ from typing import TYPE_CHECKING
 
 from autovec import errors
 from autovec.sql import auto_embedding
+from autovec.sql.instance import open_instances, release, retain
 
 if TYPE_CHECKING:
     from autovec.sql.context import ExecContext
 
 log = logging.getLogger("autovec")
-
-_running: dict[tuple[str, str], tuple[threading.Thread, ExecContext]] = {}
-_lock = threading.Lock()
 
 
 def pending_backfills(session: ExecContext, database: str) -> list[str]:
@@ -44,22 +43,27 @@ def resume_backfills(
     tables = pending_backfills(session, database)
     if not tables:
         return []
-    key = (session.store.datadir.key, database)
-    with _lock:
-        if key not in _running:
-            worker = open_session()
+    instance = session.instance
+    with instance.backfill_lock:
+        if database not in instance.backfills:
+            retain(instance)  # the worker holds the instance open until it is done
+            try:
+                worker = open_session()
+            except BaseException:
+                release(instance)
+                raise
             thread = threading.Thread(
                 target=_run,
-                args=(worker, database, tables, key),
+                args=(worker, database, tables),
                 name=f"autovec-backfill-{database}",
                 daemon=True,
             )
-            _running[key] = (thread, worker)
+            instance.backfills[database] = (thread, worker)
             thread.start()
     return [f"{database}.{table}" for table in tables]
 
 
-def _run(worker: ExecContext, database: str, tables: list[str], key: tuple[str, str]) -> None:
+def _run(worker: ExecContext, database: str, tables: list[str]) -> None:
     try:
         for table in tables:
             auto_embedding.backfill(worker, database, table)
@@ -67,24 +71,18 @@ def _run(worker: ExecContext, database: str, tables: list[str], key: tuple[str, 
         log.warning("back-fill of %s stopped: %s", database, exc)
     finally:
         worker.close()
-        with _lock:
-            _running.pop(key, None)
+        instance = worker.instance
+        with instance.backfill_lock:
+            instance.backfills.pop(database, None)
+        release(instance)
 
 
 def wait_for_backfills(timeout: float | None = None) -> bool:
     """Wait for the running resumers; True when none is left."""
-    with _lock:
-        threads = [thread for thread, _ in _running.values()]
+    threads = []
+    for instance in open_instances():
+        with instance.backfill_lock:
+            threads += [thread for thread, _ in instance.backfills.values()]
     for thread in threads:
         thread.join(timeout)
     return not any(thread.is_alive() for thread in threads)
-
-
-@atexit.register
-def _stop_at_exit() -> None:
-    with _lock:
-        running = list(_running.values())
-    for _, worker in running:
-        worker.interrupt()
-    for thread, _ in running:
-        thread.join(timeout=10)

@@ -17,6 +17,8 @@ import apsw
 from sqlglot import exp
 
 from autovec import errors
+from autovec.sql.instance import Instance
+from autovec.sql.plan_cache import PlanCache
 from autovec.sql.result import Result, ResultColumn
 from autovec.sql.schema import TableSchema
 from autovec.sql.scope import Scope
@@ -68,7 +70,11 @@ class ExecContext(Protocol):
     @property
     def conn(self) -> apsw.Connection: ...
     @property
-    def store(self) -> Store: ...
+    def instance(self) -> Instance: ...
+    @property
+    def store(self) -> Store: ...  # instance.store, held directly
+    @property
+    def plans(self) -> PlanCache: ...  # instance.plans, held directly
     @property
     def translator(self) -> StatementTranslator: ...
     @property

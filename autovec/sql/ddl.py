@@ -205,7 +205,7 @@ def _run(session: ExecContext, action: Any) -> Result:
         if session.conn.in_transaction:
             session.commit()  # MySQL: DDL commits itself; a later ROLLBACK cannot undo it
     finally:
-        session.store.invalidate_catalogs()
+        session.instance.invalidate_catalogs()
     return result
 
 
@@ -271,7 +271,7 @@ def _drop_database(session: ExecContext, tree: exp.Drop) -> Result:
         session.store.detach(session.conn, name)
         session.detached(name)
     datadir.drop(name)
-    session.store.invalidate_catalogs()
+    session.instance.invalidate_catalogs()
     if session.database == name:
         session.database = None
     return Result(rowcount=count)
@@ -761,7 +761,7 @@ def _drop_tables(session: ExecContext, tree: exp.Drop) -> Result:
             f"DROP TABLE {quote_identifier(database)}.{quote_identifier(schema.name)}"
         )
         storage_catalog.delete_table(session.conn, database, schema.name)
-        session.store.vectors.forget_table(database, schema.name.lower())
+        session.instance.vectors.forget_table(database, schema.name.lower())
         _secondary.table_dropped(session, database, schema.name)
         fulltext.drop_table(session, database, schema)  # full-text indexes (sql/fulltext.py)
     return Result(rowcount=0)
@@ -779,7 +779,7 @@ def _truncate(session: ExecContext, tree: exp.TruncateTable) -> Result:
                 f"DELETE FROM {quote_identifier(database)}.sqlite_sequence WHERE name = ?",
                 (schema.name,),
             )
-        session.store.vectors.forget_table(database, schema.name.lower())
+        session.instance.vectors.forget_table(database, schema.name.lower())
         _secondary.table_dropped(session, database, schema.name)  # rebuilt, empty, on next use
     return Result(rowcount=0)
 
@@ -813,7 +813,7 @@ def rename_table(
         f"ALTER TABLE {quote_identifier(database)}.{quote_identifier(schema.name)} RENAME TO {quote_identifier(new)}"
     )
     storage_catalog.delete_table(session.conn, database, schema.name)
-    session.store.vectors.forget_table(database, schema.name.lower())
+    session.instance.vectors.forget_table(database, schema.name.lower())
     _secondary.table_renamed(session, database, schema.name, new)
     schema.name = new
     fulltext.table_renamed(session, database, old, schema)  # full-text indexes (sql/fulltext.py)
@@ -1195,7 +1195,7 @@ def _rebuild(
     for statement in sqlite_index_statements(database, new):
         session.conn.execute(statement)
     save_table(session, database, new)
-    session.store.vectors.forget_table(database, new.name.lower())
+    session.instance.vectors.forget_table(database, new.name.lower())
 
 
 def _has_sequence(session: ExecContext, database: str) -> bool:

@@ -473,7 +473,7 @@ def evaluate_vector(session: ExecContext, constant: exp.Expression, bindings: An
 def current_matrix(session: ExecContext, topk: TopK) -> VectorMatrix | None:
     """The column's matrix as this session must see it, or None to use the plain plan."""
     key = (topk.database, topk.table, topk.column.lower())
-    cache = session.store.vectors
+    cache = session.instance.vectors
     own_rows = session.own_rows(topk.database, topk.table)
     own_versions = session.pending_versions.get((topk.database, topk.table), [])
     savepoint = not session.conn.in_transaction

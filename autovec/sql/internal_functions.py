@@ -21,6 +21,7 @@ import orjson
 
 from autovec.sql.types import SqlType, to_storage
 
+# Column types by their SQL text (an interning table, not state): the same for every data directory.
 _TYPES: dict[str, SqlType] = {}
 
 

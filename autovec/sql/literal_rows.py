@@ -30,6 +30,7 @@ from autovec import errors
 from autovec.sql import dml
 from autovec.sql.literals import NUMBER, STRING, NotBindable, number_value, string_value
 from autovec.sql.parser import parse
+from autovec.sql.plan_cache import PlanKind
 from autovec.sql.result import Result
 from autovec.sql.sqlite_errors import MysqlErrors
 
@@ -55,6 +56,8 @@ _TAIL = re.compile(
 )
 ROW_NUMBER = "__row"
 _PLAN = "literal rows"  # the plan cache key's first part, apart from SELECTs' keys
+# Plans of INSERT templates with the template's tree, keyed by _PLAN and its plan_key.
+INSERT_PLANS: PlanKind[tuple[dml.InsertPlan, exp.Insert]] = PlanKind("literal rows")
 
 
 @dataclass
@@ -187,7 +190,7 @@ def _plan(session: ExecContext, found: LiteralInsert) -> tuple[dml.InsertPlan, e
     key = None
     if not found.qualified:
         key = (_PLAN, found.replace, *session.plan_key(found.template, None))
-        cached: tuple[dml.InsertPlan, exp.Insert] | None = session.store.plan(key)
+        cached = session.plans.get(INSERT_PLANS, key)
         if cached is not None:
             return cached
     try:
@@ -202,5 +205,5 @@ def _plan(session: ExecContext, found: LiteralInsert) -> tuple[dml.InsertPlan, e
     except (errors.Error, apsw.Error):
         return None  # the statement as written fails the same way, and says where
     if key is not None and not session.translator.volatile:
-        session.store.remember_plan(key, (plan, tree))
+        session.plans.remember(INSERT_PLANS, key, (plan, tree))
     return plan, tree

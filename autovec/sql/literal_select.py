@@ -31,6 +31,7 @@ from autovec import errors
 from autovec.sql import query
 from autovec.sql.literals import STRING, string_value
 from autovec.sql.parser import parse
+from autovec.sql.plan_cache import PlanKind
 from autovec.sql.query import SelectPlan
 from autovec.sql.translate import DISTANCE_FUNCTIONS, function_name
 from autovec.sql.types import INT64_MAX, INTEGER_RANGES
@@ -56,6 +57,8 @@ _LEXEME = re.compile(
 _SELECT = re.compile(r"\s*+SELECT\b", re.I)
 _SHAPE = "literal shape"  # the plan cache key's first part, apart from other keys
 _NOT_SHAPED = "not shaped"  # remembered for shapes whose parameters are not where expected
+# Plans of literal shapes, keyed by _SHAPE and the shape's plan_key.
+SHAPED_PLANS: PlanKind[SelectPlan | str] = PlanKind("literal shape")
 _VECTOR, _INTEGER = "vector", "integer"
 
 
@@ -98,14 +101,14 @@ def shaped_plan(session: ExecContext, text: str) -> tuple[SelectPlan | None, dic
         return None, None
     shaped, values, kinds = found
     key = (_SHAPE, *session.plan_key(shaped, values))
-    plan = session.store.plan(key)
+    plan = session.plans.get(SHAPED_PLANS, key)
     if plan is None:
         plan, cacheable = _plan(session, shaped, values, kinds)
         if plan is None:
             return None, None
         if cacheable:
-            session.store.remember_plan(key, plan)
-    if plan is _NOT_SHAPED:
+            session.plans.remember(SHAPED_PLANS, key, plan)
+    if isinstance(plan, str):  # _NOT_SHAPED, the only text remembered
         return None, None
     return plan, values
 

@@ -11,6 +11,7 @@ from sqlglot import exp
 from autovec import errors
 from autovec.sql import exact_search, fulltext, vector_index
 from autovec.sql.access_paths import SearchPlan, TextPath, VectorPath
+from autovec.sql.plan_cache import PlanKind
 from autovec.sql.result import Result
 from autovec.sql.statements import handles
 from autovec.sql.types import SqlType
@@ -144,6 +145,10 @@ class SelectPlan:
         return result
 
 
+# SELECTs by session.plan_key (the text first): session.py looks them up before parsing.
+SELECT_PLANS: PlanKind[SelectPlan] = PlanKind("select")
+
+
 def plan_select(
     session: ExecContext, tree: exp.Expression, bindings: Any
 ) -> tuple[SelectPlan, Any]:
@@ -186,8 +191,8 @@ def execute_select(session: ExecContext, tree: exp.Expression, bindings: Any) ->
         and session.current_text is not None
         and not session.translator.volatile
     ):
-        session.store.remember_plan(
-            session.plan_key(session.current_text, raw_bindings), select_plan
+        session.plans.remember(
+            SELECT_PLANS, session.plan_key(session.current_text, raw_bindings), select_plan
         )
     return select_plan.run(
         session, bindings if not isinstance(raw_bindings, list) else raw_bindings

@@ -42,12 +42,14 @@ from autovec.sql import (
 )
 from autovec.sql import variables as sysvars
 from autovec.sql.information_schema import InformationSchema
+from autovec.sql.instance import Instance
 from autovec.sql.parser import (
     parse,
     prepare_text,
     select_item_texts,
     split_statements,
 )
+from autovec.sql.query import SELECT_PLANS
 from autovec.sql.result import Result, ResultColumn
 from autovec.sql.schema import TableSchema
 from autovec.sql.sqlite_errors import MAPPED_ERRORS, MysqlErrors, map_sqlite_error, mysql_error
@@ -62,7 +64,6 @@ from autovec.sql.types import (
     wide_integer,
 )
 from autovec.storage import catalog as storage_catalog
-from autovec.storage.engine import Store
 from autovec.vector import Vector, VectorError
 from autovec.version import SERVER_VERSION, TIDB_RELEASE, __version__
 
@@ -79,8 +80,11 @@ _NO_ROWS: set[int] = set()
 class Session:
     """One connection's state: current database, variables, transaction, warnings."""
 
-    def __init__(self, store: Store, database: str | None = DEFAULT_DATABASE):
-        self.store = store
+    def __init__(self, instance: Instance, database: str | None = DEFAULT_DATABASE):
+        # Direct references to what the directory's sessions share: no lookup per statement.
+        self.instance = instance
+        self.store = store = instance.store
+        self.plans = instance.plans
         self.conn = store.connect()
         self.user, self.host = "root", "localhost"
         self.started_at: float | None = None  # when the running statement began
@@ -171,7 +175,7 @@ class Session:
         self.database = database.lower()
         if not self.conn.in_transaction:
             self.resumed_in_background += background.resume_backfills(
-                self, self.database, lambda: Session(self.store, None)
+                self, self.database, lambda: Session(self.instance, None)
             )
 
     def require_database(self) -> str:
@@ -410,7 +414,7 @@ class Session:
 
     def _execute(self, sql: str, params: Params) -> Result:
         text = statement_text(sql, params is not None)
-        cached = self.store.plan(self.plan_key(text, params))
+        cached = self.plans.get(SELECT_PLANS, self.plan_key(text, params))
         if cached is None:
             # Literal values as parameters: literal_rows.py (INSERT), literal_select.py
             inserted = literal_rows.execute_insert(self, text, sql, bind_params(params))
@@ -725,9 +729,9 @@ class Session:
     def _publish(self) -> None:
         for (database, table), versions in self.pending_versions.items():
             if self._versions_unknown:
-                self.store.vectors.forget_table(database, table)
+                self.instance.vectors.forget_table(database, table)
             else:
-                self.store.vectors.publish(
+                self.instance.vectors.publish(
                     database, table, versions, self.pending_rows.get((database, table), set())
                 )
         self._versions_unknown = False

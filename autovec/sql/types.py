@@ -222,6 +222,7 @@ class SqlType:
         return replace(self, length=length)
 
 
+# Parsed declarations by their text (a pure function, SqlType is frozen): shared by every data directory.
 _DECL_CACHE: dict[str, SqlType] = {}
 _DECL_RE = re.compile(
     r"^\s*([A-Za-z]+(?: PRECISION| VARYING)?)(?:\s+(UNSIGNED|TEXT|BLOB))?\s*(?:\((\d+)(?:\s*,\s*(\d+))?\))?\s*$",

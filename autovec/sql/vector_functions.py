@@ -52,6 +52,7 @@ SQLValue = bytes | str | int | float | None
 _TEXT_CACHE_SIZE: Final = 64
 
 
+# Shared by every data directory: a pure function of the text.
 @functools.lru_cache(maxsize=_TEXT_CACHE_SIZE)
 def _parse_text(text: str) -> Vector:
     """Parse vector text once per distinct text (Vectors are immutable, so sharing is safe)."""

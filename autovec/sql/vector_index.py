@@ -13,24 +13,19 @@ As in the exact path, the index only *chooses rowids*; the statement then runs o
 SQLite restricted to them, so the output is exactly what the plain plan would print
 for those rows. Rows the session changed but has not committed are always candidates.
 
-Indexes live in memory (one per process, shared by sessions) and on disk
-(``<database>/indexes/<table>/<index>.usearch``); they follow the table through the change
-log and catch up when a query needs them.
+Indexes live in memory (one per data directory and process, shared by its sessions:
+``storage.live_indexes``) and on disk (``storage.index_files``); they follow the table
+through the change log and catch up when a query needs them.
 """
 
 from __future__ import annotations
 
-import atexit
-import json
 import math
 import os
 import re
-import shutil
-import threading
 import weakref
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlglot import exp
@@ -47,7 +42,7 @@ from autovec.storage.hnsw import HnswIndex, HnswParams
 
 if TYPE_CHECKING:
     from autovec.sql.context import ExecContext
-    from autovec.storage.engine import Store
+    from autovec.storage.live_indexes import LiveIndexes
 
 EXACT_BELOW = 2_000  # filtered rows up to this many are ranked exactly
 # Changes applied to an index before it is saved again (a crash replays at most these
@@ -55,80 +50,6 @@ EXACT_BELOW = 2_000  # filtered rows up to this many are ranked exactly
 SAVE_EVERY = int(os.environ.get("AUTOVEC_INDEX_SAVE_EVERY", "5000"))
 BUILD_CHUNK = 8_192
 MARGIN = 0  # extra candidates beyond k (each costs a row read; the graph is approximate anyway)
-
-
-# -- the shared, in-memory indexes ----------------------------------------------------------------
-
-
-class LiveIndexes:
-    """The loaded indexes of one store, and which ones are being built."""
-
-    _by_store: ClassVar[weakref.WeakKeyDictionary[Store, LiveIndexes]] = weakref.WeakKeyDictionary()
-    _guard: ClassVar[threading.Lock] = threading.Lock()
-
-    def __init__(self, store: Store):
-        self.store = store
-        self.indexes: dict[tuple[str, str, str], HnswIndex] = {}
-        self.building: set[tuple[str, str, str]] = set()
-        self.lock = threading.RLock()
-
-    @classmethod
-    def of(cls, store: Store) -> LiveIndexes:
-        live = cls._by_store.get(store)
-        if live is not None:
-            return live
-        with cls._guard:
-            live = cls._by_store.get(store)
-            if live is None:
-                live = cls._by_store[store] = cls(store)
-                # Saving is an optimisation (a fresh process replays less of the change
-                # log), never needed for safety: do it when the process ends, not per close.
-                atexit.register(_save_at_exit, weakref.ref(live))
-            return live
-
-    def path(self, database: str, table: str, index: str) -> Path | None:
-        datadir = self.store.datadir
-        if datadir.in_memory:
-            return None
-        return (
-            datadir.database_dir(database) / "indexes" / table.lower() / f"{index.lower()}.usearch"
-        )
-
-    def forget(
-        self, database: str, table: str, index: str | None = None, delete_files: bool = False
-    ) -> None:
-        with self.lock:
-            for key in [
-                k
-                for k in self.indexes
-                if k[:2] == (database, table.lower()) and (index is None or k[2] == index.lower())
-            ]:
-                del self.indexes[key]
-        if delete_files and not self.store.datadir.in_memory:
-            folder = self.store.datadir.database_dir(database) / "indexes" / table.lower()
-            if index is None:
-                shutil.rmtree(folder, ignore_errors=True)
-            else:
-                for suffix in (".usearch", ".json"):
-                    (folder / f"{index.lower()}{suffix}").unlink(missing_ok=True)
-
-    def save_dirty(self) -> None:
-        with self.lock:
-            items = list(self.indexes.items())
-        for (database, table, name), index in items:
-            if index.dirty:
-                path = self.path(database, table, name)
-                if path is not None:
-                    index.save(path)
-
-
-def _save_at_exit(live: weakref.ref[LiveIndexes]) -> None:
-    indexes = live()
-    if indexes is not None:
-        try:
-            indexes.save_dirty()
-        except Exception:  # the process is ending; the change log still has everything
-            pass
 
 
 def params_for(index: IndexDef) -> HnswParams:
@@ -251,7 +172,7 @@ def live_index(
     session: ExecContext, database: str, schema: TableSchema, index: IndexDef
 ) -> HnswIndex | None:
     """The index as this session may use it, caught up with the table; None while unusable."""
-    live = LiveIndexes.of(session.store)
+    live = session.instance.indexes
     key = (database, schema.name.lower(), index.name.lower())
     hnsw = live.indexes.get(key)
     if hnsw is None or key in live.building:
@@ -279,15 +200,17 @@ def _load(
     if column is None or column.type.dimensions is None:
         return None
     database = key[0]
-    path = live.path(database, schema.name, index.name)
-    if path is not None and path.exists():
-        hnsw = HnswIndex.load(
-            path, column.type.dimensions, index.metric or "COSINE", params_for(index)
-        )
+    hnsw = live.files.load(
+        database,
+        schema.name,
+        index.name,
+        column.type.dimensions,
+        index.metric or "COSINE",
+        params_for(index),
+    )
     if hnsw is None:  # missing or unreadable: rebuild it from the table
         hnsw = build(session, database, schema, index)
-        if path is not None:
-            hnsw.save(path)
+        live.files.save(database, schema.name, index.name, hnsw)
     live.indexes[key] = hnsw
     return hnsw
 
@@ -361,11 +284,10 @@ def save(
     session: ExecContext, database: str, schema: TableSchema, index: IndexDef, hnsw: HnswIndex
 ) -> None:
     """Persist the index, then drop change-log entries every index of the table has."""
-    live = LiveIndexes.of(session.store)
-    path = live.path(database, schema.name, index.name)
-    if path is None:
+    live = session.instance.indexes
+    if live.files.path(database, schema.name, index.name) is None:
         return
-    hnsw.save(path)
+    live.files.save(database, schema.name, index.name, hnsw)
     saved = []
     for other in vector_indexes(schema):
         other_index = live.indexes.get((database, schema.name.lower(), other.name.lower()))
@@ -386,15 +308,13 @@ def index_created(session: ExecContext, database: str, table: str, index_name: s
     index = schema.index(index_name)
     if index is None:
         return
-    live = LiveIndexes.of(session.store)
+    live = session.instance.indexes
     key = (database, schema.name.lower(), index.name.lower())
     with live.lock:
         live.building.add(key)
     try:
         hnsw = build(session, database, schema, index)
-        path = live.path(database, schema.name, index.name)
-        if path is not None:
-            hnsw.save(path)
+        live.files.save(database, schema.name, index.name, hnsw)
         with live.lock:
             live.indexes[key] = hnsw
     finally:
@@ -403,42 +323,30 @@ def index_created(session: ExecContext, database: str, table: str, index_name: s
 
 
 def index_dropped(session: ExecContext, database: str, table: str, index_name: str) -> None:
-    LiveIndexes.of(session.store).forget(database, table, index_name, delete_files=True)
+    session.instance.indexes.forget(database, table, index_name, delete_files=True)
 
 
 def table_dropped(session: ExecContext, database: str, table: str) -> None:
-    LiveIndexes.of(session.store).forget(database, table, None, delete_files=True)
+    session.instance.indexes.forget(database, table, None, delete_files=True)
 
 
 def table_renamed(session: ExecContext, database: str, old: str, new: str) -> None:
-    live = LiveIndexes.of(session.store)
+    live = session.instance.indexes
     live.forget(database, old)
-    if not session.store.datadir.in_memory:
-        folder = session.store.datadir.database_dir(database) / "indexes"
-        if (folder / old.lower()).exists():
-            shutil.rmtree(folder / new.lower(), ignore_errors=True)
-            (folder / old.lower()).rename(folder / new.lower())
+    live.files.rename_table(database, old, new)
 
 
 def indexed_rows(
     session: ExecContext, database: str, schema: TableSchema, index: IndexDef
 ) -> int | None:
     """Rows in the index now (for information_schema.TIFLASH_INDEXES), None if not loaded."""
-    hnsw = LiveIndexes.of(session.store).indexes.get(
-        (database, schema.name.lower(), index.name.lower())
-    )
+    hnsw = session.instance.indexes.indexes.get((database, schema.name.lower(), index.name.lower()))
     return len(hnsw) if hnsw is not None else None
 
 
 def saved_rows(session: ExecContext, database: str, schema: TableSchema, index: IndexDef) -> int:
     """Rows in the saved index file, 0 when there is none yet."""
-    path = LiveIndexes.of(session.store).path(database, schema.name, index.name)
-    if path is None:
-        return 0
-    try:
-        return int(json.loads(path.with_suffix(".json").read_text())["count"])
-    except (OSError, ValueError, KeyError):
-        return 0
+    return session.instance.indexes.files.saved_rows(database, schema.name, index.name)
 
 
 # -- planning ---------------------------------------------------------------------------------------

@@ -1,24 +1,21 @@
-"""One process-wide store per data directory: SQLite connections and shared caches.
+"""The storage of one data directory in this process: SQLite connections, shared catalogs.
 
-Every session gets its own apsw connection (its own transaction); what is expensive to
-build — catalogs, in-memory vector matrices — is shared by all sessions of the store.
+Every session gets its own apsw connection (its own transaction); the table definitions,
+expensive to read, are cached for all sessions of the store. The directory's instance
+(``autovec.sql.instance``) owns the store, one per directory and process.
 """
 
 from __future__ import annotations
 
 import threading
-import weakref
-from collections import OrderedDict
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
 import apsw
 
 from autovec.storage import catalog
 from autovec.storage.datadir import DataDirectory
-from autovec.storage.vector_cache import VectorCache
 
 BUSY_TIMEOUT_MS = 10_000
-PLAN_CACHE_SIZE = 256
 MMAP_BYTES = 1 << 30  # address space, not memory: pages load on first touch
 CACHE_KIB = -65536  # negative: KiB, i.e. up to 64 MiB of pages per database and connection
 
@@ -39,12 +36,8 @@ class Process(Protocol):
 class Store:
     """Shared state for one data directory within this process."""
 
-    _registry: ClassVar[weakref.WeakValueDictionary[str, Store]] = weakref.WeakValueDictionary()
-    _registry_lock: ClassVar[threading.Lock] = threading.Lock()
-
     def __init__(self, datadir: DataDirectory):
         self.datadir = datadir
-        self.vectors = VectorCache()
         self.lock = threading.RLock()
         self.catalog_generation = 0  # bumped by every DDL in this process
         self._catalogs: dict[str, tuple[int, int, dict[str, Any]]] = {}
@@ -52,20 +45,6 @@ class Store:
         # The connections of this process open on the directory, by id: SHOW PROCESSLIST
         # lists them, KILL finds them.
         self.processes: dict[int, Process] = {}
-        self._plans: OrderedDict[Any, Any] = OrderedDict()  # translated statements, by text
-
-    @classmethod
-    def open(cls, path: str) -> Store:
-        """The store for ``path``; the same object for every connection of this process."""
-        if str(path) == ":memory:":
-            return cls(DataDirectory(path))
-        datadir = DataDirectory(path)
-        with cls._registry_lock:
-            store = cls._registry.get(datadir.key)
-            if store is None:
-                store = cls(datadir)
-                cls._registry[datadir.key] = store
-            return store
 
     def register_process(self, process: Process) -> int:
         """A new connection's id, under which KILL and SHOW PROCESSLIST find it."""
@@ -77,17 +56,6 @@ class Store:
     def unregister_process(self, connection_id: int) -> None:
         with self.lock:
             self.processes.pop(connection_id, None)
-
-    # -- translated statements ----------------------------------------------------------
-    def remember_plan(self, key: Any, plan: Any) -> None:
-        with self.lock:
-            self._plans[key] = plan
-            self._plans.move_to_end(key)
-            while len(self._plans) > PLAN_CACHE_SIZE:
-                self._plans.popitem(last=False)
-
-    def plan(self, key: Any) -> Any:
-        return self._plans.get(key)
 
     # -- SQLite connections -----------------------------------------------------------
     def connect(self) -> apsw.Connection:
@@ -142,8 +110,6 @@ class Store:
         with self.lock:
             self.catalog_generation += 1
             self._catalogs.clear()
-            self._plans.clear()
-            self.vectors.clear()
 
 
 def _quote(name: str) -> str:

@@ -29,6 +29,7 @@ def _json_error(fn: str, arg: int, exc: json.JSONDecodeError) -> errors.Database
     )
 
 
+# Shared by every data directory: a pure function of the text, whatever the directory.
 @functools.lru_cache(maxsize=512)
 def _loads_cached(text: str) -> Any:
     return json.loads(text)
@@ -95,6 +96,7 @@ def _index(text: str) -> tuple[int, bool]:
     return int(text), False
 
 
+# Shared by every data directory: a pure function of the path text.
 @functools.lru_cache(maxsize=512)
 def _parse_path(path: str) -> tuple[Leg, ...]:
     """Parse a MySQL JSON path ('$.a[0]', '$."k"', '$[*]', '$**.b', '$[last-1]', '$[1 to 3]')."""

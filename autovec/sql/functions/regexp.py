@@ -17,6 +17,7 @@ from autovec.sql.functions.values import (
 )
 
 
+# Shared by every data directory: a pure function of the pattern and flags.
 @functools.lru_cache(maxsize=256)
 def _regex(pattern: str, flags: str = "") -> re.Pattern[str]:
     """Compile once per (pattern, match_type); MySQL's match_type letters: c i m n u."""

@@ -48,6 +48,7 @@ def _micro(text: str | None) -> int:
     return int((text or "").ljust(6, "0")[:6] or 0)
 
 
+# Shared by every data directory: a pure function of the value (results are immutable).
 @functools.lru_cache(maxsize=4096)
 def _parse_temporal(value: Value) -> dt.date | None:
     """Parse a MySQL DATE or DATETIME value; a ``datetime`` when it has a time part.
@@ -93,6 +94,7 @@ def _date(value: Value) -> dt.date | None:
     return parsed
 
 
+# Shared by every data directory: a pure function of the value (results are immutable).
 @functools.lru_cache(maxsize=1024)
 def _parse_time(value: Value) -> dt.timedelta | None:
     """Parse a MySQL TIME value ('[-][D ]HH:MM[:SS[.f]]', 'HHMMSS', seconds) or a datetime's time."""
@@ -354,6 +356,7 @@ _FORMATTERS: dict[str, Callable[[dt.datetime], str]] = {
 }
 
 
+# Shared by every data directory: a pure function of the format text.
 @functools.lru_cache(maxsize=256)
 def _compile_format(fmt: str) -> tuple[tuple[bool, Any], ...]:
     """Split a MySQL format into (is_specifier, formatter-or-literal) pieces, once per format."""
@@ -437,6 +440,7 @@ _DATE_FIELDS = {"year", "year2", "month", "day", "monthabbr", "monthname", "yday
 _TIME_FIELDS = {"hour", "hour12", "minute", "second", "micro", "ampm", "T", "r"}
 
 
+# Shared by every data directory: a pure function of the format text.
 @functools.lru_cache(maxsize=256)
 def _compile_parser(fmt: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
     """A regex and the field name of each group for a STR_TO_DATE format."""
@@ -562,6 +566,7 @@ _UNIT_MONTHS = {"MONTH": 1, "QUARTER": 3, "YEAR": 12}
 _DIGITS = re.compile(r"\d+")
 
 
+# Shared by every data directory: a pure function of the value and unit.
 @functools.lru_cache(maxsize=1024)
 def _interval(value: Value, unit: str) -> tuple[int, dt.timedelta] | None:
     """An INTERVAL as (months, timedelta), or None when its value is malformed (cached:

@@ -1,0 +1,88 @@
+"""The embedding functions and persistent embedding caches of one data directory.
+
+Owned by the directory's instance (``autovec.sql.instance``), shared by its sessions. The
+providers behind the functions (HTTP clients, local models) are pooled process-wide by
+``autovec.embeddings`` and are not this object's to close; the caches are.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from autovec import errors
+from autovec.storage.datadir import DataDirectory
+from autovec.storage.embedding_cache import CACHE_FILE, PersistentEmbeddingCache
+
+if TYPE_CHECKING:
+    from autovec.embeddings import EmbeddingFunction, KeyResolver
+
+
+def embedding_error(exc: Exception) -> errors.DatabaseError:
+    return errors.DatabaseError(str(exc), getattr(exc, "errno", 1105))
+
+
+class Embedder:
+    """Embedding functions and persistent caches of one data directory, per database."""
+
+    def __init__(self, datadir: DataDirectory):
+        self.datadir = datadir
+        self._keys: KeyResolver | None = None
+        self._functions: dict[tuple[str, str], EmbeddingFunction] = {}
+        self._caches: dict[str, PersistentEmbeddingCache] = {}
+        self._lock = threading.RLock()
+
+    @property
+    def keys(self) -> KeyResolver:
+        """API keys from the directory's settings (SET GLOBAL), else the environment."""
+        # Made on first use: opening a directory must not import autovec.embeddings.
+        from autovec.embeddings import KeyResolver
+
+        with self._lock:
+            if self._keys is None:
+                self._keys = KeyResolver(self.datadir.settings)
+            return self._keys
+
+    def cache(self, database: str) -> PersistentEmbeddingCache:
+        with self._lock:
+            cache = self._caches.get(database)
+            if cache is None:
+                datadir = self.datadir
+                path = (
+                    ":memory:"
+                    if datadir.in_memory
+                    else str(datadir.database_dir(database) / CACHE_FILE)
+                )
+                cache = self._caches[database] = PersistentEmbeddingCache(path)
+            return cache
+
+    def function(self, database: str, model: str) -> EmbeddingFunction:
+        from autovec.embeddings import EmbeddingFunction
+
+        with self._lock:
+            fn = self._functions.get((database, model))
+            if fn is None:
+                fn = EmbeddingFunction(model, keys=self.keys, cache=self.cache(database))
+                self._functions[(database, model)] = fn
+            return fn
+
+    def embed(
+        self, database: str, model: str, texts: list[str], kind: str, options: str | None
+    ) -> np.ndarray:
+        from autovec.embeddings import EmbeddingError
+
+        try:
+            return self.function(database, model).embed(texts, kind, options)  # type: ignore[arg-type]
+        except EmbeddingError as exc:
+            raise embedding_error(exc) from None
+
+    def close(self) -> None:
+        """Close the caches' files; a later call opens them again."""
+        with self._lock:
+            caches = list(self._caches.values())
+            self._caches.clear()
+            self._functions.clear()
+        for cache in caches:
+            cache.close()
