@@ -198,6 +198,7 @@ def register(conn: apsw.Connection) -> None:
     conn.create_scalar_function(_QUERY_UDF, cast(Any, fts_query), 3, deterministic=True)
 
 
+# Shared by every data directory: an analyzer is a pure function of its settings.
 @lru_cache(maxsize=64)
 def _analyzer_from_key(settings: str) -> storage.Analyzer:
     parser, min_gram, max_gram, granularity, lower = settings.split(" ")

@@ -435,6 +435,7 @@ def prepare_text(sql: str, with_params: bool) -> str:
 _DIALECT = TiDB()
 
 
+# Shared by every data directory: tokens are a pure function of the text.
 @lru_cache(maxsize=512)
 def _tokens(sql: str) -> tuple[Token, ...]:
     """The statement's tokens, shared by parsing and by naming result columns."""
@@ -446,6 +447,7 @@ def placeholder_count(sql: str) -> int:
     return sum(1 for token in _tokens(sql) if token.token_type == TokenType.PLACEHOLDER)
 
 
+# Shared by every data directory: the tree is a pure function of the text (copied per use).
 @lru_cache(maxsize=512)
 def _parse_cached(sql: str) -> tuple[Any, ...]:
     # Text checks sqlglot leaves to us, here so a repeated statement pays for them once.

@@ -990,6 +990,7 @@ def _number(text: str) -> int | float:
         return float(text)
 
 
+# Shared by every data directory: a pure function of the text.
 @lru_cache(maxsize=1024)
 def statement_text(sql: str, with_params: bool) -> str:
     """The statement as the parser takes it.
