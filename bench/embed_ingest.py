@@ -72,7 +72,8 @@ def insert_rows_per_second(
 
 
 def local_ratio(texts: list[str]) -> tuple[float, float, float]:
-    from autovec.embeddings.providers.local import load_model, locate_model
+    from autovec.embeddings.local.loading import load_model
+    from autovec.embeddings.local.locate import locate_model
 
     path = locate_model("sentence-transformers/all-MiniLM-L6-v2", None)
     assert path is not None, "the all-MiniLM-L6-v2 model package is not installed"

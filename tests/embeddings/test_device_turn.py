@@ -6,11 +6,11 @@ import subprocess
 import sys
 import time
 
-from autovec.embeddings.providers.local import device_turn
+from autovec.embeddings.local.loading import device_turn
 
 HOLDER = """
 import sys, time
-from autovec.embeddings.providers.local import device_turn
+from autovec.embeddings.local.loading import device_turn
 with device_turn(sys.argv[1]):
     print("holding", flush=True)
     time.sleep(1.0)

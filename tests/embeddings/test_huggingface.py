@@ -17,8 +17,8 @@ from autovec.embeddings import (
     UnauthorizedError,
 )
 from autovec.embeddings.catalog import QWEN3_QUERY_PROMPT
+from autovec.embeddings.local.locate import locate_model
 from autovec.embeddings.providers.huggingface import HuggingFaceProvider
-from autovec.embeddings.providers.local import locate_model
 from tests.mock_providers import HuggingFaceMock
 from tests.mock_providers.server import Failure, Recorded, Reply
 

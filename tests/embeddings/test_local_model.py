@@ -21,12 +21,9 @@ from autovec.embeddings import (  # noqa: E402
     ModelNotAvailableError,
     lookup,
 )
-from autovec.embeddings.providers.local import (  # noqa: E402
-    SINK_CHUNK,
-    LocalProvider,
-    load_model,
-    locate_model,
-)
+from autovec.embeddings.local.loading import load_model  # noqa: E402
+from autovec.embeddings.local.locate import locate_model  # noqa: E402
+from autovec.embeddings.providers.local import SINK_CHUNK, LocalProvider  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

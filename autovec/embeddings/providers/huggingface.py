@@ -1,6 +1,6 @@
 """``huggingface/<org>/<model>``: run locally when the weights are here, else the Inference API.
 
-* Local first: when :func:`~autovec.embeddings.providers.local.locate_model` finds the
+* Local first: when :func:`~autovec.embeddings.local.locate.locate_model` finds the
   weights (a model package, ``$AUTOVEC_MODELS_DIR``, the HF cache) and
   sentence-transformers is installed, the model runs in-process.
 * Otherwise ``POST {base}/models/{id}/pipeline/feature-extraction`` with
@@ -31,13 +31,9 @@ from autovec.embeddings.errors import (
 from autovec.embeddings.http import HttpSettings, RemoteProvider
 from autovec.embeddings.inputs import EmbedInput
 from autovec.embeddings.keys import ProviderCredentials, RedactedHeaders, Secret
+from autovec.embeddings.local.locate import INSTALL_HINT, locate_model, runtime_available
 from autovec.embeddings.options import Kind
-from autovec.embeddings.providers.local import (
-    INSTALL_HINT,
-    LocalProvider,
-    locate_model,
-    runtime_available,
-)
+from autovec.embeddings.providers.local import LocalProvider
 
 __all__ = ["HuggingFaceProvider"]
 
