@@ -15,7 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from autovec.embeddings.base import EmbeddingProvider, batch_sink, truncate_dimensions
+from autovec.embeddings.base import (
+    EmbeddingProvider,
+    batch_sink,
+    model_cache_dir,
+    truncate_dimensions,
+)
 from autovec.embeddings.catalog import DEFAULT_LOCAL_MODEL, ModelSpec, lookup
 from autovec.embeddings.errors import (
     EmbeddingResponseError,
@@ -27,6 +32,7 @@ from autovec.embeddings.inputs import EmbedInput
 from autovec.embeddings.keys import ProviderCredentials
 from autovec.embeddings.local.loading import LoadedModel, device_turn, load_model
 from autovec.embeddings.local.locate import INSTALL_HINT, locate_model, runtime_available
+from autovec.embeddings.local.onnx_export import QUANTIZE_MODES
 from autovec.embeddings.options import Kind
 
 __all__ = [
@@ -53,7 +59,7 @@ class LocalProvider(EmbeddingProvider):
     dimensions_option = "dimensions"
     default_batch_size = 64
     #: Options a local model applies.
-    known_options = frozenset({"dimensions", "normalize", "prompt", "prompt_name"})
+    known_options = frozenset({"dimensions", "normalize", "prompt", "prompt_name", "quantize"})
     #: Hugging Face API options, which mean nothing to weights run here: accepted (a
     #: ``huggingface/`` column moves between the API and local weights) and dropped.
     remote_only_options = frozenset({"truncate", "truncation_direction", "options"})
@@ -92,10 +98,12 @@ class LocalProvider(EmbeddingProvider):
             f"$AUTOVEC_MODELS_DIR or the Hugging Face cache{hint}"
         )
 
-    def loaded(self) -> LoadedModel:
-        """The shared loaded model (loads it on first call)."""
+    def loaded(self, quantize: str | None = None) -> LoadedModel:
+        """The shared loaded model (loads it on first call); its int8 form if asked."""
         limit = self.spec.max_input_tokens if self.spec is not None else None
-        return load_model(self.path, max_seq_length=limit)
+        return load_model(
+            self.path, max_seq_length=limit, model_cache=model_cache_dir.get(), quantize=quantize
+        )
 
     def native_dimensions(self) -> int:
         """The model's own output size (catalog first, else by loading it)."""
@@ -122,6 +130,14 @@ class LocalProvider(EmbeddingProvider):
                 raise InvalidOptionsError(f"option '{key}' must be a string")
         if not isinstance(resolved.get("normalize", True), bool):
             raise InvalidOptionsError("option 'normalize' must be true or false")
+        quantize = resolved.get("quantize")
+        if quantize is not None and quantize not in QUANTIZE_MODES:
+            raise InvalidOptionsError(
+                f"option 'quantize' must be one of: {', '.join(sorted(QUANTIZE_MODES))} "
+                f"(got {quantize!r}); leave it out for the model's exact fp32 form"
+            )
+        if quantize is None:
+            resolved.pop("quantize", None)  # so {"quantize": null} shares the fp32 cache key
         return resolved
 
     def embed(
@@ -130,7 +146,7 @@ class LocalProvider(EmbeddingProvider):
         self.check_inputs(inputs)
         resolved = self.resolve_options(kind, options)
         dims = self.requested_dimensions(resolved)
-        model = self.loaded()
+        model = self.loaded(resolved.get("quantize"))
         if dims is not None and self.spec is None and dims != model.dimensions:
             raise InvalidDimensionsError(
                 f"model {self.full_name} outputs {model.dimensions} dimensions; dimensions="
