@@ -316,6 +316,19 @@ def verify_export(model: torch.nn.Module, model_dir: Path, onnx_path: Path) -> t
     return bool(np.isfinite(lowest) and lowest >= MIN_COSINE), lowest
 
 
+def _unexportable(model_dir: Path) -> str | None:
+    """Why the traced graph could not reproduce this model, if it could not."""
+    for config in model_dir.glob("*_Pooling/config.json"):
+        try:
+            pooling = json.loads(config.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(pooling, dict) and pooling.get("include_prompt") is False:
+            # The graph takes token ids only: it cannot leave a prompt's tokens out of pooling.
+            return "its pooling leaves prompt tokens out (include_prompt: false)"
+    return None
+
+
 def _load_sentence_transformer(model_dir: Path) -> torch.nn.Module:
     from sentence_transformers import SentenceTransformer
 
@@ -343,6 +356,10 @@ def export_model(
             if found is not None:
                 return found
         elif meta.get("status") == "failed":
+            return None
+        reason = _unexportable(model_dir)
+        if reason is not None:
+            _write_meta(entry, {"status": "failed", "reason": reason})
             return None
         started = time.perf_counter()
         fd, tmp_name = tempfile.mkstemp(dir=entry, prefix=".model.", suffix=".onnx.tmp")

@@ -16,13 +16,16 @@ import importlib.util
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from autovec.embeddings.errors import ModelNotAvailableError
+from autovec.embeddings.local.encoders import TextEncoder
 from autovec.embeddings.local.onnx_encoder import OnnxEncoder
 from autovec.embeddings.local.onnx_export import (
     QUANTIZE_MODES,
     cached_export,
+    default_model_cache,
     export_failed,
     export_model,
     quantize_export,
@@ -31,6 +34,7 @@ from autovec.embeddings.local.onnx_export import (
 __all__ = [
     "ONNX_ENV",
     "cached_onnx_encoder",
+    "choose_encoder",
     "export_in_background",
     "onnx_enabled",
     "onnx_installed",
@@ -58,6 +62,45 @@ def onnx_installed() -> bool:
 
 def _torch_installed() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("torch", "sentence_transformers"))
+
+
+def choose_encoder(
+    path: Path,
+    *,
+    max_seq_length: int | None,
+    model_cache: Path | None,
+    quantize: str | None,
+    torch_encoder: Callable[[], TextEncoder],
+) -> TextEncoder:
+    """The runtime for ``path``: its int8 form if asked, a cached export, else torch.
+
+    ``torch_encoder`` builds the torch runtime (raising ImportError without torch); it is
+    called only when no export can serve, and then an export is started in the background.
+    """
+    cache_dir = model_cache or default_model_cache()
+    if quantize:
+        encoder: TextEncoder = quantized_encoder(
+            path, cache_dir, quantize=quantize, max_seq_length=max_seq_length
+        )
+    else:
+        onnx = None
+        try:
+            onnx = cached_onnx_encoder(path, cache_dir, max_seq_length=max_seq_length)
+        except Exception as exc:  # an unreadable export: torch still serves the model
+            log.warning("cached ONNX export of %s is unusable (%s); using torch", path, exc)
+        if onnx is not None:
+            encoder = onnx
+        else:
+            encoder = torch_encoder()
+            export_in_background(path, cache_dir)
+    log.info(
+        "embedding model %s loaded: %s runtime, %d dimensions, max %s tokens",
+        path.name if path.name != "model" else path.parent.name,
+        encoder.runtime,
+        encoder.dimensions,
+        encoder.max_seq_length,
+    )
+    return encoder
 
 
 def cached_onnx_encoder(
