@@ -233,3 +233,27 @@ def test_an_insert_of_many_rows_embeds_in_token_sorted_batches(
     by_characters = sorted(texts, key=len, reverse=True)  # sentence-transformers' order
     counts = [encoder.token_counts(by_characters[i : i + 32]) for i in range(0, len(texts), 32)]
     assert padded < 0.95 * sum(len(c) * int(c.max()) for c in counts)
+
+
+def test_a_backfill_sorts_by_tokens_across_its_statements(
+    texts: list[str], spy: Spy, tmp_path: Path
+) -> None:
+    rows = [(i, f"{i}: {text[:160]}") for i, text in enumerate(texts + texts)]
+    conn = autovec.connect(str(tmp_path), autocommit=True)
+    try:
+        cur = conn.cursor()
+        cur.execute("CREATE TABLE notes (id INT PRIMARY KEY, body TEXT)")
+        cur.executemany("INSERT INTO notes VALUES (%s, %s)", rows)
+        statements: list[int] = []
+        conn.session.progress = lambda done, total, label: statements.append(done)
+        cur.execute(
+            "ALTER TABLE notes ADD COLUMN v VECTOR(384) GENERATED ALWAYS AS "
+            f"(EMBED_TEXT('{MINILM}', body)) STORED"
+        )
+        cur.execute("SELECT count(*) FROM notes WHERE v IS NOT NULL")
+        assert cur.fetchone() == (len(rows),)
+    finally:
+        conn.close()
+    assert statements == [256, 512, 600]  # committed in batches...
+    assert sum(len(b) for b in spy.batches) == len(rows)
+    assert_token_sorted(spy.batches, 32)  # ...embedded as one token-sorted window
