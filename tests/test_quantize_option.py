@@ -15,7 +15,7 @@ from autovec.embeddings.local import loading
 pytest.importorskip("onnxruntime")
 pytest.importorskip("sentence_transformers")
 
-from tests.embeddings.tiny_models import build_tiny_bert  # noqa: E402
+from tests.embeddings.tiny_models import build_tiny_bert
 
 INT8 = '{"quantize": "int8"}'
 TEXTS = ["the quick brown fox", "a lazy dog sat on the mat", "vector database search", "cat"]
@@ -39,7 +39,14 @@ def _column(tiny: Path, options: str | None = None) -> str:
 
 def _vectors(cur: autovec.Cursor, column: str) -> np.ndarray:
     cur.execute(f"SELECT {column} FROM t ORDER BY id")
-    return np.array([np.array(autovec.vector.parse(r[0]) if isinstance(r[0], str) else r[0], dtype=np.float32) for r in cur.fetchall()])
+    return np.array(
+        [
+            np.array(
+                autovec.vector.parse(r[0]) if isinstance(r[0], str) else r[0], dtype=np.float32
+            )
+            for r in cur.fetchall()
+        ]
+    )
 
 
 def test_int8_column_gets_its_own_vectors_close_to_fp32(
@@ -63,7 +70,8 @@ def test_int8_column_gets_its_own_vectors_close_to_fp32(
     assert "onnx-int8" in runtimes
     # A text query on the int8 column is embedded by the int8 model too.
     cur.execute(
-        "SELECT id FROM t ORDER BY VEC_EMBED_COSINE_DISTANCE(e8, %s) LIMIT 1", ("the quick brown fox",)
+        "SELECT id FROM t ORDER BY VEC_EMBED_COSINE_DISTANCE(e8, %s) LIMIT 1",
+        ("the quick brown fox",),
     )
     assert cur.fetchone()[0] == 0
 

@@ -113,7 +113,8 @@ def device_turn(device: str) -> Iterator[None]:
         os.close(handle)  # releases the lock
 
 
-_models: dict[tuple[str, str], LoadedModel] = {}
+#: Keyed by (model directory, device, quantize mode or "").
+_models: dict[tuple[str, str, str], LoadedModel] = {}
 _models_lock = threading.Lock()
 
 

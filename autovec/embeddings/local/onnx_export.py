@@ -34,6 +34,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -276,8 +277,6 @@ def _export_graph(model: torch.nn.Module, target: Path) -> None:
 
 @contextlib.contextmanager
 def _quiet_tracing() -> Iterator[None]:
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
