@@ -159,3 +159,40 @@ def test_two_processes_exporting_at_once_share_one_export(tiny: Path, tmp_path: 
     path = Path(paths.pop())
     assert cached_export(tiny, cache) == path
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_new_process_answers_a_text_query_on_onnx_without_torch(
+    tiny: Path, tmp_path: Path
+) -> None:
+    datadir = tmp_path / "data"
+    column = f"VECTOR(32) GENERATED ALWAYS AS (EMBED_TEXT('local/{tiny}', txt)) STORED"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "AUTOVEC_ONNX": "auto"}
+    # First process: torch embeds the rows; the export is then made into the data directory.
+    setup = (
+        "import autovec\n"
+        "from pathlib import Path\n"
+        "from autovec.embeddings.local.onnx_export import export_model\n"
+        f"conn = autovec.connect({str(datadir)!r}, autocommit=True)\n"
+        "cur = conn.cursor()\n"
+        f"cur.execute({f'CREATE TABLE t (id INT PRIMARY KEY, txt TEXT, e {column})'!r})\n"
+        "cur.executemany('INSERT INTO t (id, txt) VALUES (%s, %s)', "
+        "[(1, 'the cat sat on the mat'), (2, 'vector database search'), (3, 'a quick fox')])\n"
+        f"assert export_model(Path({str(tiny)!r}), Path({str(datadir / '.models')!r}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", setup], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    query = (
+        "import sys, autovec\n"
+        f"conn = autovec.connect({str(datadir)!r}, autocommit=True)\n"
+        "cur = conn.cursor()\n"
+        "cur.execute('SELECT id FROM t ORDER BY VEC_EMBED_COSINE_DISTANCE(e, %s) LIMIT 1', "
+        "('vector database search',))\n"
+        "print(cur.fetchone()[0], sorted(m for m in ('torch', 'transformers') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", query], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "2 []"
