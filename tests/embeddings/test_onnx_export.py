@@ -196,3 +196,21 @@ def test_a_new_process_answers_a_text_query_on_onnx_without_torch(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "2 []"
+
+
+def test_the_background_export_is_a_child_process_that_fills_the_cache(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autovec.embeddings.local.runtime import export_in_background
+
+    monkeypatch.setenv("AUTOVEC_ONNX", "auto")
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    cache = tmp_path / "cache"
+    child = export_in_background(tiny, cache)
+    assert child is not None
+    assert export_in_background(tiny, cache) is child  # one per model and cache
+    assert child.wait(timeout=300) == 0
+    assert cached_export(tiny, cache) is not None
+    assert export_in_background(tiny, cache) is None  # cached now: nothing to do
+    monkeypatch.setenv("AUTOVEC_ONNX", "off")
+    assert export_in_background(tiny, tmp_path / "other") is None

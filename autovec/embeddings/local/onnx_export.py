@@ -540,3 +540,15 @@ def quantization_report(
         texts=len(corpus),
         queries=count,
     )
+
+
+def main(argv: Sequence[str]) -> int:
+    """``python -m autovec.embeddings.local.onnx_export MODEL_DIR CACHE_DIR``: export once."""
+    with contextlib.suppress(OSError):
+        os.nice(10)  # a background export yields the cores to the work in the foreground
+    model_dir, cache_dir = Path(argv[0]), Path(argv[1])
+    return 0 if export_model(model_dir, cache_dir) is not None else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

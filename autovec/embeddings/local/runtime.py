@@ -1,10 +1,10 @@
 """Which runtime runs a local model: a cached ONNX export when there is one, else torch.
 
 A process that finds a verified export (and onnxruntime) never imports torch. One that
-does not runs the model with torch and, when torch can export it, exports it in a
-background thread, so the next process starts on ONNX; the statement that loaded the
-model does not wait for the export (measured: the export and its verification take
-several seconds of CPU for MiniLM, more than the first INSERT's own work).
+does not runs the model with torch and, when torch can export it, exports it in a child
+process, so the next process starts on ONNX; the statement that loaded the model does not
+wait for the export (measured: the export and its verification take several seconds of
+CPU for MiniLM, more than the first INSERT's own work).
 
 ``$AUTOVEC_ONNX=off`` keeps every model on torch and exports nothing (the test suite
 sets it: each test's fresh data directory would otherwise export the model again).
@@ -15,6 +15,8 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -46,7 +48,7 @@ log = logging.getLogger("autovec.embeddings")
 ONNX_ENV = "AUTOVEC_ONNX"
 ONNX_INSTALL_HINT = "pip install 'autovec[local]' (onnxruntime, tokenizers)"
 
-_exports: dict[tuple[str, str], threading.Thread] = {}
+_exports: dict[tuple[str, str], subprocess.Popen[bytes]] = {}
 _exports_lock = threading.Lock()
 
 
@@ -115,8 +117,14 @@ def cached_onnx_encoder(
     return OnnxEncoder(path, onnx_path, max_seq_length=max_seq_length, runtime="onnx")
 
 
-def export_in_background(path: Path, cache_dir: Path) -> threading.Thread | None:
-    """Start exporting ``path`` (once per process and cache); None when there is nothing to do."""
+def export_in_background(path: Path, cache_dir: Path) -> subprocess.Popen[bytes] | None:
+    """Start exporting ``path`` in a child process (once per process and cache).
+
+    A process, not a thread: this process may exit at any time (a one-off script, the
+    shell), and torch aborts the interpreter if a thread is still tracing then; the child
+    finishes the export for the next process, at low priority, without this one's GIL.
+    None when there is nothing to do.
+    """
     if not onnx_enabled() or not onnx_installed() or not _torch_installed():
         return None
     if export_failed(path, cache_dir) or cached_export(path, cache_dir) is not None:
@@ -125,18 +133,22 @@ def export_in_background(path: Path, cache_dir: Path) -> threading.Thread | None
     with _exports_lock:
         running = _exports.get(key)
         if running is not None:
+            running.poll()  # reaps it once done
             return running
-
-        def run() -> None:
-            try:
-                export_model(path, cache_dir)
-            except Exception as exc:  # a failed export leaves torch in use, nothing worse
-                log.warning("ONNX export of %s failed: %s", path, exc)
-
-        thread = threading.Thread(target=run, name=f"autovec-onnx-export-{path.name}", daemon=True)
-        _exports[key] = thread
-        thread.start()
-        return thread
+        command = [sys.executable, "-m", "autovec.embeddings.local.onnx_export", str(path)]
+        try:
+            child = subprocess.Popen(
+                [*command, str(cache_dir)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,  # not killed with this process's terminal
+            )
+        except OSError as exc:  # no export, nothing worse: torch keeps serving the model
+            log.warning("could not start the ONNX export of %s: %s", path, exc)
+            return None
+        _exports[key] = child
+        return child
 
 
 def quantized_encoder(
