@@ -72,12 +72,13 @@ def insert_rows_per_second(
 
 
 def local_ratio(texts: list[str]) -> tuple[float, float, float]:
-    from autovec.embeddings.local.loading import load_model
+    from sentence_transformers import SentenceTransformer
+
     from autovec.embeddings.local.locate import locate_model
 
     path = locate_model("sentence-transformers/all-MiniLM-L6-v2", None)
     assert path is not None, "the all-MiniLM-L6-v2 model package is not installed"
-    model = load_model(path).model
+    model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
     model.encode(texts[:64])  # warm up both sides' shared model
     start = time.perf_counter()
     model.encode(texts)

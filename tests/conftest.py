@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,10 @@ import pytest
 
 import autovec
 from tests.mock_providers.fixtures import *  # noqa: F403
+
+# Local models stay on torch unless a test asks for ONNX: every test's fresh data directory
+# would otherwise export MiniLM again (seconds of CPU each). The ONNX tests set it to "auto".
+os.environ.setdefault("AUTOVEC_ONNX", "off")
 
 
 @pytest.fixture

@@ -57,6 +57,10 @@ FORBIDDEN: set[tuple[str, str]] = {
 #: the first statement that embeds, not to open a session).
 LAZY_ALLOWED = {
     "torch",
+    # ONNX Runtime and tokenizers run exported local models: loaded with the model, so that
+    # plain SQL and ``autovec --version`` never pay for them.
+    "onnxruntime",
+    "tokenizers",
     "sentence_transformers",
     "transformers",
     "PIL",

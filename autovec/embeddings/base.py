@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from autovec.embeddings.catalog import ModelSpec, check_dimensions
@@ -103,6 +104,12 @@ def estimate_tokens(item: EmbedInput) -> int:
 batch_sink: ContextVar[Callable[[Sequence[Any], np.ndarray], None] | None] = ContextVar(
     "batch_sink", default=None
 )
+
+#: Set by :class:`~autovec.embeddings.function.EmbeddingFunction` around a provider call:
+#: where local models keep their ONNX exports (the data directory's model cache); None
+#: means the user-wide default. Providers are shared between data directories, so the
+#: directory travels with the call, not with the provider.
+model_cache_dir: ContextVar[Path | None] = ContextVar("model_cache_dir", default=None)
 
 
 class EmbeddingProvider(ABC):

@@ -21,9 +21,16 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from autovec.embeddings.base import EmbeddingProvider, ModelRef, batch_sink, parse_model_name
+from autovec.embeddings.base import (
+    EmbeddingProvider,
+    ModelRef,
+    batch_sink,
+    model_cache_dir,
+    parse_model_name,
+)
 from autovec.embeddings.cache import EmbeddingCache, LRUEmbeddingCache, NullCache
 from autovec.embeddings.catalog import ModelSpec, check_dimensions, lookup
 from autovec.embeddings.errors import (
@@ -143,7 +150,8 @@ class EmbeddingFunction:
     ``**options`` are default ``EMBED_TEXT`` options for every call (``@search`` keys
     included). ``keys`` injects configured variables (else the process default, i.e. the
     environment); ``cache`` replaces the shared in-memory cache; ``http_settings`` (an
-    :class:`autovec.embeddings.http.HttpSettings`) tunes retries and concurrency.
+    :class:`autovec.embeddings.http.HttpSettings`) tunes retries and concurrency;
+    ``model_cache`` is where local models' ONNX exports are kept.
     """
 
     def __init__(
@@ -161,6 +169,7 @@ class EmbeddingFunction:
         keys: KeyResolver | None = None,
         cache: EmbeddingCache | None = None,
         http_settings: Any = None,
+        model_cache: Path | None = None,
         **options: Any,
     ) -> None:
         self.model_name = normalize_model_name(model_name)
@@ -186,6 +195,9 @@ class EmbeddingFunction:
         self._keys = keys
         self._cache = cache
         self._http_settings = http_settings
+        #: Where local models' ONNX exports are cached (None: $AUTOVEC_MODEL_CACHE or
+        #: ~/.cache/autovec/models-cache).
+        self.model_cache = model_cache
         self._provider: EmbeddingProvider | None = None
         self._lock = threading.Lock()
 
@@ -328,9 +340,11 @@ class EmbeddingFunction:
                 kept.update(batch_texts)
 
             token = batch_sink.set(keep)
+            cache_token = model_cache_dir.set(self.model_cache)
             try:
                 fresh = provider.embed([unique[i] for i in missing], kind=kind, options=opts)
             finally:
+                model_cache_dir.reset(cache_token)
                 batch_sink.reset(token)
             if fresh.shape[0] != len(missing):
                 raise EmbeddingResponseError(

@@ -297,6 +297,10 @@ def embed_ahead(
 # -- back-filling a new EMBED_TEXT column ------------------------------------------------------
 
 BACKFILL_BATCH = 256
+#: Rows embedded ahead of their batches: a local model sorts them by token count as one
+#: call, so a window of several batches pads less than each batch alone (1.06x the real
+#: tokens at 256 rows, 1.02x at 1,024, for 2,000 docstrings in batches of 32).
+BACKFILL_WINDOW = 4 * BACKFILL_BATCH
 
 
 def run_backfills(session: ExecContext) -> None:
@@ -362,35 +366,39 @@ def _backfill(session: ExecContext, database: str, table: str) -> None:
         label = f"embedding {schema.name}.{column.name}"
         while True:
             session.check_interrupted()
-            ids = [
+            window = [
                 r[0]
                 for r in session.conn.execute(
                     f"SELECT rowid FROM {qtable} WHERE {_after('rowid', last)} AND {quoted} IS NULL"
                     " ORDER BY rowid LIMIT ?",
-                    (BACKFILL_BATCH,),
+                    (BACKFILL_WINDOW,),
                 )
             ]
-            if not ids:
+            if not window:
                 break
-            current = session.table(database, table)
             spec = embed_spec(column.generated)
             if spec is not None:  # embedded first, outside the write lock (see embed_ahead)
-                texts = [text for _, text in _read_sources(session, qtable, spec, ids)[0]]
+                texts = [text for _, text in _read_sources(session, qtable, spec, window)[0]]
                 if texts:
                     session.instance.embedder.embed(
                         database, spec.model, texts, "document", spec.options
                     )
-            with session.write_statement():
-                fill_generated(session, database, current, set(ids), only={column.name})
-                marker = dict(current.options.get("backfill", {}))
-                marker[column.name] = ids[-1]
-                current.options = {**current.options, "backfill": marker}
-                save_table(session, database, current)
-            session.commit()
-            done += len(ids)
-            last = ids[-1]
-            if session.progress is not None:
-                session.progress(min(done, total), total, label)
+            for start in range(0, len(window), BACKFILL_BATCH):
+                if start:
+                    session.check_interrupted()
+                ids = window[start : start + BACKFILL_BATCH]
+                current = session.table(database, table)
+                with session.write_statement():
+                    fill_generated(session, database, current, set(ids), only={column.name})
+                    marker = dict(current.options.get("backfill", {}))
+                    marker[column.name] = ids[-1]
+                    current.options = {**current.options, "backfill": marker}
+                    save_table(session, database, current)
+                session.commit()
+                done += len(ids)
+                last = ids[-1]
+                if session.progress is not None:
+                    session.progress(min(done, total), total, label)
         current = session.table(database, table)
         marker = {k: v for k, v in current.options.get("backfill", {}).items() if k != column.name}
         current.options = {**current.options, "backfill": marker}

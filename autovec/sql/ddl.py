@@ -9,6 +9,7 @@ conversion goes through the same MySQL rules as INSERT.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -1012,6 +1013,7 @@ def _alter_table(session: ExecContext, tree: exp.Alter) -> Result:
                 f"Unsupported ALTER TABLE clause: {action.sql(dialect='mysql')}"
             )
     validate(schema)
+    _refuse_quantize_change(session, database, old, schema, conversions)
     new_generated = [
         c for c in schema.columns if c.generated is not None and old.column(c.name) is None
     ]
@@ -1031,6 +1033,53 @@ def _alter_table(session: ExecContext, tree: exp.Alter) -> Result:
     if embedded:
         session.pending_backfills.append((database, new_name or schema.name))
     return Result(rowcount=0)
+
+
+def _quantize_mode(generated: str | None) -> str | None:
+    """The ``quantize`` option of an EMBED_TEXT column (None: the model's fp32 form)."""
+    spec = auto_embedding.embed_spec(generated)
+    if spec is None or not spec.options:
+        return None
+    try:
+        options = json.loads(spec.options)
+    except ValueError:
+        return None
+    mode = options.get("quantize") if isinstance(options, dict) else None
+    return str(mode) if mode is not None else None
+
+
+def _refuse_quantize_change(
+    session: ExecContext,
+    database: str,
+    old: TableSchema,
+    new: TableSchema,
+    conversions: dict[str, str],
+) -> None:
+    """Refuse moving an EMBED_TEXT column between fp32 and int8 while it holds vectors.
+
+    MODIFY keeps a column's values: its fp32 vectors would be compared with int8 ones
+    (and the reverse), which are close but not interchangeable.
+    """
+    for new_name, old_name in conversions.items():
+        before, after = old.column(old_name), new.column(new_name)
+        if before is None or after is None:
+            continue
+        if auto_embedding.embed_spec(before.generated) is None:
+            continue
+        was, now = _quantize_mode(before.generated), _quantize_mode(after.generated)
+        if was == now:
+            continue
+        holds = session.conn.execute(
+            f"SELECT 1 FROM {quote_identifier(database)}.{quote_identifier(old.name)} "
+            f"WHERE {quote_identifier(old_name)} IS NOT NULL LIMIT 1"
+        ).fetchone()
+        if holds is not None:
+            raise errors.DatabaseError(
+                f"Unsupported modify column: column '{old_name}' holds vectors of the "
+                f"{was or 'fp32'} form of its model, which are not interchangeable with the "
+                f"{now or 'fp32'} form; add a new column (or empty this one) instead",
+                errors.ER_UNSUPPORTED_DDL,
+            )
 
 
 def _queue_backfills(schema: TableSchema, added: list[ColumnDef]) -> list[str]:

@@ -8,6 +8,7 @@ providers behind the functions (HTTP clients, local models) are pooled process-w
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,6 +16,9 @@ import numpy as np
 from autovec import errors
 from autovec.storage.datadir import DataDirectory
 from autovec.storage.embedding_cache import CACHE_FILE, PersistentEmbeddingCache
+
+#: Local models' ONNX exports, beside the databases (a name no database can have).
+MODEL_CACHE_DIR = ".models"
 
 if TYPE_CHECKING:
     from autovec.embeddings import EmbeddingFunction, KeyResolver
@@ -46,6 +50,11 @@ class Embedder:
                 self._keys = KeyResolver(self.datadir.settings)
             return self._keys
 
+    @property
+    def model_cache(self) -> Path | None:
+        """Where this directory keeps local models' exports; None (the user-wide one) in memory."""
+        return None if self.datadir.in_memory else self.datadir.path / MODEL_CACHE_DIR
+
     def cache(self, database: str) -> PersistentEmbeddingCache:
         with self._lock:
             cache = self._caches.get(database)
@@ -74,7 +83,10 @@ class Embedder:
             if fn is None:
                 cache = self.cache(database)
                 fn = EmbeddingFunction(
-                    model, keys=self.keys, cache=cache.deferred() if kind == "query" else cache
+                    model,
+                    keys=self.keys,
+                    cache=cache.deferred() if kind == "query" else cache,
+                    model_cache=self.model_cache,
                 )
                 self._functions[key] = fn
             return fn

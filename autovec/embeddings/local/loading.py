@@ -13,16 +13,20 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from autovec.embeddings.errors import InvalidOptionsError, ModelNotAvailableError
+from autovec.embeddings.local.batching import encode_sorted, token_sorted_order
+from autovec.embeddings.local.encoders import TextEncoder
 from autovec.embeddings.local.locate import INSTALL_HINT
+from autovec.embeddings.local.runtime import choose_encoder
+from autovec.embeddings.local.torch_encoder import TorchEncoder
 
 __all__ = ["LoadedModel", "device_turn", "load_model"]
 
@@ -31,13 +35,23 @@ log = logging.getLogger("autovec.embeddings")
 
 @dataclass
 class LoadedModel:
-    """One loaded sentence-transformers model, shared process-wide."""
+    """One loaded model, shared process-wide: its runtime and the lock on its passes."""
 
     path: Path
-    model: Any
-    dimensions: int
-    max_seq_length: int | None
+    encoder: TextEncoder
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def dimensions(self) -> int:
+        return self.encoder.dimensions
+
+    @property
+    def max_seq_length(self) -> int | None:
+        return self.encoder.max_seq_length
+
+    def longest_first(self, texts: Sequence[str]) -> np.ndarray:
+        """Indices of ``texts`` by token count, most first (how a call is cut into chunks)."""
+        return token_sorted_order(self.encoder, texts)
 
     def encode(
         self,
@@ -48,27 +62,34 @@ class LoadedModel:
         normalize: bool,
         batch_size: int,
     ) -> np.ndarray:
-        """Embed under the model's lock (one forward pass at a time per model)."""
-        kwargs: dict[str, Any] = {
-            "batch_size": batch_size,
-            "convert_to_numpy": True,
-            "normalize_embeddings": normalize,
-            "show_progress_bar": False,
-        }
-        if prompt:
-            kwargs["prompt"] = prompt
-        elif prompt_name:
-            kwargs["prompt_name"] = prompt_name
+        """Embed in token-sorted batches under the model's lock (one pass at a time)."""
+        if not prompt and prompt_name:
+            if prompt_name not in self.encoder.prompts:
+                raise InvalidOptionsError(
+                    f"prompt_name '{prompt_name}' is not defined by model {self.path.name}"
+                )
+            prompt = self.encoder.prompts[prompt_name]
+        encoder, texts = _prompted(self.encoder, texts, prompt)
         with self.lock, device_turn(_device()):
-            try:
-                out = self.model.encode(texts, **kwargs)
-            except ValueError as exc:
-                if prompt_name and "prompt" in str(exc).lower():
-                    raise InvalidOptionsError(
-                        f"prompt_name '{prompt_name}' is not defined by model {self.path.name}"
-                    ) from None
-                raise
-        return np.asarray(out, dtype=np.float32)
+            return encode_sorted(encoder, texts, batch_size=batch_size, normalize=normalize)
+
+
+@runtime_checkable
+class _PromptBinding(Protocol):
+    """A runtime that takes the prompt apart from the text (to leave it out of pooling)."""
+
+    def with_prompt(self, prompt: str) -> TextEncoder: ...
+
+
+def _prompted(
+    encoder: TextEncoder, texts: list[str], prompt: str | None
+) -> tuple[TextEncoder, list[str]]:
+    """The encoder and texts that embed ``texts`` with ``prompt`` before each."""
+    if not prompt:
+        return encoder, texts
+    if isinstance(encoder, _PromptBinding):
+        return encoder.with_prompt(prompt), texts
+    return encoder, [prompt + text for text in texts]  # as sentence-transformers prepends
 
 
 @contextmanager
@@ -92,7 +113,8 @@ def device_turn(device: str) -> Iterator[None]:
         os.close(handle)  # releases the lock
 
 
-_models: dict[tuple[str, str], LoadedModel] = {}
+#: Keyed by (model directory, device, quantize mode or "").
+_models: dict[tuple[str, str, str], LoadedModel] = {}
 _models_lock = threading.Lock()
 
 
@@ -100,33 +122,44 @@ def _device() -> str:
     return os.environ.get("AUTOVEC_EMBED_DEVICE", "cpu")
 
 
-def load_model(path: Path, *, max_seq_length: int | None = None) -> LoadedModel:
-    """The process-wide instance of the model at ``path``, loading it on first use."""
-    key = (str(path), _device())
+def load_model(
+    path: Path,
+    *,
+    max_seq_length: int | None = None,
+    model_cache: Path | None = None,
+    quantize: str | None = None,
+) -> LoadedModel:
+    """The process-wide instance of the model at ``path``, loading it on first use.
+
+    A verified ONNX export cached under ``model_cache`` runs it without torch; else torch
+    does (exporting it for next time). ``quantize="int8"`` loads its int8 form instead, a
+    separate instance.
+    """
+    key = (str(path), _device(), quantize or "")
     with _models_lock:
         loaded = _models.get(key)
         if loaded is not None:
             return loaded
-        try:
-            from sentence_transformers import SentenceTransformer
-        except ImportError:
-            raise ModelNotAvailableError(
-                f"running local models needs sentence-transformers and torch: {INSTALL_HINT}"
-            ) from None
-        _quiet_transformers()
-        log.info("loading embedding model from %s", path)
-        model = SentenceTransformer(str(path), device=key[1], local_files_only=True)
-        limit = getattr(model, "max_seq_length", None)
-        if max_seq_length and (limit is None or limit > max_seq_length):
-            model.max_seq_length = max_seq_length
-            limit = max_seq_length
-        get_dim = getattr(model, "get_embedding_dimension", None)
-        if get_dim is None:  # sentence-transformers < 5
-            get_dim = model.get_sentence_embedding_dimension
-        dims = get_dim()
-        if not dims:
+
+        def torch_encoder() -> TextEncoder:
+            _quiet_transformers()  # imports transformers: only on the torch route
+            try:
+                return TorchEncoder(path, key[1], max_seq_length)
+            except ImportError:
+                raise ModelNotAvailableError(
+                    f"running local models needs sentence-transformers and torch: {INSTALL_HINT}"
+                ) from None
+
+        encoder = choose_encoder(
+            path,
+            max_seq_length=max_seq_length,
+            model_cache=model_cache,
+            quantize=quantize,
+            torch_encoder=torch_encoder,
+        )
+        if not encoder.dimensions:
             raise ModelNotAvailableError(f"model at {path} does not declare its output size")
-        loaded = LoadedModel(path, model, int(dims), limit)
+        loaded = LoadedModel(path, encoder)
         _models[key] = loaded
         return loaded
 

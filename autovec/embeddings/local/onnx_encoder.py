@@ -59,8 +59,19 @@ def _read_json(path: Path) -> dict[str, object]:
 
 
 def model_max_seq_length(model_dir: Path) -> int | None:
-    """The model's own input limit, as sentence-transformers reads it."""
+    """The model's own input limit, read as sentence-transformers reads it.
+
+    ``sentence_bert_config.json``'s ``max_seq_length`` (older saves), else the tokenizer's
+    ``model_max_length`` (sentence-transformers 5+ saves it there), else the positions the
+    transformer has.
+    """
     value = _read_json(model_dir / "sentence_bert_config.json").get("max_seq_length")
+    if isinstance(value, int) and value > 0:
+        return value
+    value = _read_json(model_dir / "tokenizer_config.json").get("model_max_length")
+    if isinstance(value, int) and 0 < value < 1_000_000:  # transformers' "no limit" is 1e30
+        return value
+    value = _read_json(model_dir / "config.json").get("max_position_embeddings")
     return value if isinstance(value, int) and value > 0 else None
 
 

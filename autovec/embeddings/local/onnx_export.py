@@ -34,6 +34,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -276,8 +277,6 @@ def _export_graph(model: torch.nn.Module, target: Path) -> None:
 
 @contextlib.contextmanager
 def _quiet_tracing() -> Iterator[None]:
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
@@ -291,9 +290,7 @@ def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(norms > 0, dots / np.where(norms > 0, norms, 1.0), 1.0)
 
 
-def verify_export(
-    model: torch.nn.Module, model_dir: Path, onnx_path: Path
-) -> tuple[bool, float]:
+def verify_export(model: torch.nn.Module, model_dir: Path, onnx_path: Path) -> tuple[bool, float]:
     """(every probe row ≥ MIN_COSINE, the lowest cosine), the export against the model."""
     limit = getattr(model, "max_seq_length", None)
     reference = np.asarray(
@@ -309,11 +306,26 @@ def verify_export(
     encoder = OnnxEncoder(model_dir, onnx_path, max_seq_length=limit)
     texts = list(PROBE_TEXTS)
     whole = encoder.encode_batch(texts)  # all padded to the longest
-    pieces = np.concatenate([encoder.encode_batch(texts[i : i + 5]) for i in range(0, len(texts), 5)])
+    pieces = np.concatenate(
+        [encoder.encode_batch(texts[i : i + 5]) for i in range(0, len(texts), 5)]
+    )
     if whole.shape != reference.shape or pieces.shape != reference.shape:
         return False, -1.0
     lowest = float(min(_cosines(whole, reference).min(), _cosines(pieces, reference).min()))
     return bool(np.isfinite(lowest) and lowest >= MIN_COSINE), lowest
+
+
+def _unexportable(model_dir: Path) -> str | None:
+    """Why the traced graph could not reproduce this model, if it could not."""
+    for config in model_dir.glob("*_Pooling/config.json"):
+        try:
+            pooling = json.loads(config.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(pooling, dict) and pooling.get("include_prompt") is False:
+            # The graph takes token ids only: it cannot leave a prompt's tokens out of pooling.
+            return "its pooling leaves prompt tokens out (include_prompt: false)"
+    return None
 
 
 def _load_sentence_transformer(model_dir: Path) -> torch.nn.Module:
@@ -344,6 +356,10 @@ def export_model(
                 return found
         elif meta.get("status") == "failed":
             return None
+        reason = _unexportable(model_dir)
+        if reason is not None:
+            _write_meta(entry, {"status": "failed", "reason": reason})
+            return None
         started = time.perf_counter()
         fd, tmp_name = tempfile.mkstemp(dir=entry, prefix=".model.", suffix=".onnx.tmp")
         os.close(fd)
@@ -368,7 +384,8 @@ def export_model(
                 MIN_COSINE,
             )
             _write_meta(
-                entry, {"status": "failed", "reason": f"min cosine {lowest:.6f}", "min_cosine": lowest}
+                entry,
+                {"status": "failed", "reason": f"min cosine {lowest:.6f}", "min_cosine": lowest},
             )
             return None
         target = entry / _FP32_FILE
@@ -419,12 +436,17 @@ def quantize_export(model_dir: Path, cache_dir: Path) -> Path | None:
                 str(tmp),
                 op_types_to_quantize=["MatMul"],
                 weight_type=QuantType.QInt8,
+                # Per-channel scales and 7-bit ranges: without them, u8s8 products saturate
+                # on AVX2 without VNNI (measured on MiniLM: mean cosine 0.85 vs 0.992).
+                per_channel=True,
+                reduce_range=True,
             )
             target = entry / _INT8_FILE
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
-        files = dict(meta["files"]) if isinstance(meta.get("files"), dict) else {}  # type: ignore[arg-type]
+        recorded = meta.get("files")
+        files: dict[str, object] = dict(recorded) if isinstance(recorded, dict) else {}
         files[_INT8_FILE] = target.stat().st_size
         _write_meta(entry, {**meta, "files": files})
         return target
@@ -496,7 +518,9 @@ def quantization_report(
         int8_seconds = min(int8_seconds, time.perf_counter() - started)
     cosines = _cosines(int8_vectors, fp32_vectors)
     count = min(queries, len(corpus))
-    picks = np.linspace(0, len(corpus) - 1, count).astype(np.int64) if count else np.array([], np.int64)
+    picks = (
+        np.linspace(0, len(corpus) - 1, count).astype(np.int64) if count else np.array([], np.int64)
+    )
     overlap = 0.0
     if count:
         fp32_scores = fp32_vectors[picks] @ fp32_vectors.T

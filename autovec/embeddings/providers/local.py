@@ -15,7 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from autovec.embeddings.base import EmbeddingProvider, batch_sink, truncate_dimensions
+from autovec.embeddings.base import (
+    EmbeddingProvider,
+    batch_sink,
+    model_cache_dir,
+    truncate_dimensions,
+)
 from autovec.embeddings.catalog import DEFAULT_LOCAL_MODEL, ModelSpec, lookup
 from autovec.embeddings.errors import (
     EmbeddingResponseError,
@@ -27,6 +32,7 @@ from autovec.embeddings.inputs import EmbedInput
 from autovec.embeddings.keys import ProviderCredentials
 from autovec.embeddings.local.loading import LoadedModel, device_turn, load_model
 from autovec.embeddings.local.locate import INSTALL_HINT, locate_model, runtime_available
+from autovec.embeddings.local.onnx_export import QUANTIZE_MODES
 from autovec.embeddings.options import Kind
 
 __all__ = [
@@ -40,9 +46,14 @@ __all__ = [
 ]
 
 
-#: Inputs per model call: within one call sentence-transformers sorts texts by length, so
-#: large chunks batch well; each finished chunk is cached before the next starts.
-SINK_CHUNK = 256
+#: Inputs per model call. A call is cut into chunks in token order (longest first), so
+#: each chunk's batches hold texts of similar length however the call was ordered, and
+#: each finished chunk is cached before the next starts. 512: one chunk per INSERT's
+#: embedding call (AHEAD_CHUNK), a few seconds of CPU at most.
+SINK_CHUNK = 512
+#: Texts per forward pass. Token-sorted batches are nearly free of padding at 32; larger
+#: ones pad more and run no faster on CPU (sentence-transformers' default, too).
+LOCAL_BATCH = 32
 
 
 class LocalProvider(EmbeddingProvider):
@@ -53,7 +64,7 @@ class LocalProvider(EmbeddingProvider):
     dimensions_option = "dimensions"
     default_batch_size = 64
     #: Options a local model applies.
-    known_options = frozenset({"dimensions", "normalize", "prompt", "prompt_name"})
+    known_options = frozenset({"dimensions", "normalize", "prompt", "prompt_name", "quantize"})
     #: Hugging Face API options, which mean nothing to weights run here: accepted (a
     #: ``huggingface/`` column moves between the API and local weights) and dropped.
     remote_only_options = frozenset({"truncate", "truncation_direction", "options"})
@@ -92,10 +103,12 @@ class LocalProvider(EmbeddingProvider):
             f"$AUTOVEC_MODELS_DIR or the Hugging Face cache{hint}"
         )
 
-    def loaded(self) -> LoadedModel:
-        """The shared loaded model (loads it on first call)."""
+    def loaded(self, quantize: str | None = None) -> LoadedModel:
+        """The shared loaded model (loads it on first call); its int8 form if asked."""
         limit = self.spec.max_input_tokens if self.spec is not None else None
-        return load_model(self.path, max_seq_length=limit)
+        return load_model(
+            self.path, max_seq_length=limit, model_cache=model_cache_dir.get(), quantize=quantize
+        )
 
     def native_dimensions(self) -> int:
         """The model's own output size (catalog first, else by loading it)."""
@@ -122,6 +135,14 @@ class LocalProvider(EmbeddingProvider):
                 raise InvalidOptionsError(f"option '{key}' must be a string")
         if not isinstance(resolved.get("normalize", True), bool):
             raise InvalidOptionsError("option 'normalize' must be true or false")
+        quantize = resolved.get("quantize")
+        if quantize is not None and quantize not in QUANTIZE_MODES:
+            raise InvalidOptionsError(
+                f"option 'quantize' must be one of: {', '.join(sorted(QUANTIZE_MODES))} "
+                f"(got {quantize!r}); leave it out for the model's exact fp32 form"
+            )
+        if quantize is None:
+            resolved.pop("quantize", None)  # so {"quantize": null} shares the fp32 cache key
         return resolved
 
     def embed(
@@ -130,7 +151,7 @@ class LocalProvider(EmbeddingProvider):
         self.check_inputs(inputs)
         resolved = self.resolve_options(kind, options)
         dims = self.requested_dimensions(resolved)
-        model = self.loaded()
+        model = self.loaded(resolved.get("quantize"))
         if dims is not None and self.spec is None and dims != model.dimensions:
             raise InvalidDimensionsError(
                 f"model {self.full_name} outputs {model.dimensions} dimensions; dimensions="
@@ -139,27 +160,30 @@ class LocalProvider(EmbeddingProvider):
         if not inputs:
             return np.zeros((0, dims or model.dimensions), dtype=np.float32)
         sink = batch_sink.get()
-        parts = []
+        texts = [str(item) for item in inputs]
+        # Within a chunk the model sorts again; one chunk needs no order of its own.
+        order = model.longest_first(texts) if len(texts) > SINK_CHUNK else np.arange(len(texts))
+        out = np.empty((len(inputs), dims or model.dimensions), dtype=np.float32)
         # In chunks handed to the sink as each is done, as remote batches are: the work
         # of a long call that fails or is killed later is cached, not lost.
         for start in range(0, len(inputs), SINK_CHUNK):
-            chunk = inputs[start : start + SINK_CHUNK]
+            rows = order[start : start + SINK_CHUNK]
+            chunk = [inputs[i] for i in rows]
             matrix = model.encode(
-                [str(item) for item in chunk],
+                [texts[i] for i in rows],
                 prompt=resolved.get("prompt"),
                 prompt_name=resolved.get("prompt_name"),
                 normalize=resolved.get("normalize", True),
-                batch_size=min(self.limits.max_batch_size, 64),
+                batch_size=min(self.limits.max_batch_size, LOCAL_BATCH),
             )
             if matrix.shape != (len(chunk), model.dimensions) or not np.isfinite(matrix).all():
                 raise EmbeddingResponseError(
                     f"{self.display_name}: model {self.path.name} returned an unusable "
                     f"{matrix.shape} result for {len(chunk)} inputs"
                 )
-            matrix = np.ascontiguousarray(matrix)
             if dims is not None and dims < matrix.shape[1]:
                 matrix = truncate_dimensions(matrix, dims)
             if sink is not None:
                 sink(chunk, matrix)
-            parts.append(matrix)
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+            out[rows] = matrix
+        return out
