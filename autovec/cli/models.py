@@ -10,9 +10,7 @@ once).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
-import os
 import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -34,11 +32,10 @@ from autovec.embeddings.local.onnx_export import (
     export_failed,
     quantization_report,
 )
+from autovec.embeddings.local.runtime import onnx_enabled, onnx_installed
 
-#: Where a data directory keeps its models' exports (``autovec.sql.embedder``'s choice).
-DATADIR_MODEL_CACHE = ".models"
-#: ``$AUTOVEC_ONNX=off`` keeps every model on torch (the runtime's switch).
-ONNX_SWITCH = "AUTOVEC_ONNX"
+# Where a data directory keeps its models' exports.
+from autovec.sql.embedder import MODEL_CACHE_DIR as DATADIR_MODEL_CACHE
 
 
 @dataclass(frozen=True)
@@ -122,18 +119,11 @@ def model_max_tokens(path: Path) -> int | None:
     return declared or _int(_json_file(path / "config.json").get("max_position_embeddings"))
 
 
-def _onnx_usable() -> bool:
-    switch = os.environ.get(ONNX_SWITCH, "auto").strip().lower()
-    if switch in ("off", "0", "false", "no"):
-        return False
-    return all(importlib.util.find_spec(name) is not None for name in ("onnxruntime", "tokenizers"))
-
-
 def describe(name: str, source: str, package: str | None, path: Path, cache: Path) -> LocalModel:
     """What ``models list`` shows of the model at ``path``, read from its files."""
     exported = cached_export(path, cache) is not None
     export = "verified" if exported else "failed" if export_failed(path, cache) else "none"
-    if exported and _onnx_usable():
+    if exported and onnx_enabled() and onnx_installed():
         runtime = "onnx"
     elif runtime_available():
         runtime = "torch"
