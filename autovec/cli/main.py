@@ -114,7 +114,39 @@ def build_parser() -> argparse.ArgumentParser:
     passwd.add_argument("file", metavar="FILE", help="the users file for autovec serve")
     passwd.add_argument("user", metavar="USER", help="the user name")
     passwd.set_defaults(handler=run_passwd)
+
+    models = commands.add_parser(
+        "models",
+        help="the local embedding models on this machine: list them, check the int8 mode",
+        description="Local embedding models: where they are, how they run, their int8 mode.",
+    )
+    actions = models.add_subparsers(dest="action", title="actions", metavar="ACTION")
+    listing = actions.add_parser(
+        "list", help="the local models found, their runtime and whether an export is cached"
+    )
+    check = actions.add_parser(
+        "check", help="measure the int8 mode of a model against its fp32 form (cosine, top-10)"
+    )
+    check.add_argument("model", help="a model name (all-MiniLM-L6-v2) or a model directory")
+    for action in (listing, check):
+        action.add_argument(
+            "--db",
+            metavar="DIR",
+            help="use this data directory's model cache (default: $AUTOVEC_MODEL_CACHE or "
+            "~/.cache/autovec/models-cache)",
+        )
+        action.add_argument(
+            "--format", choices=("table", "json"), default="table", help="output format"
+        )
+        action.set_defaults(handler=run_models)
     return parser
+
+
+def run_models(args: argparse.Namespace) -> int:
+    """``autovec models list`` / ``autovec models check MODEL``."""
+    from autovec.cli.models import run
+
+    return run(args)
 
 
 def run_serve(args: argparse.Namespace) -> int:

@@ -53,6 +53,10 @@ class TopK:
     metric: str
     constant: exp.Expression
     key: exp.Expression  # the ORDER BY distance call itself
+    #: ``SELECT <constant>`` in SQLite's dialect, generated once per plan (not per query)
+    #: when the constant must be evaluated (a function of the bindings, such as a text
+    #: embedded by ``VEC_EMBED_*``); None for a placeholder or a literal.
+    constant_sql: str | None = None
 
 
 def int_value(node: exp.Expression | None, bindings: Bindings) -> int | None:

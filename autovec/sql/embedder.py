@@ -34,7 +34,8 @@ class Embedder:
     def __init__(self, datadir: DataDirectory):
         self.datadir = datadir
         self._keys: KeyResolver | None = None
-        self._functions: dict[tuple[str, str], EmbeddingFunction] = {}
+        # By (database, model, kind): a query's vector is cached without waiting for a commit.
+        self._functions: dict[tuple[str, str, str], EmbeddingFunction] = {}
         self._caches: dict[str, PersistentEmbeddingCache] = {}
         self._lock = threading.RLock()
 
@@ -67,19 +68,27 @@ class Embedder:
                 cache = self._caches[database] = PersistentEmbeddingCache(path)
             return cache
 
-    def function(self, database: str, model: str) -> EmbeddingFunction:
+    def function(self, database: str, model: str, kind: str = "document") -> EmbeddingFunction:
+        """The model's function in ``database``. Rows' vectors (``document``) are committed
+        to the cache before the statement goes on, so that they outlive its failure; a
+        text query's (``query``) is committed in the background, off the SELECT's path."""
         from autovec.embeddings import EmbeddingFunction
 
+        key = (database, model, kind)
+        fn = self._functions.get(key)  # the common case, without the lock
+        if fn is not None:
+            return fn
         with self._lock:
-            fn = self._functions.get((database, model))
+            fn = self._functions.get(key)
             if fn is None:
+                cache = self.cache(database)
                 fn = EmbeddingFunction(
                     model,
                     keys=self.keys,
-                    cache=self.cache(database),
+                    cache=cache.deferred() if kind == "query" else cache,
                     model_cache=self.model_cache,
                 )
-                self._functions[(database, model)] = fn
+                self._functions[key] = fn
             return fn
 
     def embed(
@@ -88,7 +97,7 @@ class Embedder:
         from autovec.embeddings import EmbeddingError
 
         try:
-            return self.function(database, model).embed(texts, kind, options)  # type: ignore[arg-type]
+            return self.function(database, model, kind).embed(texts, kind, options)  # type: ignore[arg-type]
         except EmbeddingError as exc:
             raise embedding_error(exc) from None
 

@@ -139,6 +139,7 @@ def match(session: ExecContext, tree: exp.Expression, scope: Scope, bindings: An
         metric,
         constant,
         key,
+        constant_sql(constant),
     )
 
 
@@ -254,7 +255,7 @@ class MatrixScan:
         matrix = current_matrix(session, topk)
         if matrix is None:
             return None
-        query_vector = evaluate_vector(session, topk.constant, bindings)
+        query_vector = evaluate_vector(session, topk, bindings)
         if query_vector is None:
             return None  # NULL query: every distance is NULL; the plain plan handles it
         rowids, vectors, nulls = matrix.rowids, matrix.matrix, matrix.null_rowids
@@ -327,7 +328,7 @@ def explained(session: ExecContext, search: SearchPlan, bindings: Bindings) -> E
     ).fetchone()
     total = int(count[0]) if count else 0
     try:
-        vector = evaluate_vector(session, topk.constant, bindings)
+        vector = evaluate_vector(session, topk, bindings)
         shown = format_for_explain(vector) if vector is not None else "NULL"
     except Exception:
         shown = "?"
@@ -453,13 +454,24 @@ def _best_positions(
     return np.argpartition(scores, len(scores) - count)[len(scores) - count :]
 
 
-def evaluate_vector(session: ExecContext, constant: exp.Expression, bindings: Any) -> Vector | None:
+def constant_sql(constant: exp.Expression) -> str | None:
+    """The query evaluating a search's constant, unless it is a placeholder or a literal."""
+    if isinstance(constant, exp.Placeholder) or (
+        isinstance(constant, exp.Literal) and constant.is_string
+    ):
+        return None
+    return str(exp.select(constant.copy()).sql(dialect="sqlite"))
+
+
+def evaluate_vector(session: ExecContext, topk: TopK, bindings: Any) -> Vector | None:
+    """The query vector of a search for these bindings (None for NULL)."""
+    constant = topk.constant
     if isinstance(constant, exp.Placeholder) and isinstance(bindings, dict):
         value = bindings.get(str(constant.this))
     elif isinstance(constant, exp.Literal) and constant.is_string:
         value = constant.this
     else:
-        sql = exp.select(constant.copy()).sql(dialect="sqlite")
+        sql = topk.constant_sql or exp.select(constant.copy()).sql(dialect="sqlite")
         row = session.conn.execute(sql, bindings).fetchone()
         value = row[0] if row else None
     if value is None:

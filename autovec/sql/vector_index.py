@@ -463,7 +463,7 @@ class IndexScan:
             hnsw = live_index(session, topk.database, schema, index)
             if hnsw is None:
                 return None
-        query_vector = exact_search.evaluate_vector(session, topk.constant, bindings)
+        query_vector = exact_search.evaluate_vector(session, topk, bindings)
         if query_vector is None:
             return None
         if query_vector.dims != hnsw.dims:

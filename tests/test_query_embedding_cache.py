@@ -1,0 +1,87 @@
+"""A text query's vector is cached without the SELECT waiting for a commit.
+
+The persistent cache commits a row's vector before the writing statement goes on (it
+must outlive the statement's failure); a query's vector is committed by a background
+thread instead, and found in memory until then.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+import autovec
+from autovec.storage.embedding_cache import PersistentEmbeddingCache
+from tests.conftest import rows
+from tests.mock_providers.huggingface import HuggingFaceMock
+
+MODEL = "huggingface/BAAI/bge-m3"
+
+
+def on_disk(path: Path) -> int:
+    """Entries committed to the cache file, read through a connection of its own."""
+    cache = PersistentEmbeddingCache(path)
+    try:
+        return len(cache)
+    finally:
+        cache.close()
+
+
+def test_a_deferred_write_is_found_at_once_and_committed_by_the_writer(tmp_path: Path) -> None:
+    path = tmp_path / "embeddings.sqlite"
+    cache = PersistentEmbeddingCache(path)
+    vector = np.arange(4, dtype=np.float32)
+    cache.deferred().put_many("m", "{}", ["question"], [vector])
+    found = cache.get_many("m", "{}", ["question", "other"])
+    assert found[1] is None and found[0] is not None and found[0].tolist() == vector.tolist()
+    cache.flush()
+    assert on_disk(path) == 1
+    cache.close()
+
+
+def test_close_commits_what_is_pending(tmp_path: Path) -> None:
+    path = tmp_path / "embeddings.sqlite"
+    cache = PersistentEmbeddingCache(path)
+    texts = [f"q{i}" for i in range(200)]
+    writers = [
+        threading.Thread(
+            target=lambda t=text: cache.deferred().put_many(
+                "m", "{}", [t], [np.ones(3, np.float32)]
+            )
+        )
+        for text in texts
+    ]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    cache.close()
+    assert on_disk(path) == len(texts)
+
+
+def test_a_text_query_is_cached_on_disk_and_not_embedded_again(
+    tmp_path: Path, huggingface_mock: HuggingFaceMock
+) -> None:
+    datadir = tmp_path / "data"
+    conn = autovec.connect(datadir, autocommit=True)
+    cur = conn.cursor()
+    for name, value in huggingface_mock.variables().items():
+        cur.execute(f"SET @@GLOBAL.{name} = %s", [value])
+    cur.execute(
+        f"CREATE TABLE d (id INT PRIMARY KEY, body TEXT, v VECTOR(1024) "
+        f"GENERATED ALWAYS AS (EMBED_TEXT('{MODEL}', body)) STORED)"
+    )
+    cur.executemany("INSERT INTO d (id, body) VALUES (%s, %s)", [(1, "apples"), (2, "pears")])
+    search = "SELECT id FROM d ORDER BY VEC_EMBED_COSINE_DISTANCE(v, %s) LIMIT 1"
+    first = rows(cur, search, ["fruit"])
+    asked = len(huggingface_mock.requests)
+    assert rows(cur, search, ["fruit"]) == first  # found before or after the commit
+    assert len(huggingface_mock.requests) == asked
+    conn.close()  # commits the query's vector
+    assert on_disk(datadir / "test" / "embeddings.sqlite") == 3
+    again = autovec.connect(datadir, autocommit=True)
+    assert rows(again.cursor(), search, ["fruit"]) == first
+    assert len(huggingface_mock.requests) == asked
+    again.close()
