@@ -8,11 +8,15 @@ thread instead, and found in memory until then.
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
+import apsw
 import numpy as np
+import pytest
 
 import autovec
+from autovec.storage import embedding_cache
 from autovec.storage.embedding_cache import PersistentEmbeddingCache
 from tests.conftest import rows
 from tests.mock_providers.huggingface import HuggingFaceMock
@@ -39,6 +43,52 @@ def test_a_deferred_write_is_found_at_once_and_committed_by_the_writer(tmp_path:
     cache.flush()
     assert on_disk(path) == 1
     cache.close()
+
+
+def test_flush_and_close_do_not_wait_out_the_writers_linger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(embedding_cache, "LINGER_SECONDS", 60.0)
+    path = tmp_path / "embeddings.sqlite"
+    cache = PersistentEmbeddingCache(path)
+    deferred = cache.deferred()
+    deferred.put_many("m", "{}", ["first"], [np.ones(3, np.float32)])
+    time.sleep(0.2)  # the writer is lingering now
+    deferred.put_many("m", "{}", ["second"], [np.ones(3, np.float32)])
+    started = time.monotonic()
+    cache.flush()
+    assert time.monotonic() - started < 30
+    assert on_disk(path) == 2
+    deferred.put_many("m", "{}", ["third"], [np.ones(3, np.float32)])
+    started = time.monotonic()
+    cache.close()
+    assert time.monotonic() - started < 30
+    assert on_disk(path) == 3
+
+
+def test_many_deferred_rows_are_committed_without_waiting_for_the_linger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(embedding_cache, "LINGER_SECONDS", 60.0)
+    path = tmp_path / "embeddings.sqlite"
+    cache = PersistentEmbeddingCache(path)
+    texts = [f"q{i}" for i in range(embedding_cache.LINGER_ROWS)]
+    cache.deferred().put_many("m", "{}", texts, [np.ones(3, np.float32)] * len(texts))
+    deadline = time.monotonic() + 30
+    while on_disk_without_flush(path) < len(texts) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert on_disk_without_flush(path) == len(texts)
+    cache.close()
+
+
+def on_disk_without_flush(path: Path) -> int:
+    """Committed entries, read with plain SQLite (another cache object would not flush ours)."""
+    conn = apsw.Connection(str(path))
+    try:
+        row = conn.execute("SELECT count(*) FROM embeddings").fetchone()
+        return int(row[0]) if row else 0
+    finally:
+        conn.close()
 
 
 def test_close_commits_what_is_pending(tmp_path: Path) -> None:

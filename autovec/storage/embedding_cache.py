@@ -8,8 +8,10 @@ embedding layer uses (:func:`autovec.cache_key.cache_key`).
 
 A text query's vector is written through :meth:`PersistentEmbeddingCache.deferred`: a
 background thread commits it (its own connection, its own transaction), so the SELECT
-that embedded it does not wait for a commit. Until then lookups find it in memory; a
-crash before the commit loses only that cache entry.
+that embedded it does not wait for a commit. The thread lingers a moment before each
+commit and gathers what arrives meanwhile: waking it for every query made each query
+pay a thread switch (measured: 3–4 ms a query on 2 busy cores). Until the commit lookups
+find the vector in memory; a crash before it loses only those cache entries.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ from autovec.cache_key import cache_key
 
 CACHE_FILE = "embeddings.sqlite"
 _CHUNK = 500  # keys per SELECT, well under SQLite's variable limit
+#: How long the writer gathers deferred rows before committing them, and how many rows
+#: make it commit sooner.
+LINGER_SECONDS = 0.5
+LINGER_ROWS = 256
 
 
 _INSERT = "INSERT OR REPLACE INTO embeddings (key, model, vector) VALUES (?, ?, ?)"
@@ -56,6 +62,7 @@ class PersistentEmbeddingCache:
         self._writer: threading.Thread | None = None
         self._committing = False
         self._closing = False
+        self._flushing = 0  # callers of flush() waiting: commit without lingering
 
     def _connect(self) -> apsw.Connection:
         conn = apsw.Connection(self.path)
@@ -115,6 +122,7 @@ class PersistentEmbeddingCache:
         with self._wake:
             if self._closing:
                 raise RuntimeError("the embedding cache is closed")
+            was_empty = not self._pending
             for row in rows:
                 self._pending[row[0]] = row
             if self._writer is None:
@@ -122,7 +130,8 @@ class PersistentEmbeddingCache:
                     target=self._write_pending, name="autovec-embedding-cache", daemon=True
                 )
                 self._writer.start()
-            self._wake.notify()
+            if was_empty or len(self._pending) >= LINGER_ROWS:
+                self._wake.notify()  # else the writer is lingering and will come by itself
 
     def _write_pending(self) -> None:
         """The writer thread: commit what is pending, in one transaction per wake-up."""
@@ -134,6 +143,7 @@ class PersistentEmbeddingCache:
                         self._wake.wait()
                     if not self._pending:
                         return  # closing, and everything is written
+                    self._wake.wait_for(self._commit_now, timeout=LINGER_SECONDS)
                     rows = list(self._pending.values())
                     self._committing = True
                 try:
@@ -150,11 +160,20 @@ class PersistentEmbeddingCache:
         finally:
             conn.close()
 
+    def _commit_now(self) -> bool:
+        """Whether the lingering writer should commit before its time is up (lock held)."""
+        return self._closing or self._flushing > 0 or len(self._pending) >= LINGER_ROWS
+
     def flush(self) -> None:
         """Wait until every deferred write is committed."""
         with self._wake:
-            while self._writer is not None and (self._pending or self._committing):
-                self._idle.wait()
+            self._flushing += 1
+            self._wake.notify()
+            try:
+                while self._writer is not None and (self._pending or self._committing):
+                    self._idle.wait()
+            finally:
+                self._flushing -= 1
 
     def __len__(self) -> int:
         self.flush()

@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 
 from autovec.embeddings.local import onnx_export
+from autovec.embeddings.local.loading import load_model
 from autovec.embeddings.local.onnx_export import cached_export, export_failed, export_model
+from autovec.embeddings.local.runtime import export_in_background
 
 pytest.importorskip("onnxruntime")
 pytest.importorskip("sentence_transformers")
@@ -201,8 +203,6 @@ def test_a_new_process_answers_a_text_query_on_onnx_without_torch(
 def test_the_background_export_is_a_child_process_that_fills_the_cache(
     tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from autovec.embeddings.local.runtime import export_in_background
-
     monkeypatch.setenv("AUTOVEC_ONNX", "auto")
     monkeypatch.setenv("PYTHONPATH", str(REPO))
     cache = tmp_path / "cache"
@@ -214,3 +214,21 @@ def test_the_background_export_is_a_child_process_that_fills_the_cache(
     assert export_in_background(tiny, cache) is None  # cached now: nothing to do
     monkeypatch.setenv("AUTOVEC_ONNX", "off")
     assert export_in_background(tiny, tmp_path / "other") is None
+
+
+def test_a_model_loaded_on_torch_moves_to_its_export_once_it_is_made(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUTOVEC_ONNX", "auto")
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    model_dir = shutil.copytree(tiny, tmp_path / "tiny-copy")  # a model no test loaded yet
+    texts = ["a first text", "and a second, longer text to embed", "third"]
+    loaded = load_model(model_dir, model_cache=tmp_path / "cache")
+    assert loaded.encoder.runtime == "torch"
+    assert loaded.pending is not None  # the export runs in a child process
+    on_torch = loaded.encode(texts, prompt=None, prompt_name=None, normalize=True, batch_size=2)
+    assert loaded.pending.child.wait(timeout=300) == 0
+    on_onnx = loaded.encode(texts, prompt=None, prompt_name=None, normalize=True, batch_size=2)
+    assert loaded.encoder.runtime == "onnx" and loaded.pending is None
+    assert np.abs(on_onnx - on_torch).max() < 1e-5
+    assert load_model(model_dir, model_cache=tmp_path / "cache") is loaded

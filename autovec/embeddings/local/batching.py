@@ -9,7 +9,8 @@ batch it is in, so the output is the same, only sooner.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 import numpy as np
 
@@ -28,22 +29,33 @@ def token_sorted_order(encoder: TextEncoder, texts: Sequence[str]) -> np.ndarray
 
 
 def encode_sorted(
-    encoder: TextEncoder, texts: Sequence[str], *, batch_size: int, normalize: bool
+    encoder: TextEncoder,
+    texts: Sequence[str],
+    *,
+    batch_size: int,
+    normalize: bool,
+    turn: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> np.ndarray:
     """``texts`` embedded in batches of ``batch_size`` texts of similar token length.
 
-    Rows come back in input order, float32, L2-normalised if ``normalize``.
+    Rows come back in input order, float32, L2-normalised if ``normalize``. Each use of
+    the encoder (counting tokens, each pass) is made inside a ``turn()``: callers that
+    share the model wait for one batch of another's call, not for all of it.
     """
     if not texts:
         return np.zeros((0, encoder.dimensions), dtype=np.float32)
     if len(texts) == 1:  # one query: nothing to sort, no tokenizing twice
-        out = np.asarray(encoder.encode_batch(texts), dtype=np.float32)
+        with turn():
+            out = np.asarray(encoder.encode_batch(texts), dtype=np.float32)
         return l2_normalize(out) if normalize else out
-    order = token_sorted_order(encoder, texts)
+    with turn():
+        order = token_sorted_order(encoder, texts)
     out = np.empty((len(texts), encoder.dimensions), dtype=np.float32)
     for start in range(0, len(texts), batch_size):
         rows = order[start : start + batch_size]
-        out[rows] = encoder.encode_batch([texts[i] for i in rows])
+        batch = [texts[i] for i in rows]
+        with turn():
+            out[rows] = encoder.encode_batch(batch)
     return l2_normalize(out) if normalize else out
 
 

@@ -24,8 +24,8 @@ import numpy as np
 from autovec.embeddings.errors import InvalidOptionsError, ModelNotAvailableError
 from autovec.embeddings.local.batching import encode_sorted, token_sorted_order
 from autovec.embeddings.local.encoders import TextEncoder
-from autovec.embeddings.local.locate import INSTALL_HINT
-from autovec.embeddings.local.runtime import choose_encoder
+from autovec.embeddings.local.locate import INSTALL_HINT, model_name
+from autovec.embeddings.local.runtime import PendingExport, choose_encoder
 from autovec.embeddings.local.torch_encoder import TorchEncoder
 
 __all__ = ["LoadedModel", "device_turn", "load_model"]
@@ -35,10 +35,16 @@ log = logging.getLogger("autovec.embeddings")
 
 @dataclass
 class LoadedModel:
-    """One loaded model, shared process-wide: its runtime and the lock on its passes."""
+    """One loaded model, shared process-wide: its runtime and the lock on its passes.
+
+    A model loaded on torch while its ONNX export was being made (``pending``) moves to
+    the export at its first call after the export is done; the two agree to within
+    1e-6 (the export is verified against torch before it is cached).
+    """
 
     path: Path
     encoder: TextEncoder
+    pending: PendingExport | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -51,7 +57,8 @@ class LoadedModel:
 
     def longest_first(self, texts: Sequence[str]) -> np.ndarray:
         """Indices of ``texts`` by token count, most first (how a call is cut into chunks)."""
-        return token_sorted_order(self.encoder, texts)
+        with self.lock:  # a tokenizer is not to be used by two threads at once
+            return token_sorted_order(self.encoder, texts)
 
     def encode(
         self,
@@ -69,9 +76,31 @@ class LoadedModel:
                     f"prompt_name '{prompt_name}' is not defined by model {self.path.name}"
                 )
             prompt = self.encoder.prompts[prompt_name]
+        if self.pending is not None:
+            self._move_to_export()
         encoder, texts = _prompted(self.encoder, texts, prompt)
+        return encode_sorted(
+            encoder, texts, batch_size=batch_size, normalize=normalize, turn=self._turn
+        )
+
+    @contextmanager
+    def _turn(self) -> Iterator[None]:
+        """One use of the model: this process's lock on it, then the machine's turn."""
         with self.lock, device_turn(_device()):
-            return encode_sorted(encoder, texts, batch_size=batch_size, normalize=normalize)
+            yield
+
+    def _move_to_export(self) -> None:
+        """Run on the ONNX export from now on, if the pending one is done and good."""
+        with self.lock:
+            pending = self.pending
+            if pending is None or not pending.finished():
+                return
+            self.pending = None
+            onnx = pending.encoder()
+            if onnx is None or onnx.dimensions != self.encoder.dimensions:
+                return
+            self.encoder = onnx
+        log.info("embedding model %s moved to its ONNX export", model_name(self.path))
 
 
 @runtime_checkable
@@ -150,7 +179,7 @@ def load_model(
                     f"running local models needs sentence-transformers and torch: {INSTALL_HINT}"
                 ) from None
 
-        encoder = choose_encoder(
+        encoder, pending = choose_encoder(
             path,
             max_seq_length=max_seq_length,
             model_cache=model_cache,
@@ -159,7 +188,7 @@ def load_model(
         )
         if not encoder.dimensions:
             raise ModelNotAvailableError(f"model at {path} does not declare its output size")
-        loaded = LoadedModel(path, encoder)
+        loaded = LoadedModel(path, encoder, pending)
         _models[key] = loaded
         return loaded
 

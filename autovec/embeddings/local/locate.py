@@ -23,6 +23,7 @@ __all__ = [
     "hf_cache_dirs",
     "is_model_dir",
     "locate_model",
+    "model_name",
     "models_dirs",
     "package_model_dir",
     "runtime_available",
@@ -39,6 +40,11 @@ def is_model_dir(path: Path) -> bool:
     if any((path / name).is_file() for name in _WEIGHT_FILES):
         return True
     return any(path.glob("*.safetensors")) or any(path.glob("onnx/*.onnx"))
+
+
+def model_name(path: Path) -> str:
+    """How a model directory is named to users (a package's ``model`` folder by its package)."""
+    return path.name if path.name != "model" else path.parent.name
 
 
 def package_model_dir(import_name: str) -> Path | None:
