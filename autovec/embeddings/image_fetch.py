@@ -68,7 +68,6 @@ ER_UNKNOWN_ERROR = 1105
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_CHUNK = 64 * 1024
 
 #: Cloud instance-metadata endpoints: never fetched, whatever the settings say.
 _METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata.goog", "metadata"})
@@ -342,18 +341,33 @@ def _read_file(source: str, path: Path, policy: ImageFetchPolicy, limit: _Limit)
         # O_NOFOLLOW: the checked path has no links left, so a link now means a swap.
         # O_NONBLOCK: a FIFO planted in an allowed directory must not hang the statement.
         fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise ImageFetchError(f"image file {source} is not a regular file", source=source)
+            limit.check(info.st_size, f"image file {source}")
+            data = _read_up_to(fd, limit.max_bytes + 1)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise ImageFetchError(
             f"cannot read image file {source}: {exc.strerror}", source=source
         ) from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ImageFetchError(f"image file {source} is not a regular file", source=source)
-        limit.check(info.st_size, f"image file {source}")
-        data = handle.read(limit.max_bytes + 1)
     limit.check(len(data), f"image file {source}", at_least=True)
     return _checked(data, f"image file {source}")
+
+
+def _read_up_to(fd: int, count: int) -> bytes:
+    """At most ``count`` bytes: a file may grow after its size was checked."""
+    parts: list[bytes] = []
+    left = count
+    while left > 0:
+        part = os.read(fd, min(left, 1 << 20))
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
 
 
 # --- addresses ------------------------------------------------------------------------------
@@ -395,10 +409,12 @@ def address_refusal(address: IPAddress, *, allow_private: bool) -> str | None:
         return "a link-local address"
     if isinstance(address, ipaddress.IPv4Address) and address in _CGNAT:
         return "a carrier-grade NAT address (100.64.0.0/10)"
+    if address.is_reserved:
+        return "a reserved address"
     if address.is_private:
         return "a private address"
-    if address.is_reserved or not address.is_global:
-        return "a reserved address"
+    if not address.is_global:
+        return "a non-public address"
     return None
 
 
@@ -585,7 +601,8 @@ class _HttpFetch:
 
     def _read_body(self, url: str, response: httpx.Response) -> bytes:
         body = bytearray()
-        for chunk in response.iter_bytes(_CHUNK):
+        # No chunk size: httpx would buffer up to it, and the limits are checked per read.
+        for chunk in response.iter_bytes():
             body += chunk
             # Counted as it arrives: Content-Length may be absent or lie.
             self.limit.check(len(body), f"image URL {url[:200]}", at_least=True)
