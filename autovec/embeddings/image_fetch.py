@@ -24,6 +24,7 @@ import hashlib
 import ipaddress
 import os
 import socket
+import ssl
 import stat
 import threading
 import time
@@ -48,7 +49,9 @@ __all__ = [
     "ImageFetchError",
     "ImageFetchPolicy",
     "address_refusal",
+    "http_client",
     "load_image",
+    "make_http_client",
     "parse_dirs",
     "resolve_host",
 ]
@@ -439,22 +442,34 @@ _client: httpx.Client | None = None
 _client_lock = threading.Lock()
 
 
-def _http_client() -> httpx.Client:
-    """One client for all fetches, made on first use.
+def make_http_client(verify: ssl.SSLContext | bool = True) -> httpx.Client:
+    """A client configured for image fetches (``verify``: tests pass their own CA).
 
     ``trust_env=False``: a proxy from the environment would connect to hosts we did not
     check. No kept-alive connections: a pooled connection is keyed by the IP address and
     was verified for one TLS name, so it must not serve another host on the same address.
+    ``identity`` encoding: images are compressed already, and a compressed body could
+    expand far past the size limit within one read.
     """
+    return httpx.Client(
+        verify=verify,
+        trust_env=False,
+        follow_redirects=False,
+        limits=httpx.Limits(max_keepalive_connections=0),
+        headers={
+            "User-Agent": f"autovec/{__version__}",
+            "Accept": "image/*",
+            "Accept-Encoding": "identity",
+        },
+    )
+
+
+def http_client() -> httpx.Client:
+    """The one client all fetches share, made on first use."""
     global _client
     with _client_lock:
         if _client is None:
-            _client = httpx.Client(
-                trust_env=False,
-                follow_redirects=False,
-                limits=httpx.Limits(max_keepalive_connections=0),
-                headers={"User-Agent": f"autovec/{__version__}", "Accept": "image/*"},
-            )
+            _client = make_http_client()
         return _client
 
 
@@ -525,7 +540,7 @@ class _HttpFetch:
         )
 
     def _checked_addresses(self, url: str, parsed: httpx.URL) -> list[IPAddress]:
-        host = parsed.host.lower().rstrip(".")
+        host = parsed.raw_host.decode("ascii").lower().rstrip(".")
         if host in _METADATA_HOSTS:
             raise ImageFetchError(
                 f"image URL {url[:200]} names a cloud metadata host; the database never fetches it",
@@ -564,19 +579,20 @@ class _HttpFetch:
     def _exchange(self, url: str, parsed: httpx.URL, address: IPAddress) -> FetchedImage | str:
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
         default_port = port == (443 if parsed.scheme == "https" else 80)
-        host_header = parsed.host if default_port else f"{parsed.host}:{port}"
-        if ":" in parsed.host:
-            host_header = f"[{parsed.host}]" if default_port else f"[{parsed.host}]:{port}"
+        name = parsed.raw_host.decode("ascii")  # IDNA-encoded, as Host and SNI must be
+        if ":" in name:
+            name = f"[{name}]"
+        host_header = name if default_port else f"{name}:{port}"
         # The request goes to the checked address; Host and the TLS name (SNI, certificate
         # check) stay the URL's, so virtual hosts and HTTPS work as for the name.
         pinned = parsed.copy_with(host=str(address), port=port)
         timeout = httpx.Timeout(self.remaining(url))
-        with _http_client().stream(
+        with http_client().stream(
             "GET",
             pinned,
             headers={"Host": host_header},
             timeout=timeout,
-            extensions={"sni_hostname": parsed.host},
+            extensions={"sni_hostname": parsed.raw_host.decode("ascii")},
         ) as response:
             if response.status_code in _REDIRECT_STATUSES and "location" in response.headers:
                 return urllib.parse.urljoin(url, response.headers["location"])

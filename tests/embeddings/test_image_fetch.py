@@ -10,9 +10,12 @@ the policy refuses them before any connection.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import ipaddress
 import os
+import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +24,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from PIL import Image
 
 from autovec.embeddings import EmbeddingError, image_fetch
@@ -29,6 +36,7 @@ from autovec.embeddings.image_fetch import (
     ImageFetchError,
     ImageFetchPolicy,
     load_image,
+    make_http_client,
 )
 
 DEFAULT = ImageFetchPolicy()
@@ -63,14 +71,19 @@ class ImageServer:
     routes: dict[str, Handler] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)  # (path, Host header)
     httpd: ThreadingHTTPServer | None = None
+    #: Serve HTTPS with this context; the names clients ask for (SNI) are recorded.
+    tls: ssl.SSLContext | None = None
+    sni_names: list[str | None] = field(default_factory=list)
+    ipv6: bool = False
 
     @property
     def port(self) -> int:
         assert self.httpd is not None
         return int(self.httpd.server_address[1])
 
-    def url(self, path: str, host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
+    def url(self, path: str, host: str | None = None) -> str:
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{host or ('[::1]' if self.ipv6 else '127.0.0.1')}:{self.port}{path}"
 
     def start(self) -> None:
         server = self
@@ -90,8 +103,14 @@ class ImageServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+        class Server(ThreadingHTTPServer):
+            address_family = socket.AF_INET6 if self.ipv6 else socket.AF_INET
+
+        self.httpd = Server(("::1" if self.ipv6 else "127.0.0.1", 0), Answer)
         self.httpd.daemon_threads = True
+        if self.tls is not None:
+            self.tls.sni_callback = lambda _sock, name, _ctx: self.sni_names.append(name)
+            self.httpd.socket = self.tls.wrap_socket(self.httpd.socket, server_side=True)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
@@ -452,6 +471,27 @@ def test_proxies_from_the_environment_are_not_used(
     assert load_image(server.url("/img"), LOCAL).data == PNG
 
 
+def ipv6_loopback_available() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not ipv6_loopback_available(), reason="no IPv6 loopback on this machine")
+def test_an_ipv6_loopback_server_in_test_mode() -> None:
+    v6 = ImageServer(routes={"/img": body(PNG)}, ipv6=True)
+    v6.start()
+    try:
+        assert "loopback" in str(refused(v6.url("/img")))
+        assert load_image(v6.url("/img"), LOCAL).data == PNG
+        assert v6.requests == [("/img", f"[::1]:{v6.port}")]
+    finally:
+        v6.stop()
+
+
 def test_a_relative_redirect_to_an_image_is_followed(server: ImageServer) -> None:
     server.routes["/images/cat.png"] = body(PNG)
     server.routes["/images/latest"] = redirect("cat.png", status=308)
@@ -602,3 +642,96 @@ def test_policy_from_settings() -> None:
     assert ImageFetchPolicy.from_settings({"autovec_image_allow_private_hosts": "OFF"}) == DEFAULT
     with pytest.raises(ImageFetchError, match="autovec_image_max_bytes"):
         ImageFetchPolicy.from_settings({"autovec_image_max_bytes": "lots"})
+
+
+# --- https: the pinned address, the URL's name ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SelfSignedCert:
+    """A certificate for one DNS name (no IP address in it), self-signed, as PEM files."""
+
+    cert: Path
+    key: Path
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert, self.key)
+        return context
+
+    def client_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.cert))
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> SelfSignedCert:
+    folder = tmp_path_factory.mktemp("tls")
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "images.invalid")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("images.invalid")]), critical=False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    ca = SelfSignedCert(folder / "cert.pem", folder / "key.pem")
+    ca.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    ca.key.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return ca
+
+
+@pytest.fixture
+def https_server(certificate: SelfSignedCert) -> Iterator[ImageServer]:
+    image_server = ImageServer(tls=certificate.server_context())
+    image_server.start()
+    yield image_server
+    image_server.stop()
+
+
+def test_https_goes_to_the_checked_address_and_verifies_the_urls_name(
+    https_server: ImageServer,
+    certificate: SelfSignedCert,
+    fake_dns: FakeDNS,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The certificate names images.invalid only: the fetch succeeds only if the TLS name
+    # (SNI and the certificate check) is the URL's while the socket goes to 127.0.0.1.
+    https_server.routes["/cat.png"] = body(PNG)
+    fake_dns.names["images.invalid"] = ["127.0.0.1"]
+    trusting = make_http_client(verify=certificate.client_context())
+    monkeypatch.setattr(image_fetch, "http_client", lambda: trusting)
+    try:
+        url = https_server.url("/cat.png", host="images.invalid")
+        assert load_image(url, LOCAL).data == PNG
+        assert https_server.sni_names == ["images.invalid"]
+        assert https_server.requests == [("/cat.png", f"images.invalid:{https_server.port}")]
+        # The same server by its address: the certificate does not name 127.0.0.1.
+        by_address = refused(https_server.url("/cat.png"), LOCAL)
+        assert "certificate" in str(by_address).lower()
+    finally:
+        trusting.close()
+
+
+def test_https_certificates_are_verified_by_default(
+    https_server: ImageServer, fake_dns: FakeDNS
+) -> None:
+    https_server.routes["/cat.png"] = body(PNG)
+    fake_dns.names["images.invalid"] = ["127.0.0.1"]
+    error = refused(https_server.url("/cat.png", host="images.invalid"), LOCAL)
+    assert "CERTIFICATE_VERIFY_FAILED" in str(error)
+    assert https_server.requests == []
