@@ -184,15 +184,15 @@ def load_image(
     limit = _Limit.of(policy, max_bytes)
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
-        limit.check(len(data), "image bytes")
-        return _checked(data, "image bytes")
+        limit.check(len(data), "image bytes", source="image bytes")
+        return _checked(data, "image bytes", source="image bytes")
     text = source.strip()
     if text[:5].lower() == "data:":
         return _from_data_uri(text, limit)
     parsed = urllib.parse.urlsplit(text)
     scheme = parsed.scheme.lower()
     if scheme in ("http", "https"):
-        return _HttpFetch(policy, limit).run(text)
+        return _HttpFetch(text, policy, limit).run()
     if scheme == "file":
         if parsed.netloc not in ("", "localhost"):
             raise ImageFetchError(
@@ -235,7 +235,8 @@ class _Limit:
             return cls(provider_max, True)
         return cls(policy.max_bytes, False)
 
-    def check(self, size: int, what: str, *, at_least: bool = False) -> None:
+    def check(self, size: int, what: str, *, source: str, at_least: bool = False) -> None:
+        """Refuse ``size`` bytes (of ``what``, for the message) over the limit."""
         if size <= self.max_bytes:
             return
         amount = f"more than {self.max_bytes}" if at_least else f"{size}"
@@ -243,24 +244,23 @@ class _Limit:
             raise ImageFetchError(
                 f"{what} is {amount} bytes, larger than the embedding provider accepts "
                 f"({self.max_bytes} bytes); resize the image",
-                source=what,
-                errno=ER_UNKNOWN_ERROR,
+                source=source,
             )
         raise ImageFetchError(
             f"{what} is {amount} bytes, larger than the {self.max_bytes} allowed "
             f"(SET @@GLOBAL.{MAX_BYTES_SETTING} = <bytes> to raise the limit)",
-            source=what,
+            source=source,
             setting=MAX_BYTES_SETTING,
-            errno=ER_UNKNOWN_ERROR,
         )
 
 
-def _checked(data: bytes, source: str) -> FetchedImage:
+def _checked(data: bytes, what: str, *, source: str) -> FetchedImage:
+    """The image, once its magic bytes say it is one (``what`` names it in the message)."""
     mime = image_mime(data)
     if mime is None:
         head = data[:16]
         raise ImageFetchError(
-            f"{source} is not a PNG, JPEG, GIF, WebP or BMP image (it starts with {head!r})",
+            f"{what} is not a PNG, JPEG, GIF, WebP or BMP image (it starts with {head!r})",
             source=source,
         )
     return FetchedImage(data, mime, source)
@@ -298,15 +298,15 @@ def _from_data_uri(uri: str, limit: _Limit) -> FetchedImage:
         raise ImageFetchError(f"data URI {label} has no ',' before its data", source=label)
     if header.lower().endswith(";base64"):
         # Checked before decoding: a huge URI must not be decoded just to be refused.
-        limit.check(len(payload) * 3 // 4, f"data URI {label}", at_least=False)
+        limit.check(len(payload) * 3 // 4, f"data URI {label}", source=label)
         try:
             data = base64.b64decode("".join(payload.split()), validate=True)
         except (binascii.Error, ValueError):
             raise ImageFetchError(f"data URI {label} is not valid base64", source=label) from None
     else:
         data = urllib.parse.unquote_to_bytes(payload)
-    limit.check(len(data), f"data URI {label}")
-    return _checked(data, f"data URI {label}")
+    limit.check(len(data), f"data URI {label}", source=label)
+    return _checked(data, f"data URI {label}", source=label)
 
 
 # --- local files --------------------------------------------------------------------------
@@ -348,7 +348,7 @@ def _read_file(source: str, path: Path, policy: ImageFetchPolicy, limit: _Limit)
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 raise ImageFetchError(f"image file {source} is not a regular file", source=source)
-            limit.check(info.st_size, f"image file {source}")
+            limit.check(info.st_size, f"image file {source}", source=source)
             data = _read_up_to(fd, limit.max_bytes + 1)
         finally:
             os.close(fd)
@@ -356,8 +356,8 @@ def _read_file(source: str, path: Path, policy: ImageFetchPolicy, limit: _Limit)
         raise ImageFetchError(
             f"cannot read image file {source}: {exc.strerror}", source=source
         ) from None
-    limit.check(len(data), f"image file {source}", at_least=True)
-    return _checked(data, f"image file {source}")
+    limit.check(len(data), f"image file {source}", source=source, at_least=True)
+    return _checked(data, f"image file {source}", source=source)
 
 
 def _read_up_to(fd: int, count: int) -> bytes:
@@ -476,13 +476,15 @@ def http_client() -> httpx.Client:
 class _HttpFetch:
     """One URL fetch: resolve, check, connect to the checked address, follow redirects."""
 
-    def __init__(self, policy: ImageFetchPolicy, limit: _Limit) -> None:
+    def __init__(self, source: str, policy: ImageFetchPolicy, limit: _Limit) -> None:
+        #: The URL as given; after redirects, still what the image is said to come from.
+        self.source = source
         self.policy = policy
         self.limit = limit
         self.deadline = time.monotonic() + policy.timeout_s
 
-    def run(self, url: str) -> FetchedImage:
-        original = url
+    def run(self) -> FetchedImage:
+        url = original = self.source
         for redirects in range(self.policy.max_redirects + 1):
             target = self._fetch_or_redirect(url)
             if isinstance(target, FetchedImage):
@@ -602,7 +604,7 @@ class _HttpFetch:
                 )
             self._check_headers(url, response)
             data = self._read_body(url, response)
-        return _checked(data, f"image URL {url[:200]}")
+        return _checked(data, f"image URL {url[:200]}", source=self.source)
 
     def _check_headers(self, url: str, response: httpx.Response) -> None:
         declared = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -613,7 +615,7 @@ class _HttpFetch:
             )
         length = response.headers.get("content-length", "")
         if length.isdigit():
-            self.limit.check(int(length), f"image URL {url[:200]}")
+            self.limit.check(int(length), f"image URL {url[:200]}", source=url)
 
     def _read_body(self, url: str, response: httpx.Response) -> bytes:
         body = bytearray()
@@ -621,6 +623,6 @@ class _HttpFetch:
         for chunk in response.iter_bytes():
             body += chunk
             # Counted as it arrives: Content-Length may be absent or lie.
-            self.limit.check(len(body), f"image URL {url[:200]}", at_least=True)
+            self.limit.check(len(body), f"image URL {url[:200]}", source=url, at_least=True)
             self.remaining(url)
         return bytes(body)

@@ -451,7 +451,7 @@ def test_images_from_a_loopback_server_in_test_mode(
     server.routes["/img"] = body(data, "image/whatever")
     fetched = load_image(server.url("/img"), LOCAL)
     assert (fetched.data, fetched.mime) == (data, mime)
-    assert fetched.source == f"image URL {server.url('/img')}"
+    assert fetched.source == server.url("/img")
     decoded = Image.open(io.BytesIO(fetched.data))
     assert decoded.size == (16, 16)
 
@@ -495,7 +495,9 @@ def test_an_ipv6_loopback_server_in_test_mode() -> None:
 def test_a_relative_redirect_to_an_image_is_followed(server: ImageServer) -> None:
     server.routes["/images/cat.png"] = body(PNG)
     server.routes["/images/latest"] = redirect("cat.png", status=308)
-    assert load_image(server.url("/images/latest"), LOCAL).data == PNG
+    fetched = load_image(server.url("/images/latest"), LOCAL)
+    assert fetched.data == PNG
+    assert fetched.source == server.url("/images/latest")
 
 
 # --- local files ---------------------------------------------------------------------------------
@@ -520,7 +522,11 @@ def test_no_local_file_is_read_until_a_directory_is_allowed(gallery: Path) -> No
 def test_a_file_under_an_allowed_directory_is_read(gallery: Path) -> None:
     policy = ImageFetchPolicy(allowed_dirs=(gallery,))
     fetched = load_image(str(gallery / "cat.png"), policy)
-    assert (fetched.data, fetched.mime) == (PNG, "image/png")
+    assert (fetched.data, fetched.mime, fetched.source) == (
+        PNG,
+        "image/png",
+        str(gallery / "cat.png"),
+    )
     assert load_image((gallery / "cat.png").as_uri(), policy).data == PNG
 
 
