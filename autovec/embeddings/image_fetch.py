@@ -485,13 +485,12 @@ class _HttpFetch:
 
     def run(self) -> FetchedImage:
         url = original = self.source
-        for redirects in range(self.policy.max_redirects + 1):
+        # The first request, then one per redirect allowed.
+        for _ in range(self.policy.max_redirects + 1):
             target = self._fetch_or_redirect(url)
             if isinstance(target, FetchedImage):
                 return target
             url = target
-            if redirects == self.policy.max_redirects:
-                break
         raise ImageFetchError(
             f"image URL {original[:200]} redirects more than {self.policy.max_redirects} "
             f"times (SET @@GLOBAL.{MAX_REDIRECTS_SETTING} = <n> to follow more)",

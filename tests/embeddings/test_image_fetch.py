@@ -464,11 +464,24 @@ def test_no_content_type_is_accepted_when_the_bytes_are_an_image(server: ImageSe
 def test_proxies_from_the_environment_are_not_used(
     server: ImageServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A proxy would connect to hosts the policy never checked.
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
-        monkeypatch.setenv(name, "http://10.255.255.1:3128")
-    server.routes["/img"] = body(PNG)
-    assert load_image(server.url("/img"), LOCAL).data == PNG
+    # A proxy would connect to hosts the policy never checked. This one, on loopback too,
+    # would answer 404 to whatever it was asked.
+    proxy = ImageServer()
+    proxy.start()
+    try:
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+            monkeypatch.setenv(name, f"http://127.0.0.1:{proxy.port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        # A client made now, with the proxies in the environment (the shared one may be older).
+        fresh = make_http_client()
+        monkeypatch.setattr(image_fetch, "http_client", lambda: fresh)
+        server.routes["/img"] = body(PNG)
+        assert load_image(server.url("/img"), LOCAL).data == PNG
+        assert proxy.requests == []
+        fresh.close()
+    finally:
+        proxy.stop()
 
 
 def ipv6_loopback_available() -> bool:
