@@ -550,12 +550,11 @@ class _HttpFetch:
             )
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
         try:
-            addresses = resolve_host(host, port)
+            addresses = self._resolve(url, host, port)
         except OSError as exc:
             raise ImageFetchError(
                 f"image URL {url[:200]}: cannot resolve host {host} ({exc})", source=url
             ) from None
-        self.remaining(url)
         if not addresses:
             raise ImageFetchError(f"image URL {url[:200]}: host {host} has no address", source=url)
         for address in addresses:
@@ -576,6 +575,27 @@ class _HttpFetch:
                     errno=ER_OPTION_PREVENTS_STATEMENT,
                 )
         return addresses
+
+    def _resolve(self, url: str, host: str, port: int) -> list[IPAddress]:
+        """``resolve_host`` within the time left: getaddrinfo has no timeout of its own, so
+        it runs on a daemon thread that is abandoned (it ends with the lookup) if late."""
+        outcome: list[list[IPAddress] | OSError] = []
+
+        def lookup() -> None:
+            try:
+                outcome.append(resolve_host(host, port))
+            except OSError as exc:
+                outcome.append(exc)
+
+        worker = threading.Thread(target=lookup, name="image-fetch-dns", daemon=True)
+        worker.start()
+        worker.join(self.remaining(url))
+        if not outcome:
+            raise self.timed_out(url)
+        result = outcome[0]
+        if isinstance(result, OSError):
+            raise result
+        return result
 
     def _exchange(self, url: str, parsed: httpx.URL, address: IPAddress) -> FetchedImage | str:
         port = parsed.port or (443 if parsed.scheme == "https" else 80)

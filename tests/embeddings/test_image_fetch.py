@@ -397,6 +397,22 @@ def test_a_slow_server_is_cut_off_at_the_timeout(server: ImageServer) -> None:
     assert error.setting == "autovec_image_fetch_timeout"
 
 
+def test_a_slow_dns_lookup_counts_against_the_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    def slow_resolver(host: str, port: int) -> list[image_fetch.IPAddress]:
+        time.sleep(2.0)
+        return [ipaddress.ip_address("93.184.216.34")]
+
+    monkeypatch.setattr(image_fetch, "resolve_host", slow_resolver)
+    started = time.monotonic()
+    error = refused("http://slow-dns.example.com/x.png", ImageFetchPolicy(timeout_s=0.3))
+    assert time.monotonic() - started < 1.5
+    assert "took longer than 0.3 s to fetch" in str(error)
+
+
+def test_an_unknown_host_is_reported(fake_dns: FakeDNS) -> None:
+    assert "cannot resolve host nowhere.invalid" in str(refused("http://nowhere.invalid/x.png"))
+
+
 def test_the_time_limit_is_for_the_whole_body_not_each_read(server: ImageServer) -> None:
     # A server that trickles bytes never trips a per-read timeout; the total limit holds.
     def trickle(handler: BaseHTTPRequestHandler) -> None:
