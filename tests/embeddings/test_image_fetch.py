@@ -16,6 +16,8 @@ import ipaddress
 import os
 import socket
 import ssl
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,14 +32,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from PIL import Image
 
-from autovec.embeddings import EmbeddingError, image_fetch
+from autovec.embeddings import EmbeddingError, image_http
 from autovec.embeddings.image_fetch import (
     FetchedImage,
     ImageFetchError,
     ImageFetchPolicy,
     load_image,
-    make_http_client,
 )
+from autovec.embeddings.image_http import make_http_client
 
 DEFAULT = ImageFetchPolicy()
 LOCAL = ImageFetchPolicy(allow_private_hosts=True)
@@ -167,7 +169,7 @@ class FakeDNS:
     names: dict[str, list[str]] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
 
-    def resolve(self, host: str, port: int) -> list[image_fetch.IPAddress]:
+    def resolve(self, host: str, port: int) -> list[image_http.IPAddress]:
         self.calls.append(host)
         try:
             return [ipaddress.ip_address(host)]
@@ -181,7 +183,7 @@ class FakeDNS:
 @pytest.fixture
 def fake_dns(monkeypatch: pytest.MonkeyPatch) -> FakeDNS:
     dns = FakeDNS()
-    monkeypatch.setattr(image_fetch, "resolve_host", dns.resolve)
+    monkeypatch.setattr(image_http, "resolve_host", dns.resolve)
     return dns
 
 
@@ -323,13 +325,13 @@ def test_a_redirect_to_loopback_is_refused_by_the_default_policy(
     server.routes["/go"] = redirect(server.url("/cat.png"))
     fake_dns.names["cdn.example.com"] = ["127.0.0.1"]
     checked: list[str] = []
-    real_refusal = image_fetch.address_refusal
+    real_refusal = image_http.address_refusal
 
-    def first_check_passes(address: image_fetch.IPAddress, *, allow_private: bool) -> str | None:
+    def first_check_passes(address: image_http.IPAddress, *, allow_private: bool) -> str | None:
         checked.append(str(address))
         return None if len(checked) == 1 else real_refusal(address, allow_private=allow_private)
 
-    monkeypatch.setattr(image_fetch, "address_refusal", first_check_passes)
+    monkeypatch.setattr(image_http, "address_refusal", first_check_passes)
     error = refused(server.url("/go", host="cdn.example.com"))
     assert "resolves to a loopback address" in str(error)
     assert PRIVATE_HINT in str(error)
@@ -398,11 +400,11 @@ def test_a_slow_server_is_cut_off_at_the_timeout(server: ImageServer) -> None:
 
 
 def test_a_slow_dns_lookup_counts_against_the_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    def slow_resolver(host: str, port: int) -> list[image_fetch.IPAddress]:
+    def slow_resolver(host: str, port: int) -> list[image_http.IPAddress]:
         time.sleep(2.0)
         return [ipaddress.ip_address("93.184.216.34")]
 
-    monkeypatch.setattr(image_fetch, "resolve_host", slow_resolver)
+    monkeypatch.setattr(image_http, "resolve_host", slow_resolver)
     started = time.monotonic()
     error = refused("http://slow-dns.example.com/x.png", ImageFetchPolicy(timeout_s=0.3))
     assert time.monotonic() - started < 1.5
@@ -491,7 +493,7 @@ def test_proxies_from_the_environment_are_not_used(
         monkeypatch.delenv("no_proxy", raising=False)
         # A client made now, with the proxies in the environment (the shared one may be older).
         fresh = make_http_client()
-        monkeypatch.setattr(image_fetch, "http_client", lambda: fresh)
+        monkeypatch.setattr(image_http, "http_client", lambda: fresh)
         server.routes["/img"] = body(PNG)
         assert load_image(server.url("/img"), LOCAL).data == PNG
         assert proxy.requests == []
@@ -749,7 +751,7 @@ def test_https_goes_to_the_checked_address_and_verifies_the_urls_name(
     https_server.routes["/cat.png"] = body(PNG)
     fake_dns.names["images.invalid"] = ["127.0.0.1"]
     trusting = make_http_client(verify=certificate.client_context())
-    monkeypatch.setattr(image_fetch, "http_client", lambda: trusting)
+    monkeypatch.setattr(image_http, "http_client", lambda: trusting)
     try:
         url = https_server.url("/cat.png", host="images.invalid")
         assert load_image(url, LOCAL).data == PNG
@@ -770,3 +772,11 @@ def test_https_certificates_are_verified_by_default(
     error = refused(https_server.url("/cat.png", host="images.invalid"), LOCAL)
     assert "CERTIFICATE_VERIFY_FAILED" in str(error)
     assert https_server.requests == []
+
+
+def test_importing_the_module_does_not_load_httpx() -> None:
+    # The SDK's embedding function imports it at start-up; httpx comes with the first URL.
+    script = "import sys, autovec.embeddings.image_fetch as m\nprint('httpx' in sys.modules)\n"
+    probe = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip() == "False"
