@@ -387,27 +387,27 @@ def test_a_providers_smaller_limit_tightens_the_policy(server: ImageServer) -> N
 
 def test_a_slow_server_is_cut_off_at_the_timeout(server: ImageServer) -> None:
     def slow(handler: BaseHTTPRequestHandler) -> None:
-        time.sleep(2.0)
+        time.sleep(5.0)
         body(PNG)(handler)
 
     server.routes["/slow.png"] = slow
     policy = ImageFetchPolicy(allow_private_hosts=True, timeout_s=0.3)
     started = time.monotonic()
     error = refused(server.url("/slow.png"), policy)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 3.0
     assert "took longer than 0.3 s to fetch" in str(error)
     assert error.setting == "autovec_image_fetch_timeout"
 
 
 def test_a_slow_dns_lookup_counts_against_the_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     def slow_resolver(host: str, port: int) -> list[image_http.IPAddress]:
-        time.sleep(2.0)
+        time.sleep(5.0)
         return [ipaddress.ip_address("93.184.216.34")]
 
     monkeypatch.setattr(image_http, "resolve_host", slow_resolver)
     started = time.monotonic()
     error = refused("http://slow-dns.example.com/x.png", ImageFetchPolicy(timeout_s=0.3))
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 3.0
     assert "took longer than 0.3 s to fetch" in str(error)
 
 
@@ -420,10 +420,10 @@ def test_the_time_limit_is_for_the_whole_body_not_each_read(server: ImageServer)
     def trickle(handler: BaseHTTPRequestHandler) -> None:
         handler.send_response(200)
         handler.send_header("Content-Type", "image/png")
-        handler.send_header("Content-Length", str(len(PNG) + 40))
+        handler.send_header("Content-Length", str(len(PNG) + 100))
         handler.end_headers()
         handler.wfile.write(PNG)
-        for _ in range(40):
+        for _ in range(100):
             handler.wfile.write(b"\0")
             handler.wfile.flush()
             time.sleep(0.05)
@@ -432,7 +432,7 @@ def test_the_time_limit_is_for_the_whole_body_not_each_read(server: ImageServer)
     policy = ImageFetchPolicy(allow_private_hosts=True, timeout_s=0.5)
     started = time.monotonic()
     error = refused(server.url("/trickle.png"), policy)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 3.0
     assert "took longer than 0.5 s" in str(error)
 
 
