@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -251,11 +252,13 @@ def test_images_are_loaded_before_the_write_lock(
     other = autovec.connect(datadir, autocommit=True).cursor()
     other.execute("SET innodb_lock_wait_timeout = 1")
     waits: list[float] = []
+    one_at_a_time = threading.Lock()  # the images are fetched concurrently
 
     def write_while_fetching(name: str) -> None:
-        started = time.monotonic()
-        other.execute("INSERT INTO plain VALUES (%s)", [len(waits)])
-        waits.append(time.monotonic() - started)
+        with one_at_a_time:
+            started = time.monotonic()
+            other.execute("INSERT INTO plain VALUES (%s)", [len(waits)])
+            waits.append(time.monotonic() - started)
 
     images.on_request = write_while_fetching
     cur.execute(
