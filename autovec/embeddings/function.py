@@ -435,7 +435,7 @@ class EmbeddingFunction:
     def VectorField(
         self,
         source_field: str | None = None,
-        source_type: Literal["text", "image"] = "text",
+        source_type: Literal["text", "image"] | None = None,
         *,
         distance_metric: str = "COSINE",
         index: bool | None = None,
@@ -443,11 +443,16 @@ class EmbeddingFunction:
     ) -> Any:
         """pytidb: a vector field embedded by this function from ``source_field``.
 
+        ``source_type`` defaults to ``"image"`` for a multimodal function (seed 003 declares
+        its image column without it) and to ``"text"`` otherwise.
+
         Returns a :class:`VectorFieldSpec`, which
         ``autovec.schema.TableModel`` turns into a real ``VECTOR`` field when the class
         is created (typed ``Any`` so that ``embedding: list[float] = fn.VectorField(...)``
         type-checks, as with pytidb).
         """
+        if source_type is None:
+            source_type = "image" if self.multimodal else "text"
         if source_type not in ("text", "image"):
             raise ValueError(f"invalid source type: {source_type}")
         metric = getattr(distance_metric, "value", distance_metric)
