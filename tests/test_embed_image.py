@@ -11,7 +11,6 @@ import base64
 import io
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,15 +19,15 @@ from PIL import Image
 
 import autovec
 from tests.conftest import rows
-from tests.image_server import ImageServer, allow_loopback_images, png
 from tests.mock_providers.dashscope import DashScopeMock
+from tests.mock_providers.images import COLOURS, ImageServer, make_image
 from tests.mock_providers.jina import JinaMock
 
 JINA = "jina_ai/jina-embeddings-v4"
 
-RED = png("red")
-BLUE = png("blue", shape="circle")
-GREEN = png("green")
+RED = make_image(COLOURS["red"])  # as the image_server fixture serves red.png
+BLUE = make_image(COLOURS["blue"])
+GREEN = make_image(COLOURS["green"], shape="square")
 
 
 def b64(data: bytes) -> str:
@@ -40,16 +39,15 @@ def data_uri(data: bytes) -> str:
 
 
 @pytest.fixture
-def images() -> Iterator[ImageServer]:
-    with ImageServer() as server:
-        server.images.update({"red.png": RED, "blue.png": BLUE, "also-red.png": RED})
-        yield server
+def images(image_server: ImageServer) -> ImageServer:
+    image_server.images["also-red.png"] = RED
+    return image_server
 
 
 def configure(cur: autovec.Cursor, mock: JinaMock | DashScopeMock) -> None:
     for name, value in mock.variables().items():
         cur.execute(f"SET @@GLOBAL.{name} = %s", [value])
-    allow_loopback_images(cur)
+    cur.execute("SET @@GLOBAL.autovec_image_allow_private_hosts = ON")  # the loopback server
 
 
 def gallery(
@@ -184,7 +182,7 @@ def test_the_same_bytes_at_two_urls_are_embedded_once_across_restarts(
         [images.url("red.png"), images.url("also-red.png"), images.url("red.png")],
     )
     assert len(jina_mock.requests) == 1 and sent_images(jina_mock) == [b64(RED)]
-    assert images.hits.count("red.png") == 1  # a statement loads a repeated URL once
+    assert images.fetched.count("red.png") == 1  # a statement loads a repeated URL once
     conn.close()
 
     jina_mock.clear()
@@ -231,11 +229,11 @@ def test_update_re_embeds_a_changed_source_only(
         f"v VECTOR(2048) GENERATED ALWAYS AS (EMBED_IMAGE('{JINA}', src)) STORED)"
     )
     cur.execute("INSERT INTO gallery (id, src) VALUES (1, %s)", [images.url("red.png")])
-    images.hits.clear()
+    images.fetched.clear()
     cur.execute("UPDATE gallery SET note = 'a red square' WHERE id = 1")
-    assert images.hits == []
+    assert images.fetched == []
     cur.execute("UPDATE gallery SET src = %s WHERE id = 1", [images.url("blue.png")])
-    assert images.hits == ["blue.png"]
+    assert images.fetched == ["blue.png"]
     assert np.allclose(vector_of(cur, 1), jina_image(jina_mock, BLUE), atol=1e-6)
     cur.execute("UPDATE gallery SET src = NULL WHERE id = 1")
     assert rows(cur, "SELECT v IS NULL FROM gallery") == [(1,)]
@@ -361,7 +359,7 @@ def test_dashscope_image_batches_keep_to_the_model_limit(
     configure(cur, dashscope_mock)
     colours = [(i * 12 % 256, i * 37 % 256, i * 91 % 256) for i in range(20)]
     for i, colour in enumerate(colours):
-        images.images[f"{i}.png"] = png(colour)
+        images.images[f"{i}.png"] = make_image(colour)
     gallery(cur, model=f"dashscope/{model}", dims=dims)
     values = ", ".join(f"({i}, %s)" for i in range(20))
     cur.execute(
@@ -373,7 +371,7 @@ def test_dashscope_image_batches_keep_to_the_model_limit(
     assert len(sizes) == -(-20 // per_request)
     sent = [c["image"] for r in dashscope_mock.requests for c in r.body["input"]["contents"]]
     assert all(uri.startswith("data:image/png;base64,") for uri in sent)
-    first = dashscope_mock.expected_mm("image:" + data_uri(png(colours[0])), model)
+    first = dashscope_mock.expected_mm("image:" + data_uri(make_image(colours[0])), model)
     assert np.allclose(vector_of(cur, 0), first, atol=1e-6)
 
 
