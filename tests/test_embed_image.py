@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import base64
 import io
+import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -388,3 +392,39 @@ def test_dashscope_refuses_an_image_over_its_size_limit(
     with pytest.raises(autovec.Error, match=r"autovec_image_max_bytes|3145728"):
         cur.execute("INSERT INTO gallery (id, src) VALUES (1, %s)", [images.url("big.png")])
     assert dashscope_mock.requests == []
+
+
+def test_autovec_sql_json_returns_image_search_rows_with_distances(
+    tmp_path: Path, jina_mock: JinaMock
+) -> None:
+    pictures = tmp_path / "pictures"
+    pictures.mkdir()
+    for name in ("red", "orange", "blue"):
+        (pictures / f"{name}.png").write_bytes(make_image(COLOURS[name]))
+    script = ";".join(
+        [
+            f"SET @@GLOBAL.autovec_image_dirs = '{pictures}'",
+            "CREATE TABLE g (id INT PRIMARY KEY, src TEXT, v VECTOR(2048) GENERATED ALWAYS AS "
+            f"(EMBED_IMAGE('{JINA}', src)) STORED)",
+            "INSERT INTO g (id, src) VALUES "
+            + ", ".join(
+                f"({i}, '{pictures}/{n}.png')" for i, n in enumerate(["red", "orange", "blue"])
+            ),
+            "SELECT id, VEC_EMBED_COSINE_DISTANCE(v, 'orange tabby cat') AS distance "
+            "FROM g ORDER BY distance LIMIT 2",
+        ]
+    )
+    command = [sys.executable, "-m", "autovec.cli.main", "sql", "--db", str(tmp_path / "data")]
+    proc = subprocess.run(
+        [*command, "--format", "json", "-e", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **jina_mock.variables()},
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert [row["id"] for row in got] == [1, 0]  # the orange picture, then the red one
+    text = jina_mock.expected("orange tabby cat", "jina-embeddings-v4", "retrieval.query")
+    orange = jina_image(jina_mock, make_image(COLOURS["orange"]))
+    assert got[0]["distance"] == pytest.approx(1 - float(orange @ text), abs=1e-5)
