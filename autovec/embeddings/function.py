@@ -191,6 +191,8 @@ class EmbeddingFunction:
         self.caching = caching
         self.multimodal = multimodal
         self.use_server = (not multimodal) if use_server is None else use_server
+        #: ``use_server`` as the caller gave it (None: the SDK decides; see server_images).
+        self.use_server_requested = use_server
         self.options: dict[str, Any] = {**parse_options(additional_json_options), **options}
         self._keys = keys
         self._cache = cache
@@ -228,6 +230,16 @@ class EmbeddingFunction:
                     self.ref, self.spec, credentials, self.timeout, self._http_settings
                 )
             return self._provider
+
+    @property
+    def server_images(self) -> bool:
+        """Whether a database that can (autovec's ``EMBED_IMAGE``) may embed this function's
+        image fields. pytidb embeds images client-side only; autovec's database does it
+        itself unless told not to (``use_server=False``) or the function carries its own
+        key or API base, which the database would not have."""
+        if self.use_server_requested is not None:
+            return self.use_server_requested
+        return self._api_key is None and self.api_base is None
 
     @property
     def cache(self) -> EmbeddingCache:
@@ -435,7 +447,7 @@ class EmbeddingFunction:
     def VectorField(
         self,
         source_field: str | None = None,
-        source_type: Literal["text", "image"] = "text",
+        source_type: Literal["text", "image"] | None = None,
         *,
         distance_metric: str = "COSINE",
         index: bool | None = None,
@@ -443,11 +455,16 @@ class EmbeddingFunction:
     ) -> Any:
         """pytidb: a vector field embedded by this function from ``source_field``.
 
+        ``source_type`` defaults to ``"image"`` for a multimodal function (seed 003 declares
+        its image column without it) and to ``"text"`` otherwise.
+
         Returns a :class:`VectorFieldSpec`, which
         ``autovec.schema.TableModel`` turns into a real ``VECTOR`` field when the class
         is created (typed ``Any`` so that ``embedding: list[float] = fn.VectorField(...)``
         type-checks, as with pytidb).
         """
+        if source_type is None:
+            source_type = "image" if self.multimodal else "text"
         if source_type not in ("text", "image"):
             raise ValueError(f"invalid source type: {source_type}")
         metric = getattr(distance_metric, "value", distance_metric)

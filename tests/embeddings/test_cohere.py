@@ -17,6 +17,7 @@ from autovec.embeddings import (
     UnsupportedInputError,
 )
 from tests.mock_providers import CohereMock
+from tests.mock_providers.images import make_image
 
 MakeFn = Callable[..., EmbeddingFunction]
 
@@ -62,7 +63,7 @@ def test_output_dimension_and_96_per_request(cohere_mock: CohereMock, make_fn: M
 
 def test_images_go_inline(cohere_mock: CohereMock, make_fn: MakeFn) -> None:
     fn = make_fn(cohere_mock, "cohere/embed-v4.0", multimodal=True)
-    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"0" * 10).decode()
+    png = base64.b64encode(make_image((255, 140, 0))).decode()
     uri = f"data:image/png;base64,{png}"
     out = fn.embed([ImageInput(uri), "caption"])
     assert out.shape == (2, 1536)

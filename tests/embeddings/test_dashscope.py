@@ -18,6 +18,7 @@ from autovec.embeddings import (
 from autovec.embeddings.providers.dashscope import DashScopeProvider
 from tests.mock_providers import DashScopeMock
 from tests.mock_providers.dashscope import MM_PATH, TEXT_PATH, sparse_for
+from tests.mock_providers.images import ImageServer
 
 MakeFn = Callable[..., EmbeddingFunction]
 
@@ -118,9 +119,11 @@ def test_compatible_mode(dashscope_mock: DashScopeMock, make_fn: MakeFn) -> None
         fn.embed_documents(["x"])
 
 
-def test_multimodal(dashscope_mock: DashScopeMock, make_fn: MakeFn) -> None:
+def test_multimodal(
+    dashscope_mock: DashScopeMock, make_fn: MakeFn, image_server: ImageServer
+) -> None:
     fn = make_fn(dashscope_mock, "dashscope/tongyi-embedding-vision-plus", multimodal=True)
-    image = "https://dashscope.oss-cn-beijing.aliyuncs.com/images/256_1.png"
+    image = image_server.url("green.png")
     out = fn.embed([ImageInput(image), "a dog"], "document")
     assert out.shape == (2, 1152)
     req = dashscope_mock.last

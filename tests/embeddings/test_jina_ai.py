@@ -19,6 +19,7 @@ from autovec.embeddings import (
     UnsupportedInputError,
 )
 from tests.mock_providers import JinaMock
+from tests.mock_providers.images import ImageServer
 
 MakeFn = Callable[..., EmbeddingFunction]
 PNG_1PX = base64.b64decode(
@@ -85,14 +86,14 @@ def test_binary_embedding_types_are_refused(jina_mock: JinaMock, make_fn: MakeFn
 
 
 def test_v4_images_from_url_file_bytes_and_pil(
-    jina_mock: JinaMock, make_fn: MakeFn, tmp_path: Path
+    jina_mock: JinaMock, make_fn: MakeFn, tmp_path: Path, image_server: ImageServer
 ) -> None:
     from PIL import Image
 
     fn = make_fn(jina_mock, "jina_ai/jina-embedding-v4", multimodal=True)  # seed 003's spelling
     path = tmp_path / "cat.png"
     path.write_bytes(PNG_1PX)
-    url = "https://example.com/image1.jpg"
+    url = image_server.url("orange.png")
     vectors = fn.get_source_embeddings([url, path], source_type="image")
     body = jina_mock.last.body
     assert body["model"] == "jina-embeddings-v4"
@@ -117,12 +118,15 @@ def test_v4_images_from_url_file_bytes_and_pil(
     assert jina_mock.last.body["input"] == [{"image": url}]
 
 
-def test_mixed_text_and_image_batch(jina_mock: JinaMock, make_fn: MakeFn) -> None:
+def test_mixed_text_and_image_batch(
+    jina_mock: JinaMock, make_fn: MakeFn, image_server: ImageServer
+) -> None:
     fn = make_fn(jina_mock, "jina_ai/jina-clip-v2", multimodal=True)
-    out = fn.embed([ImageInput("https://example.com/a.jpg"), "a photo of a cat"], "document")
+    url = image_server.url("blue.png")
+    out = fn.embed([ImageInput(url), "a photo of a cat"], "document")
     assert out.shape == (2, 1024)
     assert jina_mock.last.body["input"] == [
-        {"image": "https://example.com/a.jpg"},
+        {"image": url},
         {"text": "a photo of a cat"},
     ]
     assert "task" not in jina_mock.last.body

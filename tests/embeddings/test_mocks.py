@@ -16,7 +16,8 @@ from tests.mock_providers import (
     OpenAIMock,
     fake_vector,
 )
-from tests.mock_providers.dashscope import COMPAT_PATH
+from tests.mock_providers.dashscope import COMPAT_PATH, MM_PATH
+from tests.mock_providers.images import COLOURS, ImageServer, make_image
 
 
 def test_fake_vectors_are_deterministic_unit_vectors() -> None:
@@ -149,3 +150,96 @@ def test_jina_binary_output_is_packed(jina_mock: JinaMock) -> None:
         },
     )
     assert len(resp.json()["data"][0]["embedding"]) == 8
+
+
+def _jina_vectors(mock: JinaMock, items: list[object], task: str) -> np.ndarray:
+    resp = httpx.post(
+        mock.api_base + "/embeddings",
+        headers={"Authorization": f"Bearer {mock.api_key}"},
+        json={
+            "model": "jina-embeddings-v4",
+            "input": items,
+            "task": task,
+            "embedding_type": "float",
+        },
+    )
+    assert resp.status_code == 200, resp.text
+    return np.array([d["embedding"] for d in resp.json()["data"]])
+
+
+def test_jina_images_are_embedded_by_content(
+    jina_mock: JinaMock, image_server: ImageServer
+) -> None:
+    # The same picture at two URLs and inline: one vector; a JPEG copy lands next to it;
+    # a text naming its colour is nearer to it than to any other colour's picture.
+    image_server.images["copy.png"] = image_server.images["orange.png"]
+    raw = base64.b64encode(image_server.images["orange.png"]).decode()
+    jpeg = base64.b64encode(make_image(COLOURS["orange"], fmt="JPEG")).decode()
+    names = list(COLOURS)
+    docs = _jina_vectors(
+        jina_mock,
+        [{"image": image_server.url(f"{n}.png")} for n in names]
+        + [{"image": image_server.url("copy.png")}, {"image": raw}, {"image": jpeg}],
+        "retrieval.passage",
+    )
+    orange = names.index("orange")
+    np.testing.assert_allclose(docs[len(names)], docs[orange], atol=1e-6)
+    np.testing.assert_allclose(docs[len(names) + 1], docs[orange], atol=1e-6)
+    assert docs[len(names) + 2] @ docs[orange] > 0.99
+    gallery = docs[: len(names)]
+    for name in names:
+        query = _jina_vectors(jina_mock, [f"a {name} thing"], "retrieval.query")[0]
+        assert names[int(np.argmax(gallery @ query))] == name
+    assert image_server.fetched.count("orange.png") == 1
+
+
+def test_jina_refuses_images_it_cannot_get(jina_mock: JinaMock, image_server: ImageServer) -> None:
+    for image in (image_server.url("missing.png"), "https://example.com/a.png", "not base64!"):
+        resp = httpx.post(
+            jina_mock.api_base + "/embeddings",
+            headers={"Authorization": f"Bearer {jina_mock.api_key}"},
+            json={"model": "jina-embeddings-v4", "input": [{"image": image}]},
+        )
+        assert resp.status_code == 400 and "invalid image input" in resp.json()["detail"]
+
+
+def test_dashscope_multimodal_image_rules(
+    dashscope_mock: DashScopeMock, image_server: ImageServer
+) -> None:
+    def post(model: str, contents: list[dict[str, object]]) -> httpx.Response:
+        return httpx.post(
+            dashscope_mock.base_url + MM_PATH,
+            headers={"Authorization": f"Bearer {dashscope_mock.api_key}"},
+            json={"model": model, "input": {"contents": contents}},
+        )
+
+    url = image_server.url("red.png")
+    ok = post("tongyi-embedding-vision-plus", [{"image": url}] * 8)
+    assert ok.status_code == 200 and len(ok.json()["output"]["embeddings"]) == 8
+    assert post("tongyi-embedding-vision-plus", [{"image": url}] * 9).status_code == 400
+    one = post("multimodal-embedding-v1", [{"image": url}, {"text": "red"}]).json()
+    assert "should not be larger than 1" in one["message"]
+    gif = "data:image/gif;base64," + base64.b64encode(make_image((1, 2, 3), fmt="GIF")).decode()
+    refused = post("tongyi-embedding-vision-flash", [{"image": gif}]).json()
+    assert refused["code"] == "InvalidParameter.DataInspection"
+    missing = post("tongyi-embedding-vision-flash", [{"image": image_server.url("nope.png")}])
+    assert missing.status_code == 400 and missing.json()["code"] == "InvalidURL"
+
+
+def test_cohere_images_inline_only(cohere_mock: CohereMock, image_server: ImageServer) -> None:
+    def post(url: str) -> httpx.Response:
+        content = [{"type": "image_url", "image_url": {"url": url}}]
+        return httpx.post(
+            cohere_mock.base_url + "/v2/embed",
+            headers={"Authorization": f"Bearer {cohere_mock.api_key}"},
+            json={
+                "model": "embed-v4.0",
+                "input_type": "search_document",
+                "inputs": [{"content": content}],
+            },
+        )
+
+    assert "data URI" in post(image_server.url("red.png")).json()["message"]
+    inline = "data:image/png;base64," + base64.b64encode(image_server.images["red.png"]).decode()
+    assert post(inline).status_code == 200
+    assert image_server.fetched == []

@@ -5,7 +5,9 @@ Validates the Bearer key, ``model``, a required ``input_type``, exactly one of `
 ``output_dimension`` (embed-v4.0 only: 256/512/1024/1536) and ``truncate``. Answers
 ``{"id", "embeddings": {"float": [[...]], ...}, "texts", "meta", "response_type":
 "embeddings_by_type"}``; errors are ``{"message": "..."}``. Vectors:
-:func:`fake_vector` salted ``"<model>|<input_type>"``; images as ``"image:<data URI>"``.
+:func:`fake_vector` salted ``"<model>|<input_type>"``; embed-v4.0's images (inline
+``data:image/png|jpeg;base64`` URIs only, at most 5 MB, decodable) and its texts naming a
+colour share the colour space of :mod:`tests.mock_providers.images`.
 
 ``POST /v2/rerank`` is served too: ``model`` (one of :data:`COHERE_RERANK_MODELS`,
 else 404), ``query`` (string), ``documents`` (1..10,000 strings; v2 takes no objects),
@@ -22,6 +24,14 @@ from typing import Any
 
 import numpy as np
 
+from tests.mock_providers.images import (
+    ImageRejected,
+    check_decodable,
+    content_vector,
+    image_bytes,
+    multimodal_vector,
+    sniff_format,
+)
 from tests.mock_providers.openai import truncate
 from tests.mock_providers.rerank import ranked
 from tests.mock_providers.server import Failure, MockServer, Recorded, Reply, b64_f32, fake_vector
@@ -36,6 +46,7 @@ COHERE_MODELS: dict[str, tuple[int, set[int] | None, bool]] = {
     "embed-english-light-v3.0": (384, None, False),
     "embed-multilingual-light-v3.0": (384, None, False),
 }
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
 _INPUT_TYPES = {"search_document", "search_query", "classification", "clustering", "image"}
 _TYPES = {"float", "int8", "uint8", "binary", "ubinary", "base64"}
 COHERE_RERANK_MODELS = frozenset(
@@ -61,9 +72,33 @@ class CohereMock(MockServer):
         self, key: str, model: str = "embed-v4.0", input_type: str = "search_document", dims=None
     ) -> np.ndarray:
         """The float vector returned for ``key`` (text, or ``"image:<data URI>"``)."""
-        native = COHERE_MODELS[model][0]
-        vec = fake_vector(key, native, salt=f"{model}|{input_type}")
+        vec = self._vector(key, model, input_type)
         return truncate(vec, dims) if dims else vec
+
+    @staticmethod
+    def _vector(key: str, model: str, input_type: str) -> np.ndarray:
+        native, _, multimodal = COHERE_MODELS[model]
+        if key.startswith("image:"):
+            return content_vector(image_bytes(key.removeprefix("image:")), native, salt=model)
+        if multimodal:
+            return multimodal_vector(key, native, salt=model, text_salt=f"{model}|{input_type}")
+        return fake_vector(key, native, salt=f"{model}|{input_type}")
+
+    @staticmethod
+    def _image_problem(uri: str) -> str | None:
+        """Why Cohere refuses an image, or None: inline PNG/JPEG up to 5 MB only."""
+        if not uri.startswith("data:image/"):
+            return "image_url must be a data URI (base64-encoded image)"
+        try:
+            data = image_bytes(uri, allow_urls=False)
+            check_decodable(data)
+        except ImageRejected as exc:
+            return str(exc)
+        if sniff_format(data) not in ("png", "jpeg"):
+            return "unsupported image type, expected image/png or image/jpeg"
+        if len(data) > MAX_IMAGE_BYTES:
+            return f"image size must be at most {MAX_IMAGE_BYTES} bytes"
+        return None
 
     def error(self, status: int, message: str, req: Recorded | None = None) -> Reply:
         return Reply(status, {"id": str(uuid.uuid4()), "message": message})
@@ -115,9 +150,7 @@ class CohereMock(MockServer):
         if body.get("truncate", "END") not in ("NONE", "START", "END"):
             return self.error(400, "invalid request: truncate must be one of NONE, START, END")
         size = self.shorten(failure, dims or native)
-        vectors = [
-            truncate(fake_vector(k, native, salt=f"{model}|{input_type}"), size) for k in keys
-        ]
+        vectors = [truncate(self._vector(k, model, input_type), size) for k in keys]
         embeddings: dict[str, Any] = {}
         for kind in types:
             if kind == "float":
@@ -162,6 +195,9 @@ class CohereMock(MockServer):
         if field == "images":
             if len(value) != 1 or not str(value[0]).startswith("data:image/"):
                 return self.error(400, "invalid request: images must hold one data URI")
+            problem = self._image_problem(str(value[0]))
+            if problem:
+                return self.error(400, f"invalid request: {problem}")
             return ["image:" + value[0]]
         if not multimodal:
             return self.error(400, "invalid request: inputs are not supported by this model")
@@ -176,9 +212,10 @@ class CohereMock(MockServer):
             if part.get("type") == "text" and isinstance(part.get("text"), str):
                 keys.append(part["text"])
             elif part.get("type") == "image_url":
-                url = (part.get("image_url") or {}).get("url", "")
-                if not str(url).startswith("data:image/"):
-                    return self.error(400, "invalid request: image_url must be a data URI")
+                url = str((part.get("image_url") or {}).get("url", ""))
+                problem = self._image_problem(url)
+                if problem:
+                    return self.error(400, f"invalid request: {problem}")
                 keys.append("image:" + url)
             else:
                 return self.error(400, "invalid request: bad content item")

@@ -15,8 +15,13 @@ Three endpoints on one server (``api_base = base_url``):
 Batch caps: v3/v4 10 texts, v1/v2 25 (the documented 400 ``batch size is invalid``).
 Both ``Authorization: Bearer`` and ``X-DashScope-ApiKey`` are accepted. Vectors:
 :func:`fake_vector` salted ``"<model>|<text_type>|<instruct>"`` (compat mode behaves as
-``document``), Matryoshka-truncated to ``dimension``. The multimodal batch cap of 8
-contents for the tongyi models is an assumption ([?] in the reference).
+``document``), Matryoshka-truncated to ``dimension``. Multimodal vectors live in the
+colour space of :mod:`tests.mock_providers.images`: an image (a URL, fetched from
+loopback only, or a ``data:image/...;base64`` URI) must be JPG, PNG or BMP and at most
+3 MB, and a request holds at most 8 images for the tongyi models, 1 for
+multimodal-embedding-v1 (seed 004); ``multi_images`` (≤ 8) is one fused vector. The cap
+of 8 *contents* for the tongyi models is an assumption ([?] in the reference); v1 takes
+one content per call.
 
 The native text rerank ``/api/v1/services/rerank/text-rerank/text-rerank`` is served
 too (Model Studio "Text rerank" page): ``{"model": gte-rerank / gte-rerank-v2 /
@@ -36,6 +41,13 @@ from typing import Any
 
 import numpy as np
 
+from tests.mock_providers.images import (
+    ImageRejected,
+    content_vector,
+    image_bytes,
+    multimodal_vector,
+    sniff_format,
+)
 from tests.mock_providers.openai import truncate
 from tests.mock_providers.rerank import ranked
 from tests.mock_providers.server import Failure, MockServer, Recorded, Reply, fake_vector
@@ -68,12 +80,15 @@ DASHSCOPE_MODELS: dict[str, tuple[int, set[int], int, bool]] = {
     "text-embedding-v3": (1024, {1024, 768, 512, 256, 128, 64}, 10, True),
     "text-embedding-v4": (1024, {2048, 1536, 1024, 768, 512, 256, 128, 64}, 10, True),
 }
-#: model → (default dims, allowed dims, max contents per request)
-MULTIMODAL_MODELS: dict[str, tuple[int, set[int], int]] = {
-    "tongyi-embedding-vision-plus": (1152, {1152, 1024, 512, 256, 128, 64}, 8),
-    "tongyi-embedding-vision-flash": (768, {768, 512, 256, 128, 64}, 8),
-    "multimodal-embedding-v1": (1024, {1024}, 1),
+#: model → (default dims, allowed dims, max contents per request, max images per request)
+MULTIMODAL_MODELS: dict[str, tuple[int, set[int], int, int]] = {
+    "tongyi-embedding-vision-plus": (1152, {1152, 1024, 512, 256, 128, 64}, 8, 8),
+    "tongyi-embedding-vision-flash": (768, {768, 512, 256, 128, 64}, 8, 8),
+    "multimodal-embedding-v1": (1024, {1024}, 1, 1),
 }
+#: The image formats the multimodal models take (seed 004: JPG, PNG, BMP) and their size cap.
+IMAGE_FORMATS = frozenset({"jpeg", "png", "bmp"})
+MAX_IMAGE_BYTES = 3 * 1024 * 1024
 
 
 def sparse_for(text: str) -> list[dict[str, Any]]:
@@ -116,9 +131,34 @@ class DashScopeMock(MockServer):
 
     def expected_mm(self, key: str, model: str, dims: int | None = None) -> np.ndarray:
         """A multimodal vector (``key`` is text or ``"image:<uri>"``)."""
-        native = max(MULTIMODAL_MODELS[model][1])
-        vec = fake_vector(key, native, salt=f"{model}|mm")
+        if key.startswith("image:"):
+            vec = self._image_vector(key.removeprefix("image:"), model)
+        else:
+            vec = self._text_vector(key, model)
         return truncate(vec, dims or MULTIMODAL_MODELS[model][0])
+
+    @staticmethod
+    def _text_vector(text: str, model: str) -> np.ndarray:
+        native = max(MULTIMODAL_MODELS[model][1])
+        return multimodal_vector(text, native, salt=model, text_salt=f"{model}|mm")
+
+    @staticmethod
+    def _image_vector(value: str, model: str) -> np.ndarray:
+        """An image content's vector; :class:`ImageRejected` says why it is refused."""
+        if not value.startswith(("http://", "https://", "data:image/")):
+            raise ImageRejected("InvalidURL")
+        try:
+            data = image_bytes(value)
+        except ImageRejected:
+            raise ImageRejected("InvalidURL") from None
+        if sniff_format(data) not in IMAGE_FORMATS:
+            raise ImageRejected("InvalidParameter.DataInspection")
+        if len(data) > MAX_IMAGE_BYTES:
+            raise ImageRejected("InvalidParameter")
+        try:
+            return content_vector(data, max(MULTIMODAL_MODELS[model][1]), salt=model)
+        except ImageRejected:
+            raise ImageRejected("InvalidParameter.DataInspection") from None
 
     # --- error bodies --------------------------------------------------------------------
 
@@ -260,7 +300,7 @@ class DashScopeMock(MockServer):
         model = body.get("model")
         if model not in MULTIMODAL_MODELS:
             return self.error(400, f"Model not exist: {model}", req)
-        default, allowed, limit = MULTIMODAL_MODELS[model]
+        default, allowed, limit, max_images = MULTIMODAL_MODELS[model]
         contents = (body.get("input") or {}).get("contents")
         if not isinstance(contents, list) or not contents:
             return self.error(
@@ -273,25 +313,28 @@ class DashScopeMock(MockServer):
         if dims not in allowed:
             return self.error(400, f"Value error, dimension {dims} is invalid.", req)
         size = self.shorten(failure, dims)
-        native = max(allowed)
         items, images = [], 0
         for index, content in enumerate(contents):
             if not isinstance(content, dict) or len(content) != 1:
                 return self.error(400, "each content must hold exactly one of text/image", req)
             ((kind, value),) = content.items()
-            if kind == "text":
-                key = str(value)
-            elif kind == "image":
-                if not str(value).startswith(("http://", "https://", "data:image/")):
-                    return self.error(
-                        400, "Invalid URL provided in your request.", req, "InvalidURL"
-                    )
-                key = "image:" + str(value)
-                images += 1
-            else:
-                return self.error(400, f"unsupported content type {kind!r}", req)
-            vec = truncate(fake_vector(key, native, salt=f"{model}|mm"), size)
-            items.append({"index": index, "type": kind, "embedding": vec.tolist()})
+            try:
+                if kind == "text":
+                    vec = self._text_vector(str(value), model)
+                elif kind == "image":
+                    vec = self._image_vector(str(value), model)
+                    images += 1
+                elif kind == "multi_images" and isinstance(value, list) and 0 < len(value) <= 8:
+                    fused = np.mean([self._image_vector(str(v), model) for v in value], axis=0)
+                    vec = (fused / np.linalg.norm(fused)).astype(np.float32)
+                    images += len(value)
+                else:
+                    return self.error(400, f"unsupported content type {kind!r}", req)
+            except ImageRejected as exc:
+                return self._image_error(str(exc), req)
+            if images > max_images:
+                return self.error(400, f"The number of images should not exceed {max_images}.", req)
+            items.append({"index": index, "type": kind, "embedding": truncate(vec, size).tolist()})
         return Reply(
             200,
             {
@@ -300,6 +343,20 @@ class DashScopeMock(MockServer):
                 "request_id": self._rid(),
             },
         )
+
+    def _image_error(self, code: str, req: Recorded) -> Reply:
+        if code == "InvalidURL":
+            return self.error(400, "Invalid URL provided in your request.", req, code)
+        if code == "InvalidParameter.DataInspection":
+            return self.error(
+                400,
+                "The media format is not supported or incorrect for the data inspection.",
+                req,
+                code,
+            )
+        if code == "InvalidParameter":
+            return self.error(400, "The image size must not exceed 3MB.", req, code)
+        return self.error(400, f"Invalid image: {code}", req, "InvalidParameter")
 
     def _compat(self, req: Recorded, failure: Failure | None) -> Reply:
         body = req.body

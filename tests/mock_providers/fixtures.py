@@ -22,6 +22,7 @@ from tests.mock_providers.cohere import CohereMock
 from tests.mock_providers.dashscope import DashScopeMock
 from tests.mock_providers.gemini import GeminiMock
 from tests.mock_providers.huggingface import HuggingFaceMock
+from tests.mock_providers.images import COLOURS, ImageServer, make_image
 from tests.mock_providers.jina import JinaMock
 from tests.mock_providers.nvidia_nim import NvidiaNIMMock
 from tests.mock_providers.openai import OpenAIMock
@@ -34,6 +35,7 @@ __all__ = [
     "dashscope_mock",
     "gemini_mock",
     "huggingface_mock",
+    "image_server",
     "jina_mock",
     "mock_variables",
     "no_internet",
@@ -98,6 +100,15 @@ def nvidia_nim_mock() -> Iterator[NvidiaNIMMock]:
 def tidbcloud_free_mock() -> Iterator[TiDBCloudFreeMock]:
     """TiDB Cloud hosted embeddings."""
     yield from _serve(TiDBCloudFreeMock(api_key="tidb-hosted-key"))
+
+
+@pytest.fixture
+def image_server() -> Iterator[ImageServer]:
+    """Loopback image URLs for the multimodal mocks to fetch: ``<colour>.png`` for each
+    of :data:`~tests.mock_providers.images.COLOURS` (32×32), more by adding to ``.images``."""
+    images = {f"{name}.png": make_image(rgb) for name, rgb in COLOURS.items()}
+    with ImageServer(images) as server:
+        yield server
 
 
 @pytest.fixture

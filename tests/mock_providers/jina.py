@@ -5,7 +5,10 @@ objects for the multimodal models clip-v2 and v4; at most 2048), ``task`` (per-m
 sets), ``dimensions`` (MRL range or set) and ``embedding_type``
 (``float``/``base64``/``binary``/``ubinary``). Errors use the FastAPI ``{"detail": ...}``
 body that LangChain/Chroma/LlamaIndex read. Vectors: :func:`fake_vector` salted with
-``"<model>|<task>"``; images are embedded as the text ``"image:<url or base64>"``.
+``"<model>|<task>"``; for the multimodal models, images and texts naming a colour share
+the colour space of :mod:`tests.mock_providers.images` (an ``{"image"}`` URL is fetched,
+as Jina does, from loopback only; raw base64 is decoded; an image that cannot be fetched
+or decoded is a 400).
 
 ``POST /v1/rerank`` (Jina's Reranker API) is served too: ``model`` (one of
 :data:`JINA_RERANK_MODELS`), ``query`` (string), ``documents`` (1..2048 strings or
@@ -21,6 +24,12 @@ from typing import Any
 
 import numpy as np
 
+from tests.mock_providers.images import (
+    ImageRejected,
+    content_vector,
+    image_bytes,
+    multimodal_vector,
+)
 from tests.mock_providers.openai import truncate
 from tests.mock_providers.rerank import ranked
 from tests.mock_providers.server import Failure, MockServer, Recorded, Reply, b64_f32, fake_vector
@@ -73,9 +82,24 @@ class JinaMock(MockServer):
         self, item: str, model: str = "jina-embeddings-v3", task: str | None = None, dims=None
     ) -> np.ndarray:
         """The vector this mock returns (``item`` is text or ``"image:<value>"``)."""
-        native = JINA_MODELS[model][0]
-        vec = fake_vector(item, native, salt=f"{model}|{task or ''}")
+        if item.startswith("image:"):
+            vec = self._image_vector(item.removeprefix("image:"), model)
+        else:
+            vec = self._text_vector(item, model, task)
         return truncate(vec, dims) if dims else vec
+
+    @staticmethod
+    def _text_vector(text: str, model: str, task: str | None) -> np.ndarray:
+        native, _, _, multimodal = JINA_MODELS[model]
+        salt = f"{model}|{task or ''}"
+        if multimodal:
+            return multimodal_vector(text, native, salt=model, text_salt=salt)
+        return fake_vector(text, native, salt=salt)
+
+    @staticmethod
+    def _image_vector(value: str, model: str) -> np.ndarray:
+        """An ``{"image": <URL or raw base64>}`` item's vector (task-independent: one space)."""
+        return content_vector(image_bytes(value), JINA_MODELS[model][0], salt=model)
 
     def error(self, status: int, message: str, req: Recorded | None = None) -> Reply:
         return Reply(status, {"detail": message})
@@ -109,19 +133,25 @@ class JinaMock(MockServer):
             return self.error(400, "input must be a non-empty list")
         if len(items) > self.max_inputs:
             return self.error(400, f"input has {len(items)} items; at most {self.max_inputs}")
-        keys: list[str] = []
-        for item in items:
-            if isinstance(item, str):
-                keys.append(item)
-            elif isinstance(item, dict) and multimodal and set(item) == {"text"}:
-                keys.append(str(item["text"]))
-            elif isinstance(item, dict) and multimodal and set(item) == {"image"}:
-                keys.append("image:" + str(item["image"]))
-            else:
-                return self.error(400, f"invalid input item for model {model}: {item!r:.60}")
         task = body.get("task")
         if task is not None and (tasks is None or task not in tasks):
             return self.error(400, f"task '{task}' is not supported by {model}")
+        keys: list[str] = []
+        vectors: list[np.ndarray] = []
+        for item in items:
+            if isinstance(item, dict) and multimodal and set(item) == {"text"}:
+                item = item["text"]
+            if isinstance(item, str):
+                keys.append(item)
+                vectors.append(self._text_vector(item, model, task))
+            elif isinstance(item, dict) and multimodal and set(item) == {"image"}:
+                try:
+                    vectors.append(self._image_vector(str(item["image"]), model))
+                except ImageRejected as exc:
+                    return self.error(400, f"invalid image input: {exc}")
+                keys.append("image")
+            else:
+                return self.error(400, f"invalid input item for model {model}: {item!r:.60}")
         dims = body.get("dimensions")
         if dims is not None:
             ok = allowed[0] <= dims <= allowed[1] if isinstance(allowed, tuple) else dims in allowed
@@ -132,8 +162,8 @@ class JinaMock(MockServer):
             return self.error(400, f"invalid embedding_type {etype!r}")
         size = self.shorten(failure, dims or native)
         data = []
-        for index, key in enumerate(keys):
-            vec = truncate(fake_vector(key, native, salt=f"{model}|{task or ''}"), size)
+        for index, full in enumerate(vectors):
+            vec = truncate(full, size)
             if etype == "base64":
                 value: Any = b64_f32(vec)
             elif etype in ("binary", "ubinary"):
