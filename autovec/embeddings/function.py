@@ -404,7 +404,18 @@ class EmbeddingFunction:
             and (kind == "query" or source_type is None)
         ):
             return value
-        return as_image(value)
+        image = as_image(value)
+        if image.is_url and not self.provider.accepts_image_urls:
+            return self._fetched(image)
+        return image
+
+    def _fetched(self, image: ImageInput) -> ImageInput:
+        """A URL image the provider cannot fetch (a local model), as inline data."""
+        raise UnsupportedInputError(
+            f"model {self.model_name} embeds images given as data, not URLs, and this "
+            f"build cannot fetch {image.uri[:80]!r}: pass the image as a file path, bytes "
+            "or a PIL image instead"
+        )
 
     # --- pytidb's method names -------------------------------------------------------
 

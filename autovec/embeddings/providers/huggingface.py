@@ -83,6 +83,17 @@ class HuggingFaceProvider(RemoteProvider):
         """True when embeddings are computed on this machine."""
         return self.local() is not None
 
+    @property
+    def multimodal(self) -> bool:
+        """Local CLIP-family weights take images; the Inference API route takes text only."""
+        local = self.local()
+        return local.multimodal if local is not None else super().multimodal
+
+    @property
+    def accepts_image_urls(self) -> bool:
+        local = self.local()
+        return local.accepts_image_urls if local is not None else super().accepts_image_urls
+
     def native_dimensions(self) -> int:
         """The model's own output size: catalog first, else the local model's."""
         if self.spec is not None:
