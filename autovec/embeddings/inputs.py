@@ -22,6 +22,7 @@ __all__ = [
     "ImageInput",
     "as_image",
     "cache_text",
+    "image_mime",
     "is_image_reference",
     "sniff_mime",
 ]
@@ -72,14 +73,19 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 
 
-def sniff_mime(data: bytes) -> str:
-    """The image type from its first bytes (``image/png`` when unknown)."""
+def image_mime(data: bytes) -> str | None:
+    """The image type from its first bytes (magic numbers), or None if not an image."""
     for magic, mime in _MAGIC:
         if data.startswith(magic):
             return mime
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
-    return "image/png"
+    return None
+
+
+def sniff_mime(data: bytes) -> str:
+    """The image type from its first bytes (``image/png`` when unknown)."""
+    return image_mime(data) or "image/png"
 
 
 def _data_uri(data: bytes, mime: str | None = None) -> ImageInput:

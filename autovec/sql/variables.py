@@ -3,13 +3,18 @@
 Drivers and ORMs read a handful of these at connect time (sql_mode,
 lower_case_table_names, character sets, transaction isolation); pytidb and TiDB users
 set ``tidb_*`` ones, including the Auto Embedding API keys, which are global, persisted
-in the data directory and always shown as ``******``.
+in the data directory and always shown as ``******``. The ``autovec_image_*`` ones set
+what the database may fetch for ``EMBED_IMAGE`` (``autovec.embeddings.image_fetch``), are
+global and persisted too, and are checked when set, so a bad value fails the ``SET``.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from typing import Any
 
+from autovec import errors
 from autovec.version import SERVER_VERSION, __version__
 
 SECRET_MASK = "******"
@@ -74,7 +79,19 @@ DEFAULTS: dict[str, Any] = {
 }
 DEFAULTS["tidb_exp_embed_openai_api_base"] = "https://api.openai.com/v1"
 
+#: What the database may fetch for image columns; the defaults of ``ImageFetchPolicy``
+#: (not imported: it brings httpx, and plain SQL must not pay for it).
+IMAGE_FETCH_DEFAULTS: dict[str, Any] = {
+    "autovec_image_dirs": "",
+    "autovec_image_allow_private_hosts": 0,
+    "autovec_image_max_bytes": 10 * 1024 * 1024,
+    "autovec_image_fetch_timeout": 10.0,
+    "autovec_image_max_redirects": 3,
+}
+DEFAULTS.update(IMAGE_FETCH_DEFAULTS)
+
 GLOBAL_ONLY = {name for name in DEFAULTS if name.startswith("tidb_exp_embed_")} | {
+    *IMAGE_FETCH_DEFAULTS,
     "lower_case_table_names",
     "version",
     "version_comment",
@@ -98,6 +115,11 @@ def display(name: str, value: Any) -> Any:
 
 def normalize(name: str, value: Any) -> Any:
     """MySQL accepts ON/OFF/TRUE/FALSE for boolean variables; store 1/0."""
+    check = _IMAGE_FETCH_CHECKS.get(name)
+    if check is not None:
+        if isinstance(value, str) and value.upper() == "DEFAULT":
+            return IMAGE_FETCH_DEFAULTS[name]
+        return check(name, value)
     if (
         isinstance(value, str)
         and value.upper() in ("ON", "TRUE")
@@ -113,3 +135,61 @@ def normalize(name: str, value: Any) -> Any:
     if name in ("transaction_isolation", "tx_isolation") and isinstance(value, str):
         return value.upper().replace(" ", "-")
     return value
+
+
+# --- autovec_image_* values ------------------------------------------------------------
+
+
+def _wrong_value(name: str, value: Any) -> errors.OperationalError:
+    # MySQL's ER_WRONG_VALUE_FOR_VAR text, which clients already recognise.
+    return errors.OperationalError(
+        f"Variable '{name}' can't be set to the value of '{value}'", 1231, "42000"
+    )
+
+
+def _image_dirs(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise errors.OperationalError(
+            f"Incorrect argument type to variable '{name}'", 1232, "42000"
+        )
+    parts = [part.strip() for part in value.replace(os.pathsep, ",").split(",")]
+    relative = [part for part in parts if part and not os.path.isabs(part)]
+    if relative:
+        # Relative to the server's working directory is nothing a user can know.
+        raise _wrong_value(name, value)
+    return value.strip()
+
+
+def _on_off(name: str, value: Any) -> int:
+    text = str(value).strip().upper()
+    if text in ("ON", "TRUE", "1"):
+        return 1
+    if text in ("OFF", "FALSE", "0"):
+        return 0
+    raise _wrong_value(name, value)
+
+
+def _bounded(low: float, high: float, *, integer: bool) -> Callable[[str, Any], Any]:
+    def check(name: str, value: Any) -> Any:
+        if isinstance(value, bool) or (integer and isinstance(value, float)):
+            raise _wrong_value(name, value)
+        try:
+            number = int(value) if integer else float(value)
+        except (TypeError, ValueError):
+            raise errors.OperationalError(
+                f"Incorrect argument type to variable '{name}'", 1232, "42000"
+            ) from None
+        if not low <= number <= high:
+            raise _wrong_value(name, value)
+        return number
+
+    return check
+
+
+_IMAGE_FETCH_CHECKS: dict[str, Callable[[str, Any], Any]] = {
+    "autovec_image_dirs": _image_dirs,
+    "autovec_image_allow_private_hosts": _on_off,
+    "autovec_image_max_bytes": _bounded(1, 1 << 30, integer=True),
+    "autovec_image_fetch_timeout": _bounded(0.001, 3600, integer=False),
+    "autovec_image_max_redirects": _bounded(0, 20, integer=True),
+}
