@@ -199,6 +199,13 @@ def run_check(args: argparse.Namespace) -> int:
     if path is None:
         print(f"autovec models check: model '{args.model}' not found", file=sys.stderr)
         return 1
+    if image_text_model(path) is not None:
+        print(
+            f"autovec models check: '{args.model}' is an image-and-text model, which runs on "
+            "torch only: the int8 mode is for text models",
+            file=sys.stderr,
+        )
+        return 1
     cache = model_cache(args.db)
     try:
         report = quantization_report(path, cache)

@@ -9,12 +9,15 @@ openai/clip-vit-base-patch32 are.
 from __future__ import annotations
 
 import base64
+import http.server
 import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,7 @@ from autovec.embeddings import (  # noqa: E402
     UnsupportedInputError,
     as_image,
 )
+from autovec.embeddings.image_fetch import ImageFetchError, ImageFetchPolicy  # noqa: E402
 from autovec.embeddings.local.encoders import ImageTextEncoder  # noqa: E402
 from autovec.embeddings.local.image_models import image_text_model  # noqa: E402
 from autovec.embeddings.local.loading import LoadedModel  # noqa: E402
@@ -213,6 +217,33 @@ def test_models_list_shows_them_with_their_space_size(
     assert found["clip-st"]["max_tokens"] == TINY_CLIP_MAX_TOKENS
     assert found["siglip"]["dimensions"] == 32
     assert found["clip-st"]["images"] is True and found["siglip"]["images"] is True
+    check = subprocess.run(
+        [sys.executable, "-m", "autovec", "models", "check", str(models_dir / "clip-st")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO), "HOME": str(tmp_path)},
+        timeout=120,
+    )
+    assert check.returncode == 1 and "image-and-text model" in check.stderr
+
+
+def test_catalogued_clip_models_declare_their_size_without_weights() -> None:
+    for name, dims in (
+        ("huggingface/sentence-transformers/clip-ViT-B-32", 512),
+        ("local/clip-ViT-L-14", 768),
+        ("huggingface/google/siglip-base-patch16-224", 768),
+    ):
+        assert EmbeddingFunction(name, multimodal=True).dimensions == dims
+    remote = EmbeddingFunction(
+        "huggingface/openai/clip-vit-base-patch32",
+        multimodal=True,
+        keys=KeyResolver({"TIDB_EXP_EMBED_HUGGINGFACE_API_KEY": "hf-test"}, use_environ=False),
+    )
+    assert not remote.provider.multimodal  # the API route: text only
+    with pytest.raises(UnsupportedInputError, match="weights on this machine"):
+        remote.embed([IMAGES[0]])
+    with pytest.raises(ModelNotAvailableError, match="not found"):
+        offline_fn(Path("clip-ViT-B-32"), multimodal=True).embed([IMAGES[0]])
 
 
 # --- what it computes -----------------------------------------------------------------
@@ -333,10 +364,50 @@ def test_bad_images_are_refused_with_clear_errors(models: dict[str, Path]) -> No
         assert caught.value.errno == 1105
 
 
-def test_an_image_url_from_the_sdk_is_not_fetched_by_the_model(models: dict[str, Path]) -> None:
-    fn = offline_fn(models["transformers"], multimodal=True)
-    with pytest.raises(UnsupportedInputError, match=r"cat\.png"):
-        fn.get_query_embedding("https://example.com/cat.png", source_type="image")
+@pytest.fixture
+def image_server() -> Iterator[str]:
+    """A loopback HTTP server answering every path with one PNG: its base URL."""
+    body = png((250, 160, 30))
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_sdk_fetches_an_image_url_for_the_model_under_the_fetch_policy(
+    models: dict[str, Path], image_server: str
+) -> None:
+    url = image_server + "/cat.png"
+    # The model never sees a URL: the SDK fetches it, as safely as the database does.
+    safe = offline_fn(models["transformers"], multimodal=True)
+    with pytest.raises(ImageFetchError, match="autovec_image_allow_private_hosts"):
+        safe.get_query_embedding(url, source_type="image")
+    allowed = offline_fn(
+        models["transformers"],
+        multimodal=True,
+        image_fetch_policy=ImageFetchPolicy(allow_private_hosts=True),
+    )
+    expected = allowed.embed([data_uri(png((250, 160, 30)))], "query")[0]
+    query = allowed.get_query_embedding(url, source_type="image")
+    np.testing.assert_allclose(query, expected, atol=1e-5)
+    [stored] = allowed.get_source_embeddings([url], source_type="image")
+    np.testing.assert_allclose(stored, allowed.embed([data_uri(png((250, 160, 30)))])[0], atol=1e-5)
 
 
 def test_int8_is_refused_for_an_image_model(models: dict[str, Path]) -> None:
