@@ -416,6 +416,18 @@ def test_int8_is_refused_for_an_image_model(models: dict[str, Path]) -> None:
         fn.embed(["a cat"], options={"quantize": "int8"})
 
 
+def test_a_model_missing_its_processor_config_is_a_clear_error(
+    models: dict[str, Path], tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken-clip"
+    shutil.copytree(models["transformers"], broken)
+    (broken / "preprocessor_config.json").unlink()
+    (broken / "tokenizer.json").unlink()
+    (broken / "tokenizer_config.json").unlink()
+    with pytest.raises(ModelNotAvailableError, match="broken-clip"):
+        offline_fn(broken).embed(["a cat"])
+
+
 def test_a_missing_model_says_it_is_missing_not_that_it_takes_no_images(tmp_path: Path) -> None:
     fn = offline_fn(tmp_path / "no-such-model", multimodal=True)
     assert not fn.provider.multimodal

@@ -214,10 +214,14 @@ def load_model(
             _quiet_transformers()
             try:
                 encoder: TextEncoder = ClipEncoder(path, clip, key[1], max_seq_length)
-            except ImportError:
+            except ImportError as exc:  # SigLIP's SentencePiece tokenizer, say
                 raise ModelNotAvailableError(
-                    f"running local image models needs transformers, torch and Pillow: "
-                    f"{INSTALL_HINT}"
+                    f"running local image model {model_name(path)} needs transformers, torch "
+                    f"and Pillow ({INSTALL_HINT}): {exc}"
+                ) from None
+            except (OSError, ValueError) as exc:  # a file missing or unreadable
+                raise ModelNotAvailableError(
+                    f"image model {model_name(path)} at {path} cannot be loaded: {exc}"
                 ) from None
             log.info(
                 "embedding model %s loaded: torch runtime (text and images), %d dimensions, "
