@@ -263,6 +263,51 @@ def test_vectors_are_those_sentence_transformers_gives(models: dict[str, Path]) 
     np.testing.assert_allclose(raw[len(IMAGES) :], expected_texts, atol=1e-5)
 
 
+def test_the_layout_sentence_transformers_saves_today_runs_the_same(
+    models: dict[str, Path], tmp_path: Path
+) -> None:
+    """sentence-transformers 5.4+ saves a CLIP at the top level, with processor_config.json."""
+    from sentence_transformers import SentenceTransformer
+
+    saved = tmp_path / "resaved"
+    SentenceTransformer(str(models["sentence-transformers"]), device="cpu").save(str(saved))
+    assert (saved / "config.json").is_file() and not (saved / "0_CLIPModel").exists()
+    inputs = [*IMAGES[:2], *TEXTS[:2]]
+    np.testing.assert_allclose(
+        offline_fn(saved).embed(inputs),
+        offline_fn(models["sentence-transformers"]).embed(inputs),
+        atol=1e-6,
+    )
+
+
+def test_a_normalize_module_makes_every_vector_unit_length(
+    models: dict[str, Path], tmp_path: Path
+) -> None:
+    normalized = tmp_path / "clip-normalized"
+    shutil.copytree(models["sentence-transformers"], normalized)
+    modules = json.loads((normalized / "modules.json").read_text())
+    modules.append(
+        {
+            "idx": 1,
+            "name": "1",
+            "path": "1_Normalize",
+            "type": "sentence_transformers.models.Normalize",
+        }
+    )
+    (normalized / "modules.json").write_text(json.dumps(modules))
+    (normalized / "1_Normalize").mkdir()
+    info = image_text_model(normalized)
+    assert info is not None and info.normalized
+    raw = offline_fn(normalized).embed([*IMAGES, *TEXTS], options={"normalize": False})
+    np.testing.assert_allclose(np.linalg.norm(raw, axis=1), 1.0, atol=1e-5)
+    # Any other module after the model changes its vectors: not run as an image model.
+    modules.append(
+        {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"}
+    )
+    (normalized / "modules.json").write_text(json.dumps(modules))
+    assert image_text_model(normalized) is None
+
+
 def test_preprocessing_follows_the_models_processor_config(models: dict[str, Path]) -> None:
     encoder = loaded(models["transformers"]).encoder
     assert isinstance(encoder, ImageTextEncoder)
