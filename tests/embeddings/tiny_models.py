@@ -128,7 +128,7 @@ def build_tiny_clip(target: Path, *, format: str = "transformers", seed: int = 0
     ``sentence-transformers/clip-ViT-B-32`` (modules.json → ``0_CLIPModel/``).
     The model is written to ``target/clip`` or ``target/clip-st`` (both formats can share
     a ``target``; one ``seed`` gives the same model in both), and that directory, the one
-    to name as ``local/<dir>``, is returned. Seconds to build, a few MB on disk.
+    to name as ``local/<dir>``, is returned. Seconds to build, under 1 MB on disk.
     """
     import torch
     from transformers import CLIPConfig, CLIPModel
