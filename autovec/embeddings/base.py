@@ -123,6 +123,9 @@ class EmbeddingProvider(ABC):
     dimensions_option: ClassVar[str | None] = "dimensions"
     #: Default inputs per request when the catalog does not say.
     default_batch_size: ClassVar[int] = 32
+    #: Whether an image URL may be sent as it is (the provider fetches it). When False
+    #: (Cohere takes inline data only), the SDK loads the image and sends it inline.
+    takes_image_urls: ClassVar[bool] = True
 
     def __init__(
         self,

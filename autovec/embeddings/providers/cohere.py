@@ -6,7 +6,8 @@
   makes the plain form work too).
 * ``output_dimension`` (embed-v4.0: 256/512/1024/1536) and ``truncate`` pass through.
 * Images (embed-v4.0) are sent as ``inputs[].content[]`` items with inline data URIs;
-  Cohere does not fetch URLs.
+  Cohere does not fetch URLs, so an URL reaching this module is refused (the SDK loads
+  the URLs its caller gives before they get here: ``takes_image_urls``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class CohereProvider(RemoteProvider):
     default_api_base = "https://api.cohere.com"
     dimensions_option = "output_dimension"
     default_batch_size = 96
+    takes_image_urls = False
     endpoint_path = "/v2/embed"
     request_defaults = MappingProxyType({"embedding_types": ["float"]})
     input_field = "texts"
