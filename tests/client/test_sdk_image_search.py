@@ -22,7 +22,12 @@ import pytest
 from PIL import Image
 
 from autovec import TiDBClient
-from autovec.embeddings import EmbeddingFunction
+from autovec.embeddings import (
+    EmbeddingFunction,
+    LRUEmbeddingCache,
+    get_default_cache,
+    set_default_cache,
+)
 from autovec.embeddings.catalog import lookup
 from autovec.embeddings.image_fetch import ImageFetchError
 from autovec.schema import Field, TableModel
@@ -44,16 +49,37 @@ class Case:
     model_name: str
     mock: str
     dimensions: int
+    #: The name the provider's API is sent.
+    api_model: str
 
 
 #: Seed 003's Jina model (as the seed spells it), seed 004's three Alibaba models, Cohere.
 CASES = [
-    Case("jina_ai/jina-embedding-v4", "jina_mock", 2048),
-    Case("dashscope/tongyi-embedding-vision-plus", "dashscope_mock", 1152),
-    Case("dashscope/tongyi-embedding-vision-flash", "dashscope_mock", 768),
-    Case("dashscope/multimodal-embedding-v1", "dashscope_mock", 1024),
-    Case("cohere/embed-v4.0", "cohere_mock", 1536),
+    Case("jina_ai/jina-embedding-v4", "jina_mock", 2048, "jina-embeddings-v4"),
+    Case(
+        "dashscope/tongyi-embedding-vision-plus",
+        "dashscope_mock",
+        1152,
+        "tongyi-embedding-vision-plus",
+    ),
+    Case(
+        "dashscope/tongyi-embedding-vision-flash",
+        "dashscope_mock",
+        768,
+        "tongyi-embedding-vision-flash",
+    ),
+    Case("dashscope/multimodal-embedding-v1", "dashscope_mock", 1024, "multimodal-embedding-v1"),
+    Case("cohere/embed-v4.0", "cohere_mock", 1536, "embed-v4.0"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Iterator[None]:
+    """An empty process-wide embedding cache: each test's requests reach its mock."""
+    old = get_default_cache()
+    set_default_cache(LRUEmbeddingCache())
+    yield
+    set_default_cache(old)
 
 
 @pytest.fixture
@@ -113,8 +139,7 @@ def test_seed_003_with_each_provider(
     results = run_seed_003(client, case.model_name, key, images)
     check_seed_results(results, case.dimensions)
     assert results.by_url[0]["image_uri"] == images.uris[1]
-    models = {r.body["model"] for r in mock.requests}
-    assert models == {case.model_name.split("/", 1)[1].replace("embedding-v4", "embeddings-v4")}
+    assert {r.body["model"] for r in mock.requests} == {case.api_model}
 
 
 def test_seed_004_models_match_the_catalog() -> None:
@@ -176,16 +201,16 @@ def test_dashscope_keeps_to_the_image_limit_per_request(
 
 
 class Photo(TableModel):
-    """Two client-side image columns (uncached: the requests themselves are checked)."""
+    """Two image columns the SDK fills itself (``use_server=False``)."""
 
     __tablename__ = "photos"
     id: int = Field(primary_key=True)
     uri: str = Field()
     jina_vec: list[float] = EmbeddingFunction(
-        "jina_ai/jina-embeddings-v4", multimodal=True, use_server=False, caching=False
+        "jina_ai/jina-embeddings-v4", multimodal=True, use_server=False
     ).VectorField(source_field="uri")
     cohere_vec: list[float] = EmbeddingFunction(
-        "cohere/embed-v4.0", multimodal=True, use_server=False, caching=False
+        "cohere/embed-v4.0", multimodal=True, use_server=False
     ).VectorField(source_field="uri")
 
 
