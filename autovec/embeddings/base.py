@@ -123,9 +123,6 @@ class EmbeddingProvider(ABC):
     dimensions_option: ClassVar[str | None] = "dimensions"
     #: Default inputs per request when the catalog does not say.
     default_batch_size: ClassVar[int] = 32
-    #: Whether an image URL may be sent as it is (the provider fetches it). When False
-    #: (Cohere takes inline data only), the SDK loads the image and sends it inline.
-    takes_image_urls: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -232,6 +229,15 @@ class EmbeddingProvider(ABC):
                 raise UnsupportedInputError(
                     f"embedding input must be text or an image, got {type(item).__name__}"
                 )
+
+    def callers_image(self, image: ImageInput) -> ImageInput:
+        """An image the SDK's caller gave, in a form this provider can be sent.
+
+        As given by default (remote providers fetch URLs themselves). A provider that takes
+        inline data only loads a URL here; the SDK calls this, the database does not (it
+        loads images under its own fetch policy before they reach a provider).
+        """
+        return image
 
     # --- the one method that matters ------------------------------------------------
 

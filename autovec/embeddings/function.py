@@ -39,7 +39,6 @@ from autovec.embeddings.errors import (
     UnknownDimensionsError,
     UnsupportedInputError,
 )
-from autovec.embeddings.image_fetch import ImageFetchPolicy, load_image
 from autovec.embeddings.inputs import EmbedInput, ImageInput, as_image, cache_text
 from autovec.embeddings.inputs import is_image_reference as _is_image_reference
 from autovec.embeddings.keys import (
@@ -62,7 +61,6 @@ if TYPE_CHECKING:
     import numpy as np
 
 __all__ = [
-    "CLIENT_FETCH_POLICY",
     "MODEL_ALIASES",
     "PROVIDER_POOL_SIZE",
     "EmbeddingFunction",
@@ -79,12 +77,6 @@ MODEL_ALIASES = {
     "text-embedding-3-large": "openai/text-embedding-3-large",
     "text-embedding-ada-002": "openai/text-embedding-ada-002",
 }
-
-#: How the SDK loads an image URL for a provider that takes inline data only. The caller's
-#: own process fetches a URL its caller named, as any HTTP client would, so private hosts
-#: are allowed; the size, time, redirect and magic-byte checks still apply. (The database
-#: fetches with the policy of its ``autovec_image_*`` settings instead.)
-CLIENT_FETCH_POLICY = ImageFetchPolicy(allow_private_hosts=True)
 
 _default_cache: EmbeddingCache = LRUEmbeddingCache()
 _cache_lock = threading.Lock()
@@ -412,10 +404,7 @@ class EmbeddingFunction:
             and (kind == "query" or source_type is None)
         ):
             return value
-        image = as_image(value)
-        if image.is_url and not self.provider.takes_image_urls:
-            return load_image(image.uri, CLIENT_FETCH_POLICY).as_input()
-        return image
+        return self.provider.callers_image(as_image(value))
 
     # --- pytidb's method names -------------------------------------------------------
 

@@ -240,6 +240,10 @@ def test_client_side_jina_gets_urls_and_cohere_gets_inline_data(
         query = Image.open(images.query_path)
         hits = table.search(query).vector_column(field).limit(1).to_list()
         assert hits[0]["id"] == 3
+    # A Path is an image too (pytidb's third form).
+    assert (
+        table.search(images.query_path).vector_column("jina_vec").limit(1).to_list()[0]["id"] == 3
+    )
     jina_sent = jina_mock.last.body["input"][0]["image"]
     assert not jina_sent.startswith("data:") and base64.b64decode(jina_sent)[:3] == b"\xff\xd8\xff"
     assert cohere_mock.last.body["inputs"][0]["content"][0]["image_url"]["url"].startswith(

@@ -6,8 +6,8 @@
   makes the plain form work too).
 * ``output_dimension`` (embed-v4.0: 256/512/1024/1536) and ``truncate`` pass through.
 * Images (embed-v4.0) are sent as ``inputs[].content[]`` items with inline data URIs;
-  Cohere does not fetch URLs, so an URL reaching this module is refused (the SDK loads
-  the URLs its caller gives before they get here: ``takes_image_urls``).
+  Cohere does not fetch URLs: the SDK loads the URLs its caller gives
+  (:meth:`CohereProvider.callers_image`), and a URL that still reaches a request is refused.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from autovec.embeddings.errors import EmbeddingResponseError, UnsupportedInputError
-from autovec.embeddings.http import RemoteProvider
+from autovec.embeddings.http import RemoteProvider, load_callers_image
 from autovec.embeddings.inputs import EmbedInput, ImageInput
 
 __all__ = ["CohereProvider"]
@@ -30,7 +30,6 @@ class CohereProvider(RemoteProvider):
     default_api_base = "https://api.cohere.com"
     dimensions_option = "output_dimension"
     default_batch_size = 96
-    takes_image_urls = False
     endpoint_path = "/v2/embed"
     request_defaults = MappingProxyType({"embedding_types": ["float"]})
     input_field = "texts"
@@ -41,6 +40,9 @@ class CohereProvider(RemoteProvider):
         if not any(isinstance(item, ImageInput) for item in batch):
             return super().request_inputs(batch)
         return {"inputs": [self._content(item) for item in batch]}
+
+    def callers_image(self, image: ImageInput) -> ImageInput:
+        return load_callers_image(image)
 
     def parse_response(self, payload: Any, count: int) -> list[Any]:
         embeddings = payload.get("embeddings") if isinstance(payload, dict) else None
