@@ -84,7 +84,10 @@ def fresh_cache() -> Iterator[None]:
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TiDBClient]:
+    """The embedded database; should the database embed the images itself, it may fetch
+    the test's loopback URLs (a test-only setting: by default it fetches public ones only)."""
     c = TiDBClient.connect(path=tmp_path / "data")
+    c.execute("SET @@GLOBAL.autovec_image_allow_private_hosts = ON", raise_error=True)
     yield c
     c.disconnect()
 
