@@ -167,6 +167,14 @@ class EmbeddingProvider(ABC):
         return bool(self.spec and self.spec.multimodal)
 
     @property
+    def accepts_image_urls(self) -> bool:
+        """Whether an image URL may be handed over as is (the provider fetches it).
+
+        When not, the SDK fetches it first and passes the image as a ``data:`` URI.
+        """
+        return True
+
+    @property
     def limits(self) -> BatchLimits:
         """Per-request limits, from the catalog when the model is known."""
         spec = self.spec
@@ -229,15 +237,6 @@ class EmbeddingProvider(ABC):
                 raise UnsupportedInputError(
                     f"embedding input must be text or an image, got {type(item).__name__}"
                 )
-
-    def callers_image(self, image: ImageInput) -> ImageInput:
-        """An image the SDK's caller gave, in a form this provider can be sent.
-
-        As given by default (remote providers fetch URLs themselves). A provider that takes
-        inline data only loads a URL here; the SDK calls this, the database does not (it
-        loads images under its own fetch policy before they reach a provider).
-        """
-        return image
 
     # --- the one method that matters ------------------------------------------------
 

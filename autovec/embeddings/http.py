@@ -51,19 +51,16 @@ from autovec.embeddings.errors import (
     UnauthorizedError,
     unauthorized_message,
 )
-from autovec.embeddings.image_fetch import ImageFetchPolicy, load_image
-from autovec.embeddings.inputs import EmbedInput, ImageInput
+from autovec.embeddings.inputs import EmbedInput
 from autovec.embeddings.keys import ProviderCredentials, RedactedHeaders, Secret, redact
 from autovec.embeddings.options import Kind
 from autovec.version import __version__
 
 __all__ = [
-    "CLIENT_FETCH_POLICY",
     "HttpSettings",
     "RemoteProvider",
     "RemoteService",
     "backoff_delay",
-    "load_callers_image",
     "parse_openai_embeddings",
     "parse_retry_after",
     "plan_batches",
@@ -143,20 +140,6 @@ def backoff_delay(
     base = min(settings.backoff_max, settings.backoff_base * (2**attempt))
     jitter = (rng or random).random()
     return base * (1 - 0.25 * jitter)
-
-
-#: How the SDK loads an image URL for a provider that takes inline data only. The caller's
-#: own process fetches a URL its caller named, as any HTTP client would, so private hosts
-#: are allowed; the size, time, redirect and magic-byte checks still apply. (The database
-#: fetches with the policy of its ``autovec_image_*`` settings instead.)
-CLIENT_FETCH_POLICY = ImageFetchPolicy(allow_private_hosts=True)
-
-
-def load_callers_image(image: ImageInput, max_bytes: int | None = None) -> ImageInput:
-    """``image`` as inline data: a URL is fetched under :data:`CLIENT_FETCH_POLICY`."""
-    if not image.is_url:
-        return image
-    return load_image(image.uri, CLIENT_FETCH_POLICY, max_bytes=max_bytes).as_input()
 
 
 def plan_batches(items: Sequence[EmbedInput], limits: BatchLimits) -> list[range]:

@@ -3,9 +3,12 @@
 :func:`run_seed_003` is the seed's code with pytidb's imports replaced by autovec's; what
 the seed leaves to the reader (the client, the key, the image URLs, the query image's
 path) and the model name (the seed says "or another provider/model that supports
-multimodal input") are its parameters. The gallery is three small JPEGs that the mocks
-tell apart by colour (see ``tests/mock_providers/images.py``): an orange one (the "orange
-tabby cat"), a blue one and a green one, served at the seed's file names.
+multimodal input") are its parameters; so is one argument the seed does not pass,
+``image_fetch_policy``, for a provider that fetches nothing (Cohere): the SDK then fetches
+the URLs itself, from public hosts only unless told otherwise, and the tests' images are
+on loopback. The gallery is three small JPEGs that the mocks tell apart by colour (see
+``tests/mock_providers/images.py``): an orange one (the "orange tabby cat"), a blue one
+and a green one, served at the seed's file names.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlmodel import SQLModel
 
 from autovec import TiDBClient
 from autovec.embeddings import EmbeddingFunction
+from autovec.embeddings.image_fetch import ImageFetchPolicy
 from autovec.schema import Field, TableModel
 from tests.mock_providers.images import COLOURS, ImageServer, make_image
 
@@ -62,7 +66,13 @@ class SeedResults:
     dimensions: int
 
 
-def run_seed_003(client: TiDBClient, model_name: str, api_key: str, where: Gallery) -> SeedResults:
+def run_seed_003(
+    client: TiDBClient,
+    model_name: str,
+    api_key: str,
+    where: Gallery,
+    image_fetch_policy: ImageFetchPolicy | None = None,
+) -> SeedResults:
     """Seed 003, steps 1–4."""
     # Step 1. Define the embedding function.
     image_embed = EmbeddingFunction(
@@ -70,6 +80,7 @@ def run_seed_003(client: TiDBClient, model_name: str, api_key: str, where: Galle
         model_name=model_name,
         api_key=api_key,
         multimodal=True,
+        image_fetch_policy=image_fetch_policy,  # not in the seed: see the module docstring
     )
 
     # Step 2. Create the table and the vector field.

@@ -29,7 +29,7 @@ from autovec.embeddings import (
     set_default_cache,
 )
 from autovec.embeddings.catalog import lookup
-from autovec.embeddings.image_fetch import ImageFetchError
+from autovec.embeddings.image_fetch import ImageFetchError, ImageFetchPolicy
 from autovec.schema import Field, TableModel
 from tests.client.image_seed import GALLERY, Gallery, SeedResults, gallery, run_seed_003
 from tests.mock_providers import CohereMock, DashScopeMock, JinaMock
@@ -51,6 +51,12 @@ class Case:
     dimensions: int
     #: The name the provider's API is sent.
     api_model: str
+    #: How the SDK fetches the URLs of a provider that fetches none (Cohere).
+    image_fetch_policy: ImageFetchPolicy | None = None
+
+
+#: The SDK fetches public hosts only by default; the tests' images are on loopback.
+LOOPBACK = ImageFetchPolicy(allow_private_hosts=True)
 
 
 #: Seed 003's Jina model (as the seed spells it), seed 004's three Alibaba models, Cohere.
@@ -69,7 +75,7 @@ CASES = [
         "tongyi-embedding-vision-flash",
     ),
     Case("dashscope/multimodal-embedding-v1", "dashscope_mock", 1024, "multimodal-embedding-v1"),
-    Case("cohere/embed-v4.0", "cohere_mock", 1536, "embed-v4.0"),
+    Case("cohere/embed-v4.0", "cohere_mock", 1536, "embed-v4.0", LOOPBACK),
 ]
 
 
@@ -139,7 +145,7 @@ def test_seed_003_with_each_provider(
 ) -> None:
     mock: MockServer = request.getfixturevalue(case.mock)
     key = use(mock, monkeypatch)
-    results = run_seed_003(client, case.model_name, key, images)
+    results = run_seed_003(client, case.model_name, key, images, case.image_fetch_policy)
     check_seed_results(results, case.dimensions)
     assert results.by_url[0]["image_uri"] == images.uris[1]
     assert {r.body["model"] for r in mock.requests} == {case.api_model}
@@ -213,7 +219,7 @@ class Photo(TableModel):
         "jina_ai/jina-embeddings-v4", multimodal=True, use_server=False
     ).VectorField(source_field="uri")
     cohere_vec: list[float] = EmbeddingFunction(
-        "cohere/embed-v4.0", multimodal=True, use_server=False
+        "cohere/embed-v4.0", multimodal=True, use_server=False, image_fetch_policy=LOOPBACK
     ).VectorField(source_field="uri")
 
 
@@ -268,11 +274,18 @@ def test_client_side_cohere_url_that_cannot_be_loaded(
     cohere_mock: CohereMock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    key = use(cohere_mock, monkeypatch)
+    # By default the SDK fetches as the database does: public hosts only.
+    safe = EmbeddingFunction("cohere/embed-v4.0", api_key=key, multimodal=True, use_server=False)
+    with pytest.raises(ImageFetchError, match="autovec_image_allow_private_hosts") as refused:
+        safe.get_source_embeddings([image_server.url("red.png")], source_type="image")
+    assert refused.value.errno == 1290
     fn = EmbeddingFunction(
         "cohere/embed-v4.0",
-        api_key=use(cohere_mock, monkeypatch),
+        api_key=key,
         multimodal=True,
         use_server=False,
+        image_fetch_policy=LOOPBACK,
     )
     image_server.images["notes.txt"] = b"not an image at all"
     for name, message in (("missing.jpg", "404"), ("notes.txt", "not an image")):
@@ -280,3 +293,4 @@ def test_client_side_cohere_url_that_cannot_be_loaded(
             fn.get_source_embeddings([image_server.url(name)], source_type="image")
         assert image_server.url(name) in str(exc.value) and exc.value.errno > 0
     assert cohere_mock.requests == []
+    assert image_server.fetched == ["missing.jpg", "notes.txt"]

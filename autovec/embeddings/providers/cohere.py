@@ -6,8 +6,9 @@
   makes the plain form work too).
 * ``output_dimension`` (embed-v4.0: 256/512/1024/1536) and ``truncate`` pass through.
 * Images (embed-v4.0) are sent as ``inputs[].content[]`` items with inline data URIs;
-  Cohere does not fetch URLs: the SDK loads the URLs its caller gives
-  (:meth:`CohereProvider.callers_image`), and a URL that still reaches a request is refused.
+  Cohere does not fetch URLs: the SDK fetches the URLs its caller gives
+  (``accepts_image_urls`` is False; ``EmbeddingFunction(image_fetch_policy=...)``), and a
+  URL that still reaches a request is refused.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from autovec.embeddings.errors import EmbeddingResponseError, UnsupportedInputError
-from autovec.embeddings.http import RemoteProvider, load_callers_image
+from autovec.embeddings.http import RemoteProvider
 from autovec.embeddings.inputs import EmbedInput, ImageInput
 
 __all__ = ["CohereProvider"]
@@ -41,8 +42,9 @@ class CohereProvider(RemoteProvider):
             return super().request_inputs(batch)
         return {"inputs": [self._content(item) for item in batch]}
 
-    def callers_image(self, image: ImageInput) -> ImageInput:
-        return load_callers_image(image)
+    @property
+    def accepts_image_urls(self) -> bool:
+        return False
 
     def parse_response(self, payload: Any, count: int) -> list[Any]:
         embeddings = payload.get("embeddings") if isinstance(payload, dict) else None
