@@ -58,6 +58,8 @@ EMBED_PROVIDER_API_KEY_VARS = {
 #: MySQL's ER_SP_DOES_NOT_EXIST: "FUNCTION db.embed_text does not exist".
 _NO_SUCH_FUNCTION = 1305
 _PROBE = "SELECT EMBED_TEXT('autovec/probe', NULL)"
+#: autovec's image columns; TiDB (even with Auto Embedding) has no EMBED_IMAGE.
+_IMAGE_PROBE = "SELECT EMBED_IMAGE('autovec/probe', NULL)"
 
 
 def _sql_literal(value: str) -> str:
@@ -83,6 +85,7 @@ class TiDBClient:
         self._db_engine = db_engine
         self._reconnect_params = dict(reconnect_params or {})
         self._server_embedding = server_embedding
+        self._server_image_embedding: bool | None = None
         self._probe_lock = threading.Lock()
         self._sessions = SessionScope(lambda: self._db_engine)
 
@@ -167,15 +170,29 @@ class TiDBClient:
                     self._server_embedding = self._probe_embed_text()
         return self._server_embedding
 
+    @property
+    def supports_server_image_embedding(self) -> bool:
+        """Whether the database runs autovec's ``EMBED_IMAGE`` itself (probed once, after
+        ``EMBED_TEXT``: ``server_embedding=False`` turns both off)."""
+        if self._server_image_embedding is None:
+            text = self.supports_server_embedding
+            with self._probe_lock:
+                if self._server_image_embedding is None:
+                    self._server_image_embedding = text and self._probe(_IMAGE_PROBE, "embed_image")
+        return self._server_image_embedding
+
     def _probe_embed_text(self) -> bool:
+        return self._probe(_PROBE, "embed_text")
+
+    def _probe(self, sql: str, function: str) -> bool:
         # Its own connection: a failed statement must not touch an open session.
         with self._db_engine.connect() as conn:
             try:
-                conn.exec_driver_sql(_PROBE).fetchall()
+                conn.exec_driver_sql(sql).fetchall()
             except sa.exc.DBAPIError as exc:
                 # Any other error: the function exists but refused the probe's arguments.
                 message = str(exc.orig).lower()
-                missing = "embed_text" in message and "does not exist" in message
+                missing = function in message and "does not exist" in message
                 return not (_error_code(exc) == _NO_SUCH_FUNCTION or missing)
         return True
 

@@ -18,7 +18,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 
-from autovec.client.fields import DistanceMetric, FullTextFieldInfo, VectorFieldInfo
+from autovec.client.fields import DistanceMetric, FullTextFieldInfo, SourceType, VectorFieldInfo
 from autovec.embeddings.function import EmbeddingFunction
 from autovec.schema import (
     FIELD_INFO_KEY,
@@ -30,10 +30,10 @@ from autovec.schema import (
 )
 from autovec.sqlalchemy.vector import VECTOR
 
-__all__ = ["parse_embed_text", "reflect_model"]
+__all__ = ["embedded_source_type", "parse_embed_text", "reflect_model"]
 
 _EMBED_TEXT = re.compile(
-    r"""^\(*\s*EMBED_TEXT\s*\(\s*
+    r"""^\(*\s*(?P<function>EMBED_TEXT|EMBED_IMAGE)\s*\(\s*
         (?P<q>['"])(?P<model>(?:(?!(?P=q)).|(?P=q)(?P=q))*)(?P=q)\s*,\s*
         `?(?P<source>(?:``|[^`,\s()])+)`?\s*
         (?:,\s*'(?P<options>(?:''|\\.|[^'\\])*)'\s*)?
@@ -43,8 +43,15 @@ _EMBED_TEXT = re.compile(
 _DISTANCE = re.compile(r"VEC_(COSINE|L2)_DISTANCE\s*\(\s*`?([^`)\s]+)`?\s*\)", re.I)
 
 
+def embedded_source_type(expression: str) -> SourceType:
+    """``image`` for an ``EMBED_IMAGE(...)`` generation expression, else ``text``."""
+    match = _EMBED_TEXT.match(expression.strip())
+    return "image" if match is not None and match["function"].upper() == "EMBED_IMAGE" else "text"
+
+
 def parse_embed_text(expression: str) -> tuple[str, str, dict[str, Any]] | None:
-    """``EMBED_TEXT('m', `c`, '{"k": 1}')`` → ``("m", "c", {"k": 1})``; None if not one."""
+    """``EMBED_TEXT('m', `c`, '{"k": 1}')`` → ``("m", "c", {"k": 1})``; None if not one
+    (``EMBED_IMAGE(...)`` alike)."""
     match = _EMBED_TEXT.match(expression.strip())
     if match is None:
         return None
@@ -85,8 +92,13 @@ def _vector_info(column: sa.Column[Any], metrics: dict[str, DistanceMetric]) -> 
     if parsed is None:
         return base
     model, source, options = parsed
+    source_type = embedded_source_type(str(column.computed.sqltext))
     embed_fn = EmbeddingFunction(
-        model, dimensions=dims or None, use_server=True, additional_json_options=options
+        model,
+        dimensions=dims or None,
+        use_server=True,
+        multimodal=source_type == "image",
+        additional_json_options=options,
     )
     return VectorFieldInfo(
         name="",
@@ -95,7 +107,7 @@ def _vector_info(column: sa.Column[Any], metrics: dict[str, DistanceMetric]) -> 
         index=base.index,
         embed_fn=embed_fn,
         source_field=source,
-        source_type="text",
+        source_type=source_type,
         server_side=True,
     )
 

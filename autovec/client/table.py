@@ -64,6 +64,9 @@ class TableClient(Protocol):
     @property
     def supports_server_embedding(self) -> bool: ...
 
+    @property
+    def supports_server_image_embedding(self) -> bool: ...
+
     def session(self) -> AbstractContextManager[Session]: ...
 
     def connection(self) -> AbstractContextManager[sa.Connection]: ...
@@ -112,17 +115,19 @@ class Table(Generic[T]):
 
     @property
     def vector_fields(self) -> Mapping[str, VectorFieldInfo]:
-        """Vector columns; ``server_side`` is False when this database cannot embed."""
-        server = None
+        """Vector columns; ``server_side`` is False when this database cannot embed them."""
         out: dict[str, VectorFieldInfo] = {}
         for name, info in self._declared_vectors.items():
-            if info.server_side:
-                if server is None:
-                    server = self._client.supports_server_embedding
-                if not server:
-                    info = dataclasses.replace(info, server_side=False)
+            if info.server_side and not self._database_embeds(info):
+                info = dataclasses.replace(info, server_side=False)
             out[name] = info
         return out
+
+    def _database_embeds(self, info: VectorFieldInfo) -> bool:
+        """Whether the database runs the field's EMBED_TEXT (or autovec's EMBED_IMAGE)."""
+        if info.source_type == "image":
+            return self._client.supports_server_image_embedding
+        return self._client.supports_server_embedding
 
     @property
     def text_fields(self) -> Mapping[str, FullTextFieldInfo]:
@@ -147,11 +152,13 @@ class Table(Generic[T]):
     # --- DDL --------------------------------------------------------------------------
 
     def _plain_columns(self) -> list[str]:
-        """Generated EMBED_TEXT columns to create as plain vectors (no server embedding)."""
-        generated = [n for n, i in self._declared_vectors.items() if i.server_side]
-        if generated and not self._client.supports_server_embedding:
-            return generated
-        return []
+        """Generated EMBED_TEXT / EMBED_IMAGE columns to create as plain vectors (the
+        database cannot embed them)."""
+        return [
+            n
+            for n, i in self._declared_vectors.items()
+            if i.server_side and not self._database_embeds(i)
+        ]
 
     def create(self, if_exists: Literal["raise", "skip"] = "raise") -> Table[T]:
         """``CREATE TABLE`` and its indexes (``if_exists="skip"``: nothing if it exists)."""

@@ -123,6 +123,9 @@ class EmbeddingProvider(ABC):
     dimensions_option: ClassVar[str | None] = "dimensions"
     #: Default inputs per request when the catalog does not say.
     default_batch_size: ClassVar[int] = 32
+    #: The largest image (bytes) one input may be, when the provider documents a limit;
+    #: the database refuses a larger one before sending it (``EMBED_IMAGE``).
+    max_image_bytes: ClassVar[int | None] = None
 
     def __init__(
         self,

@@ -195,6 +195,8 @@ class EmbeddingFunction:
         self.caching = caching
         self.multimodal = multimodal
         self.use_server = (not multimodal) if use_server is None else use_server
+        #: ``use_server`` as the caller gave it (None: the SDK decides; see server_images).
+        self.use_server_requested = use_server
         self.options: dict[str, Any] = {**parse_options(additional_json_options), **options}
         self._keys = keys
         self._cache = cache
@@ -235,6 +237,16 @@ class EmbeddingFunction:
                     self.ref, self.spec, credentials, self.timeout, self._http_settings
                 )
             return self._provider
+
+    @property
+    def server_images(self) -> bool:
+        """Whether a database that can (autovec's ``EMBED_IMAGE``) may embed this function's
+        image fields. pytidb embeds images client-side only; autovec's database does it
+        itself unless told not to (``use_server=False``) or the function carries its own
+        key or API base, which the database would not have."""
+        if self.use_server_requested is not None:
+            return self.use_server_requested
+        return self._api_key is None and self.api_base is None
 
     @property
     def cache(self) -> EmbeddingCache:

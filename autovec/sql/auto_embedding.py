@@ -1,4 +1,4 @@
-"""Auto Embedding: ``EMBED_TEXT`` columns, ``VEC_EMBED_*_DISTANCE`` and the SQL function.
+"""Auto Embedding: ``EMBED_TEXT`` / ``EMBED_IMAGE`` columns, ``VEC_EMBED_*_DISTANCE``, the SQL functions.
 
 - A column ``VECTOR(D) GENERATED ALWAYS AS (EMBED_TEXT('provider/model', src[, 'opts'])) STORED``
   is filled by :func:`fill_generated` inside the writing statement's savepoint: every row
@@ -9,6 +9,10 @@
   column's model and its query-side (``key@search``) options.
 - Vectors are cached per database (``storage.embedding_cache``) outside the statement's
   transaction, so a failed statement retried later does not pay again.
+- ``EMBED_IMAGE('provider/model', src[, 'opts'])`` is the same machinery with a spec of
+  kind ``image``: the source holds a URL, a path or the bytes, which the database loads
+  itself (:mod:`autovec.sql.image_sources`) before the write lock, so the write only
+  looks the vectors up (:class:`AheadVectors`).
 """
 
 from __future__ import annotations
@@ -16,16 +20,16 @@ from __future__ import annotations
 import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import apsw
 import numpy as np
 from sqlglot import exp
 
 from autovec import errors
-from autovec.sql import mysql_functions
+from autovec.sql import image_sources, mysql_functions
 from autovec.sql.catalog_writes import save_table, store_sql
 from autovec.sql.embedder import embedding_error
 from autovec.sql.parser import parse, quote_identifier
@@ -43,31 +47,46 @@ EMBED_DISTANCES = {
 }
 
 
+EmbedKind = Literal["text", "image"]
+EMBED_FUNCTIONS: dict[str, EmbedKind] = {"EMBED_TEXT": "text", "EMBED_IMAGE": "image"}
+
+
 @dataclass(frozen=True)
 class EmbedSpec:
-    """A parsed ``EMBED_TEXT(model, source[, options])`` column definition."""
+    """A parsed ``EMBED_TEXT|EMBED_IMAGE(model, source[, options])`` column definition."""
 
     model: str
     source: str  # MySQL expression text of the embedded value (usually a column name)
     options: str | None
     columns: frozenset[str]  # lower-cased columns the source reads
+    kind: EmbedKind = "text"  # what the source holds: text, or an image (URL, path, bytes)
+
+    @property
+    def function(self) -> str:
+        """``EMBED_TEXT`` or ``EMBED_IMAGE``, for messages."""
+        return "EMBED_IMAGE" if self.kind == "image" else "EMBED_TEXT"
 
 
 # Shared by every data directory: a pure function of the column's expression text.
 @lru_cache(maxsize=1024)
 def embed_spec(generated: str | None) -> EmbedSpec | None:
-    """The spec when a generation expression is a top-level EMBED_TEXT with literal args."""
+    """The spec when a generation expression is a top-level EMBED_TEXT or EMBED_IMAGE with
+    literal args."""
     if not generated:
         return None
     node = parse(f"SELECT {generated}")[0].expressions[0]
     while isinstance(node, exp.Paren):
         node = node.this
-    if not isinstance(node, exp.Anonymous) or str(node.this).upper() != "EMBED_TEXT":
+    if not isinstance(node, exp.Anonymous):
+        return None
+    function = str(node.this).upper()
+    kind = EMBED_FUNCTIONS.get(function)
+    if kind is None:
         return None
     args = node.expressions
     if len(args) not in (2, 3) or not (isinstance(args[0], exp.Literal) and args[0].is_string):
         raise errors.DatabaseError(
-            "EMBED_TEXT needs a literal 'provider/model' as its first argument", 1105
+            f"{function} needs a literal 'provider/model' as its first argument", 1105
         )
     options = None
     if len(args) == 3:
@@ -76,9 +95,9 @@ def embed_spec(generated: str | None) -> EmbedSpec | None:
         elif isinstance(args[2], exp.Literal) and args[2].is_string:
             options = args[2].this or None
         else:
-            raise errors.DatabaseError("EMBED_TEXT expects options in JSON format", 1105)
+            raise errors.DatabaseError(f"{function} expects options in JSON format", 1105)
     columns = frozenset(c.name.lower() for c in args[1].find_all(exp.Column))
-    return EmbedSpec(args[0].this, args[1].sql(dialect="mysql"), options, columns)
+    return EmbedSpec(args[0].this, args[1].sql(dialect="mysql"), options, columns, kind)
 
 
 def generated_dependencies(generated: str) -> frozenset[str]:
@@ -87,20 +106,29 @@ def generated_dependencies(generated: str) -> frozenset[str]:
 
 
 def validate_column(column: ColumnDef) -> None:
-    """CREATE/ALTER-time checks of an EMBED_TEXT column: name, options, dimensions."""
+    """CREATE/ALTER-time checks of an EMBED_TEXT / EMBED_IMAGE column: name, options,
+    dimensions, and (images) that the model takes images."""
     spec = embed_spec(column.generated)
     if spec is None:
         return
     if not column.type.is_vector:
         raise errors.DatabaseError(
-            f"EMBED_TEXT() produces a VECTOR; column '{column.name}' is {column.type.sql()}", 1105
+            f"{spec.function}() produces a VECTOR; column '{column.name}' is {column.type.sql()}",
+            1105,
         )
     from autovec.embeddings import EmbeddingError, check_column
 
     try:
-        check_column(spec.model, spec.options, column.type.dimensions)
+        fn = check_column(spec.model, spec.options, column.type.dimensions)
+        multimodal = spec.kind != "image" or fn.provider.multimodal
     except EmbeddingError as exc:
         raise embedding_error(exc) from None
+    if not multimodal:
+        raise errors.DatabaseError(
+            f"EMBED_IMAGE() needs a multimodal model; {fn.model_name} does not accept image "
+            f"input (column '{column.name}')",
+            1105,
+        )
 
 
 def fill_generated(
@@ -111,8 +139,12 @@ def fill_generated(
     changed_columns: set[str] | None = None,
     progress: Any = None,
     only: set[str] | None = None,
+    ahead: AheadVectors | None = None,
 ) -> None:
-    """Compute the generated columns of the given rows (inside the caller's statement)."""
+    """Compute the generated columns of the given rows (inside the caller's statement).
+
+    ``ahead`` holds the image vectors :func:`embed_ahead` made before the write lock.
+    """
     if not rowids:
         return
     table = f"{quote_identifier(database)}.{quote_identifier(schema.name)}"
@@ -127,7 +159,7 @@ def fill_generated(
         if spec is None:
             _fill_expression(session, table, column, ids)
         else:
-            _fill_embeddings(session, database, table, column, spec, ids, progress)
+            _fill_embeddings(session, database, table, column, spec, ids, progress, ahead)
 
 
 def _source_sql(session: ExecContext, source: str) -> str:
@@ -156,12 +188,20 @@ def embeddable_text(value: Any) -> str | None:
     return str(text)
 
 
+def embeddable(spec: EmbedSpec, value: Any) -> str | bytes | None:
+    """What ``spec`` embeds for a source value (text, or an image's URL/path/bytes); None
+    for a NULL vector."""
+    if spec.kind == "image":
+        return image_sources.image_source(value)
+    return embeddable_text(value)
+
+
 def _read_sources(
     session: ExecContext, table: str, spec: EmbedSpec, ids: list[int]
-) -> tuple[list[tuple[int, str]], list[int]]:
-    """The rows' texts to embed, and the rows whose vector is NULL."""
+) -> tuple[list[tuple[int, str | bytes]], list[int]]:
+    """The rows' sources to embed, and the rows whose vector is NULL."""
     source = _source_sql(session, spec.source)
-    pending: list[tuple[int, str]] = []
+    pending: list[tuple[int, str | bytes]] = []
     nulls: list[int] = []
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
@@ -169,11 +209,11 @@ def _read_sources(
         for rowid, value in session.conn.execute(
             f"SELECT rowid, {source} FROM {table} WHERE rowid IN ({marks})", chunk
         ):
-            text = embeddable_text(value)
-            if text is None:
+            item = embeddable(spec, value)
+            if item is None:
                 nulls.append(rowid)
             else:
-                pending.append((rowid, text))
+                pending.append((rowid, item))
     return pending, nulls
 
 
@@ -185,6 +225,7 @@ def _fill_embeddings(
     spec: EmbedSpec,
     ids: list[int],
     progress: Any,
+    ahead: AheadVectors | None,
 ) -> None:
     pending, nulls = _read_sources(session, table, spec, ids)
     name = quote_identifier(column.name)
@@ -194,10 +235,13 @@ def _fill_embeddings(
         )
     if not pending:
         return
-    embedder = session.instance.embedder
-    vectors = embedder.embed(
-        database, spec.model, [text for _, text in pending], "document", spec.options
-    )
+    sources = [item for _, item in pending]
+    if spec.kind == "image":
+        vectors = _image_vectors(session, database, spec, sources, ahead)
+    else:
+        vectors = session.instance.embedder.embed(
+            database, spec.model, [str(s) for s in sources], "document", spec.options
+        )
     dims = column.type.dimensions
     if dims is not None and vectors.shape[1] != dims:
         raise errors.DataError(
@@ -212,6 +256,44 @@ def _fill_embeddings(
         progress(len(pending))
 
 
+def _image_vectors(
+    session: ExecContext,
+    database: str,
+    spec: EmbedSpec,
+    sources: list[str | bytes],
+    ahead: AheadVectors | None,
+) -> np.ndarray:
+    """The rows' image vectors: those embedded ahead of the lock, the rest loaded now.
+
+    Only rows the preview could not foresee (ON DUPLICATE KEY UPDATE, a non-deterministic
+    source) are loaded here, inside the lock: failing them instead would refuse valid SQL.
+    """
+    found: list[np.ndarray | None] = (
+        ahead.lookup(spec, sources) if ahead is not None else [None] * len(sources)
+    )
+    missing = [i for i, vec in enumerate(found) if vec is None]
+    if missing:
+        fresh = _embed_images(session, database, spec, [sources[i] for i in missing])
+        for i, vec in zip(missing, fresh, strict=True):
+            found[i] = vec
+    return np.stack([vec for vec in found if vec is not None]).astype(np.float32, copy=False)
+
+
+def _embed_images(
+    session: ExecContext, database: str, spec: EmbedSpec, sources: list[str | bytes]
+) -> list[np.ndarray]:
+    return image_sources.embed_images(
+        session.instance.embedder,
+        database,
+        spec.model,
+        spec.options,
+        sources,
+        "document",
+        session.store.datadir.settings(),
+        session.check_interrupted,
+    )
+
+
 # -- embedding before the write lock ------------------------------------------------------------
 
 AHEAD_CHUNK = 512  # texts per embedding call ahead of a write: bounds memory, not batching
@@ -219,10 +301,10 @@ AHEAD_CHUNK = 512  # texts per embedding call ahead of a write: bounds memory, n
 
 @dataclass(frozen=True)
 class EmbeddingPreview:
-    """A read-only query giving, for each row a statement will write, the source text of
-    each of its EMBED_TEXT columns (one result column per spec).
+    """A read-only query giving, for each row a statement will write, the source of each
+    of its EMBED_TEXT / EMBED_IMAGE columns (one result column per spec).
 
-    Running it and embedding the texts *before* the statement takes the database's write
+    Running it and embedding the sources *before* the statement takes the database's write
     lock puts every vector in the persistent cache, so the write itself embeds nothing and
     holds the lock only briefly. A row it did not foresee (ON DUPLICATE KEY UPDATE, a
     non-deterministic source) is still embedded, only inside the lock.
@@ -232,8 +314,29 @@ class EmbeddingPreview:
     specs: tuple[EmbedSpec, ...]
 
 
+@dataclass
+class AheadVectors:
+    """Image vectors embedded before the write lock, by column spec and source.
+
+    A text's vector is found again in the cache by the text itself; an image's cache
+    identity is its content, which only loading the URL or file again would give, so the
+    statement keeps the vectors it made for its sources here, for its write to use.
+    """
+
+    images: dict[EmbedSpec, dict[str, np.ndarray]] = field(default_factory=dict)
+
+    def add(self, spec: EmbedSpec, sources: list[str | bytes], vectors: list[np.ndarray]) -> None:
+        known = self.images.setdefault(spec, {})
+        for source, vector in zip(sources, vectors, strict=True):
+            known[image_sources.source_key(source)] = vector
+
+    def lookup(self, spec: EmbedSpec, sources: list[str | bytes]) -> list[np.ndarray | None]:
+        known = self.images.get(spec, {})
+        return [known.get(image_sources.source_key(source)) for source in sources]
+
+
 def embedded_columns(schema: TableSchema, changed_columns: set[str] | None) -> list[EmbedSpec]:
-    """The EMBED_TEXT columns a write recomputes (all, or those reading a changed column)."""
+    """The embedding columns a write recomputes (all, or those reading a changed column)."""
     specs = [embed_spec(column.generated) for column in schema.columns]
     return [
         spec
@@ -268,30 +371,47 @@ def embed_ahead(
     database: str,
     preview: EmbeddingPreview | None,
     all_bindings: list[Any],
-) -> None:
+) -> AheadVectors | None:
     """Embed what a statement is about to write into the cache, holding no lock.
 
     A preview that fails (bad data) does nothing here: the statement reports the error
-    itself. An embedding failure fails the statement before it has written anything.
+    itself. An embedding failure (an image refused, a provider error) fails the statement
+    before it has written anything. Returns the image vectors, for the write to use.
     """
     if preview is None:
-        return
-    texts: list[list[str]] = [[] for _ in preview.specs]
+        return None
+    sources: list[list[str | bytes]] = [[] for _ in preview.specs]
     try:
         for bindings in all_bindings:
             for row in session.conn.execute(preview.sql, bindings):
                 for index, value in enumerate(row):
-                    text = embeddable_text(value)
-                    if text is not None:
-                        texts[index].append(text)
+                    item = embeddable(preview.specs[index], value)
+                    if item is not None:
+                        sources[index].append(item)
     except (apsw.Error, errors.Error, VectorError):
+        return None
+    ahead = AheadVectors()
+    for spec, items in zip(preview.specs, sources, strict=True):
+        _embed_ahead(session, database, spec, items, ahead)
+    return ahead
+
+
+def _embed_ahead(
+    session: ExecContext,
+    database: str,
+    spec: EmbedSpec,
+    items: list[str | bytes],
+    ahead: AheadVectors,
+) -> None:
+    if spec.kind == "image":
+        distinct = list(dict.fromkeys(items))  # a statement's repeated URL is loaded once
+        ahead.add(spec, distinct, _embed_images(session, database, spec, distinct))
         return
     embedder = session.instance.embedder
-    for spec, items in zip(preview.specs, texts, strict=True):
-        for start in range(0, len(items), AHEAD_CHUNK):
-            session.check_interrupted()
-            chunk = items[start : start + AHEAD_CHUNK]
-            embedder.embed(database, spec.model, chunk, "document", spec.options)
+    for start in range(0, len(items), AHEAD_CHUNK):
+        session.check_interrupted()
+        chunk = [str(item) for item in items[start : start + AHEAD_CHUNK]]
+        embedder.embed(database, spec.model, chunk, "document", spec.options)
 
 
 # -- back-filling a new EMBED_TEXT column ------------------------------------------------------
@@ -377,19 +497,20 @@ def _backfill(session: ExecContext, database: str, table: str) -> None:
             if not window:
                 break
             spec = embed_spec(column.generated)
+            ahead = AheadVectors()
             if spec is not None:  # embedded first, outside the write lock (see embed_ahead)
-                texts = [text for _, text in _read_sources(session, qtable, spec, window)[0]]
-                if texts:
-                    session.instance.embedder.embed(
-                        database, spec.model, texts, "document", spec.options
-                    )
+                items = [item for _, item in _read_sources(session, qtable, spec, window)[0]]
+                if items:
+                    _embed_ahead(session, database, spec, items, ahead)
             for start in range(0, len(window), BACKFILL_BATCH):
                 if start:
                     session.check_interrupted()
                 ids = window[start : start + BACKFILL_BATCH]
                 current = session.table(database, table)
                 with session.write_statement():
-                    fill_generated(session, database, current, set(ids), only={column.name})
+                    fill_generated(
+                        session, database, current, set(ids), only={column.name}, ahead=ahead
+                    )
                     marker = dict(current.options.get("backfill", {}))
                     marker[column.name] = ids[-1]
                     current.options = {**current.options, "backfill": marker}
@@ -425,14 +546,14 @@ def rewrite_embed_distance(
     col, query = node.expressions
     options: exp.Expression = exp.Literal.string(spec.options) if spec.options else exp.Null()
     embedded = exp.Anonymous(
-        this="__av_embed_query",
+        this="__av_embed_image_query" if spec.kind == "image" else "__av_embed_query",
         expressions=[exp.Literal.string(database), exp.Literal.string(spec.model), query, options],
     )
     return exp.Anonymous(this=EMBED_DISTANCES[name], expressions=[col, embedded])
 
 
 def register(session: ExecContext) -> None:
-    """SQL functions that embed: ``EMBED_TEXT`` and the query-side helper."""
+    """SQL functions that embed: ``EMBED_TEXT``, ``EMBED_IMAGE`` and the query-side helpers."""
     embedder = session.instance.embedder
 
     def embed_text(model: Any, text: Any, options: Any = None) -> bytes | None:
@@ -442,13 +563,52 @@ def register(session: ExecContext) -> None:
         vector = embedder.embed(database, str(model), [str(text)], "document", options or None)[0]
         return np.ascontiguousarray(vector, dtype="<f4").tobytes()
 
+    def embed_image(model: Any, source: Any, options: Any = None) -> bytes | None:
+        image = image_sources.image_source(source)
+        if image is None or model is None:
+            return None
+        vector = image_sources.embed_images(
+            embedder,
+            session.database or "test",
+            str(model),
+            options or None,
+            [image],
+            "document",
+            session.store.datadir.settings(),
+            session.check_interrupted,
+        )[0]
+        return np.ascontiguousarray(vector, dtype="<f4").tobytes()
+
     def embed_query(database: Any, model: Any, text: Any, options: Any) -> bytes | None:
         if text is None:
             return None
         vector = embedder.embed(str(database), str(model), [str(text)], "query", options or None)[0]
         return np.ascontiguousarray(vector, dtype="<f4").tobytes()
 
+    def embed_image_query(database: Any, model: Any, query: Any, options: Any) -> bytes | None:
+        """An image column's query: an image URL, data URI or bytes is embedded as that
+        image (loaded under the same policy as rows); anything else as text."""
+        if query is None:
+            return None
+        if not image_sources.is_image_query(query):
+            return embed_query(database, model, query, options)
+        vector = image_sources.embed_images(
+            embedder,
+            str(database),
+            str(model),
+            options or None,
+            [query if isinstance(query, bytes) else str(query).strip()],
+            "query",
+            session.store.datadir.settings(),
+            session.check_interrupted,
+        )[0]
+        return np.ascontiguousarray(vector, dtype="<f4").tobytes()
+
     conn = session.conn
-    conn.create_scalar_function("EMBED_TEXT", cast(Any, embed_text), 2, deterministic=True)
-    conn.create_scalar_function("EMBED_TEXT", cast(Any, embed_text), 3, deterministic=True)
+    for name, function in (("EMBED_TEXT", embed_text), ("EMBED_IMAGE", embed_image)):
+        conn.create_scalar_function(name, cast(Any, function), 2, deterministic=True)
+        conn.create_scalar_function(name, cast(Any, function), 3, deterministic=True)
     conn.create_scalar_function("__av_embed_query", cast(Any, embed_query), 4, deterministic=True)
+    conn.create_scalar_function(
+        "__av_embed_image_query", cast(Any, embed_image_query), 4, deterministic=True
+    )

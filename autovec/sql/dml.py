@@ -220,7 +220,7 @@ def _inserted_rows(
 def _embedding_preview(
     session: ExecContext, schema: TableSchema, written: WrittenRows, targets: set[str] | None
 ) -> auto_embedding.EmbeddingPreview | None:
-    """The EMBED_TEXT sources of the written rows (of those reading ``targets``, if given)."""
+    """The EMBED_TEXT / EMBED_IMAGE sources of the written rows (of those reading ``targets``, if given)."""
     specs = auto_embedding.embedded_columns(schema, targets)
     if not specs:
         return None
@@ -255,14 +255,14 @@ def _is_default_keyword(value: exp.Expression) -> bool:
 
 def run_insert(session: ExecContext, plan: InsertPlan, all_bindings: list[Any]) -> Result:
     """Execute a planned INSERT once per bindings set, as one all-or-nothing statement."""
-    auto_embedding.embed_ahead(session, plan.database, plan.preview, all_bindings)
+    ahead = auto_embedding.embed_ahead(session, plan.database, plan.preview, all_bindings)
     try:
         with session.write_statement():
             updates_before = session.updated_row_count
             changed = _write_rows(session, plan, all_bindings)
             updated = session.updated_row_count - updates_before
             last = session.conn.last_insert_rowid()
-            _fill_generated(session, plan.database, plan.schema, None)
+            _fill_generated(session, plan.database, plan.schema, None, ahead)
     except apsw.ConstraintError as exc:
         raise _report_duplicates(
             session, exc, plan.database, plan.schema, plan.written, all_bindings
@@ -440,12 +440,12 @@ def execute_update(session: ExecContext, tree: exp.Update, bindings: Any) -> Res
     preview = _embedding_preview(session, schema, written, targets)
     session.translator.prepare(tree)
     sql = session.translator.sql(tree)
-    auto_embedding.embed_ahead(session, database, preview, [bindings])
+    ahead = auto_embedding.embed_ahead(session, database, preview, [bindings])
     try:
         with session.write_statement():
             session.conn.execute(sql, bindings)
             changed = session.conn.changes()  # not total_changes(): FTS triggers write too
-            _fill_generated(session, database, schema, targets)
+            _fill_generated(session, database, schema, targets, ahead)
     except apsw.ConstraintError as exc:
         raise _report_duplicates(session, exc, database, schema, written, [bindings]) from None
     return Result(rowcount=changed)
@@ -461,13 +461,20 @@ def _updated_rows(tree: exp.Update) -> WrittenRows:
 
 
 def _fill_generated(
-    session: ExecContext, database: str, schema: TableSchema, changed_columns: set[str] | None
+    session: ExecContext,
+    database: str,
+    schema: TableSchema,
+    changed_columns: set[str] | None,
+    ahead: auto_embedding.AheadVectors | None,
 ) -> None:
-    """Compute generated columns (EMBED_TEXT included) for the rows this statement wrote."""
+    """Compute generated columns (EMBED_TEXT / EMBED_IMAGE included) for the rows this
+    statement wrote; ``ahead``: the image vectors embedded before the write lock."""
     if not any(c.generated is not None for c in schema.columns):
         return
     rowids = session.statement_rows(database, schema.name.lower())
-    auto_embedding.fill_generated(session, database, schema, set(rowids), changed_columns)
+    auto_embedding.fill_generated(
+        session, database, schema, set(rowids), changed_columns, ahead=ahead
+    )
 
 
 @handles(exp.Delete)

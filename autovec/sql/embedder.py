@@ -8,6 +8,7 @@ providers behind the functions (HTTP clients, local models) are pooled process-w
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,7 @@ from autovec.storage.embedding_cache import CACHE_FILE, PersistentEmbeddingCache
 MODEL_CACHE_DIR = ".models"
 
 if TYPE_CHECKING:
-    from autovec.embeddings import EmbeddingFunction, KeyResolver
+    from autovec.embeddings import EmbeddingFunction, EmbedInput, KeyResolver
 
 
 def embedding_error(exc: Exception) -> errors.DatabaseError:
@@ -92,12 +93,18 @@ class Embedder:
             return fn
 
     def embed(
-        self, database: str, model: str, texts: list[str], kind: str, options: str | None
+        self,
+        database: str,
+        model: str,
+        inputs: Sequence[EmbedInput],
+        kind: str,
+        options: str | None,
     ) -> np.ndarray:
+        """Vectors for texts, or images (``data:`` URIs) for an EMBED_IMAGE column."""
         from autovec.embeddings import EmbeddingError
 
         try:
-            return self.function(database, model, kind).embed(texts, kind, options)  # type: ignore[arg-type]
+            return self.function(database, model, kind).embed(inputs, kind, options)  # type: ignore[arg-type]
         except EmbeddingError as exc:
             raise embedding_error(exc) from None
 

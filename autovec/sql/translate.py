@@ -35,12 +35,14 @@ ROWID_ALIASES = {"_tidb_rowid"}
 VECTOR_FUNCTIONS = {
     "VEC_FROM_TEXT",
     "EMBED_TEXT",
+    "EMBED_IMAGE",
     "__AV_TO_VECTOR",
     "__AV_VEC_ADD",
     "__AV_VEC_SUB",
     "__AV_VEC_MUL",
     "__AV_VEC_FROM_SORTKEY",
     "__AV_EMBED_QUERY",
+    "__AV_EMBED_IMAGE_QUERY",
 }
 DISTANCE_FUNCTIONS = {
     "VEC_COSINE_DISTANCE": "COSINE",

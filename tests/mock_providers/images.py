@@ -25,6 +25,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -186,11 +187,16 @@ def make_image(
 
 
 class ImageServer:
-    """A loopback HTTP server: ``GET /<name>`` answers ``images[name]`` (404 otherwise)."""
+    """A loopback HTTP server: ``GET /<name>`` answers ``images[name]`` (404 otherwise).
+
+    ``on_request`` (if set) runs in the serving thread before each answer, for tests that
+    watch what a client does while it waits for an image.
+    """
 
     def __init__(self, images: dict[str, bytes] | None = None) -> None:
         self.images: dict[str, bytes] = dict(images or {})
         self.fetched: list[str] = []
+        self.on_request: Callable[[str], None] | None = None
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
 
@@ -212,6 +218,8 @@ class ImageServer:
                 with owner._lock:
                     owner.fetched.append(name)
                     data = owner.images.get(name)
+                if owner.on_request is not None:
+                    owner.on_request(name)
                 if data is None:
                     self.send_error(404)
                     return

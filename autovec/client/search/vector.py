@@ -14,7 +14,8 @@ the distance conditions in ``HAVING`` on the ``_distance`` alias.
 
 The query is a vector (given, or embedded here with the column's ``embed_fn``), or, for
 a column the database embeds itself (``server_side``), the text, sent as
-``VEC_EMBED_<METRIC>_DISTANCE(col, 'text')``. It is the statement's one parameter
+``VEC_EMBED_<METRIC>_DISTANCE(col, 'text')`` (on an EMBED_IMAGE column an image query
+is sent as its URL or a ``data:`` URI, which the database embeds as that image). It is the statement's one parameter
 (:data:`~autovec.client.search.statement.QUERY_PARAMETER`), so the SELECT of a search
 shape is built once (:mod:`~autovec.client.search.statement`).
 """
@@ -53,6 +54,7 @@ from autovec.client.search.statement import (
     filter_key,
     statements,
 )
+from autovec.embeddings.inputs import as_image
 from autovec.sqlalchemy.vector import VECTOR
 from autovec.vector import Vector
 
@@ -84,12 +86,16 @@ def query_operand(plan: SearchPlan, field: VectorFieldInfo) -> Vector | str:
             ".search('<query>') or .vector([...])"
         )
     elif field.server_side:
-        if not isinstance(plan.query, str):
-            raise ValueError(
-                f"column {field.name!r} is embedded by the database, which embeds text "
-                f"queries only; got {type(plan.query).__name__} (pass a vector instead)"
-            )
-        return plan.query
+        if isinstance(plan.query, str):
+            return plan.query
+        if field.source_type == "image":
+            # A PIL image, file or bytes travels as a data: URI, which the database embeds
+            # as that image (a URL string it loads itself, under its own policy).
+            return as_image(plan.query).uri
+        raise ValueError(
+            f"column {field.name!r} is embedded by the database, which embeds text "
+            f"queries only; got {type(plan.query).__name__} (pass a vector instead)"
+        )
     elif field.embed_fn is None:
         raise ValueError(
             f"query should be a vector, because the vector column {field.name!r} didn't "

@@ -31,6 +31,7 @@ class CohereProvider(RemoteProvider):
     default_api_base = "https://api.cohere.com"
     dimensions_option = "output_dimension"
     default_batch_size = 96
+    max_image_bytes = 5 * 1024 * 1024  # providers.md §5: jpeg/png data URIs ≤ 5 MB
     endpoint_path = "/v2/embed"
     request_defaults = MappingProxyType({"embedding_types": ["float"]})
     input_field = "texts"

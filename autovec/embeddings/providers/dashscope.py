@@ -52,6 +52,7 @@ class DashScopeProvider(RemoteProvider):
     default_api_base = "https://dashscope-intl.aliyuncs.com"
     dimensions_option = "dimension"
     default_batch_size = 10
+    max_image_bytes = 3 * 1024 * 1024  # providers.md §2c: ≤ 3 MB per image (alibabacloud.com)
     # The compatible mode's request is the template's; the native one has its own body.
     request_defaults = MappingProxyType({"encoding_format": "float"})
     kind_option = "text_type"
