@@ -288,9 +288,15 @@ def test_client_side_cohere_url_that_cannot_be_loaded(
         image_fetch_policy=LOOPBACK,
     )
     image_server.images["notes.txt"] = b"not an image at all"
-    for name, message in (("missing.jpg", "404"), ("notes.txt", "not an image")):
+    # Cohere's own limit (5 MB) is below the fetch policy's (10 MB).
+    image_server.images["big.jpg"] = GALLERY["image1.jpg"] + bytes(5 * 1024 * 1024)
+    for name, message in (
+        ("missing.jpg", "404"),
+        ("notes.txt", "not an image"),
+        ("big.jpg", "larger than the embedding provider accepts"),
+    ):
         with pytest.raises(ImageFetchError, match=message) as exc:
             fn.get_source_embeddings([image_server.url(name)], source_type="image")
         assert image_server.url(name) in str(exc.value) and exc.value.errno > 0
     assert cohere_mock.requests == []
-    assert image_server.fetched == ["missing.jpg", "notes.txt"]
+    assert image_server.fetched == ["missing.jpg", "notes.txt", "big.jpg"]
