@@ -429,17 +429,18 @@ class EmbeddingFunction:
         return image
 
     def _fetched(self, image: ImageInput) -> ImageInput:
-        """A URL image the provider cannot fetch (a local model), fetched here as data.
+        """A URL image the provider cannot fetch (a local model, Cohere), fetched here as
+        data.
 
         Fetched as the database fetches (public hosts only, size, time and redirect
-        limits, magic bytes) under ``image_fetch_policy``: an SDK may be handed URLs
-        by its own users.
+        limits, magic bytes; the provider's own size limit) under ``image_fetch_policy``:
+        an SDK may be handed URLs by its own users.
         """
         # Lazy: httpx is loaded only by a function that fetches an image.
         from autovec.embeddings.image_fetch import ImageFetchPolicy, load_image
 
         policy = self.image_fetch_policy or ImageFetchPolicy()
-        return load_image(image.uri, policy).as_input()
+        return load_image(image.uri, policy, max_bytes=self.provider.max_image_bytes).as_input()
 
     # --- pytidb's method names -------------------------------------------------------
 

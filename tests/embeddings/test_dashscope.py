@@ -153,3 +153,25 @@ def test_native_errors(dashscope_mock: DashScopeMock, make_fn: MakeFn) -> None:
     assert "TIDB_EXP_EMBED_DASHSCOPE_API_KEY" in str(exc.value)
     dashscope_mock.fail_next("rate_limit")
     assert fn.embed_documents(["x"]).shape == (1, 1536)
+
+
+def test_multimodal_v1_defaults_to_beijing() -> None:
+    # Seed 004: multimodal-embedding-v1 is a Beijing model; the others default to Singapore.
+    keys = KeyResolver({"TIDB_EXP_EMBED_DASHSCOPE_API_KEY": "sk-x"}, use_environ=False)
+    v1 = EmbeddingFunction("dashscope/multimodal-embedding-v1", keys=keys, multimodal=True)
+    plus = EmbeddingFunction("dashscope/tongyi-embedding-vision-plus", keys=keys, multimodal=True)
+    assert isinstance(v1.provider, DashScopeProvider) and isinstance(
+        plus.provider, DashScopeProvider
+    )
+    assert v1.provider.endpoint() == "https://dashscope.aliyuncs.com" + MM_PATH
+    assert plus.provider.endpoint() == "https://dashscope-intl.aliyuncs.com" + MM_PATH
+    base = "https://dashscope-intl.aliyuncs.com/api/v1"
+    configured = KeyResolver(
+        {"TIDB_EXP_EMBED_DASHSCOPE_API_KEY": "sk-x", "TIDB_EXP_EMBED_DASHSCOPE_API_BASE": base},
+        use_environ=False,
+    )
+    chosen = EmbeddingFunction(
+        "dashscope/multimodal-embedding-v1", keys=configured, multimodal=True
+    )
+    assert isinstance(chosen.provider, DashScopeProvider)
+    assert chosen.provider.endpoint() == "https://dashscope-intl.aliyuncs.com" + MM_PATH

@@ -6,7 +6,9 @@
   makes the plain form work too).
 * ``output_dimension`` (embed-v4.0: 256/512/1024/1536) and ``truncate`` pass through.
 * Images (embed-v4.0) are sent as ``inputs[].content[]`` items with inline data URIs;
-  Cohere does not fetch URLs.
+  Cohere does not fetch URLs: the SDK fetches the URLs its caller gives
+  (``accepts_image_urls`` is False; ``EmbeddingFunction(image_fetch_policy=...)``), and a
+  URL that still reaches a request is refused.
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ class CohereProvider(RemoteProvider):
         if not any(isinstance(item, ImageInput) for item in batch):
             return super().request_inputs(batch)
         return {"inputs": [self._content(item) for item in batch]}
+
+    @property
+    def accepts_image_urls(self) -> bool:
+        return False
 
     def parse_response(self, payload: Any, count: int) -> list[Any]:
         embeddings = payload.get("embeddings") if isinstance(payload, dict) else None

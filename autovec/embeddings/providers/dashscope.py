@@ -11,7 +11,9 @@ The API base decides the mode: a base containing ``/compatible-mode`` uses
 * ``output_type``: ``dense`` | ``sparse`` | ``dense&sparse`` (v3/v4).
 
 Multimodal models (``tongyi-embedding-vision-*``, ``multimodal-embedding-v1``) use
-``.../multimodal-embedding/multimodal-embedding`` with ``input.contents``.
+``.../multimodal-embedding/multimodal-embedding`` with ``input.contents``; images go as
+``{"image": <URL or data URI>}``, at most 8 per request (1 for v1: the catalog's batch
+size). multimodal-embedding-v1 is served in Beijing only, so its default host is Beijing's.
 text-embedding-v3/v4 take at most 10 texts per request; batching keeps within that.
 """
 
@@ -26,7 +28,7 @@ from autovec.embeddings.http import RemoteProvider, plan_batches
 from autovec.embeddings.inputs import EmbedInput, ImageInput
 from autovec.embeddings.options import Kind
 
-__all__ = ["DashScopeProvider", "SparseVector"]
+__all__ = ["BEIJING_API_BASE", "BEIJING_ONLY_MODELS", "DashScopeProvider", "SparseVector"]
 
 TEXT_PATH = "/api/v1/services/embeddings/text-embedding/text-embedding"
 MULTIMODAL_PATH = "/api/v1/services/embeddings/multimodal-embedding/multimodal-embedding"
@@ -34,6 +36,10 @@ COMPAT_PATH = "/compatible-mode/v1/embeddings"
 
 #: A sparse vector: vocabulary id → weight.
 SparseVector = dict[int, float]
+
+#: Models that Model Studio serves in the Beijing region only (seed 004, providers.md §2c).
+BEIJING_ONLY_MODELS = frozenset({"multimodal-embedding-v1"})
+BEIJING_API_BASE = "https://dashscope.aliyuncs.com"
 
 _OUTPUT_TYPES = ("dense", "sparse", "dense&sparse")
 
@@ -53,6 +59,11 @@ class DashScopeProvider(RemoteProvider):
     kind_values = MappingProxyType({"document": "document", "query": "query"})
 
     # --- where to send ---------------------------------------------------------------
+
+    def api_base(self) -> str:
+        if self.uses_default_base() and self.model in BEIJING_ONLY_MODELS:
+            return BEIJING_API_BASE
+        return super().api_base()
 
     def _root(self) -> tuple[str, bool]:
         base = self.api_base()
