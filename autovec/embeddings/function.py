@@ -39,6 +39,7 @@ from autovec.embeddings.errors import (
     UnknownDimensionsError,
     UnsupportedInputError,
 )
+from autovec.embeddings.image_fetch import ImageFetchPolicy, load_image
 from autovec.embeddings.inputs import EmbedInput, ImageInput, as_image, cache_text
 from autovec.embeddings.inputs import is_image_reference as _is_image_reference
 from autovec.embeddings.keys import (
@@ -59,8 +60,6 @@ from autovec.embeddings.providers import provider_class, provider_names
 
 if TYPE_CHECKING:
     import numpy as np
-
-    from autovec.embeddings.image_fetch import ImageFetchPolicy
 
 __all__ = [
     "MODEL_ALIASES",
@@ -436,9 +435,6 @@ class EmbeddingFunction:
         limits, magic bytes; the provider's own size limit) under ``image_fetch_policy``:
         an SDK may be handed URLs by its own users.
         """
-        # Lazy: httpx is loaded only by a function that fetches an image.
-        from autovec.embeddings.image_fetch import ImageFetchPolicy, load_image
-
         policy = self.image_fetch_policy or ImageFetchPolicy()
         return load_image(image.uri, policy, max_bytes=self.provider.max_image_bytes).as_input()
 
