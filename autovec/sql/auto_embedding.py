@@ -402,15 +402,17 @@ def _embed_ahead(
     spec: EmbedSpec,
     items: list[str | bytes],
     ahead: AheadVectors,
+    *,
+    chunk_size: int = AHEAD_CHUNK,
 ) -> None:
     if spec.kind == "image":
         distinct = list(dict.fromkeys(items))  # a statement's repeated URL is loaded once
         ahead.add(spec, distinct, _embed_images(session, database, spec, distinct))
         return
     embedder = session.instance.embedder
-    for start in range(0, len(items), AHEAD_CHUNK):
+    for start in range(0, len(items), chunk_size):
         session.check_interrupted()
-        chunk = [str(item) for item in items[start : start + AHEAD_CHUNK]]
+        chunk = [str(item) for item in items[start : start + chunk_size]]
         embedder.embed(database, spec.model, chunk, "document", spec.options)
 
 
@@ -500,8 +502,8 @@ def _backfill(session: ExecContext, database: str, table: str) -> None:
             ahead = AheadVectors()
             if spec is not None:  # embedded first, outside the write lock (see embed_ahead)
                 items = [item for _, item in _read_sources(session, qtable, spec, window)[0]]
-                if items:
-                    _embed_ahead(session, database, spec, items, ahead)
+                if items:  # the whole window in one call: a local model sorts it by tokens
+                    _embed_ahead(session, database, spec, items, ahead, chunk_size=len(items))
             for start in range(0, len(window), BACKFILL_BATCH):
                 if start:
                     session.check_interrupted()
