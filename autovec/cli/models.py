@@ -18,6 +18,7 @@ from pathlib import Path
 
 from autovec.cli.formatting import Column, table
 from autovec.embeddings.catalog import ModelSpec, known_models, lookup
+from autovec.embeddings.local.image_models import image_text_model
 from autovec.embeddings.local.locate import (
     hf_cache_dirs,
     is_model_dir,
@@ -52,6 +53,7 @@ class LocalModel:
     export: str  # "verified", "failed" or "none"
     int8: bool  # a quantized form of the export is cached
     cache: str
+    images: bool = False  # a CLIP-family model: embeds images as well as text
 
 
 def model_cache(db: str | None) -> Path:
@@ -101,7 +103,13 @@ def _int(value: object) -> int | None:
 
 
 def model_dimensions(path: Path) -> int | None:
-    """The output size: the last Dense module's, else the pooling's, else the hidden size."""
+    """The output size: the last Dense module's, else the pooling's, else the hidden size.
+
+    A CLIP-family model's is its shared space's (``projection_dim``).
+    """
+    clip = image_text_model(path)
+    if clip is not None:
+        return clip.dimensions
     for dense in sorted(path.glob("*_Dense"), reverse=True):
         size = _int(_json_file(dense / "config.json").get("out_features"))
         if size:
@@ -115,6 +123,9 @@ def model_dimensions(path: Path) -> int | None:
 
 def model_max_tokens(path: Path) -> int | None:
     """Tokens an input is truncated to (sentence-transformers' setting, else the model's)."""
+    clip = image_text_model(path)
+    if clip is not None:
+        return clip.max_positions
     declared = _int(_json_file(path / "sentence_bert_config.json").get("max_seq_length"))
     return declared or _int(_json_file(path / "config.json").get("max_position_embeddings"))
 
@@ -140,6 +151,7 @@ def describe(name: str, source: str, package: str | None, path: Path, cache: Pat
         export=export,
         int8=cached_export(path, cache, quantize="int8") is not None,
         cache=str(cache),
+        images=image_text_model(path) is not None,
     )
 
 
@@ -176,7 +188,7 @@ def run_list(args: argparse.Namespace) -> int:
     for line in table([Column(name) for name in LIST_COLUMNS], rows):
         print(line)
     for m in found:
-        print(f"{m.name}: {m.path}")
+        print(f"{m.name}: {m.path}" + (" (text and images)" if m.images else ""))
     print(f"export cache: {cache}")
     return 0
 
@@ -186,6 +198,13 @@ def run_check(args: argparse.Namespace) -> int:
     path = locate_model(args.model)
     if path is None:
         print(f"autovec models check: model '{args.model}' not found", file=sys.stderr)
+        return 1
+    if image_text_model(path) is not None:
+        print(
+            f"autovec models check: '{args.model}' is an image-and-text model, which runs on "
+            "torch only: the int8 mode is for text models",
+            file=sys.stderr,
+        )
         return 1
     cache = model_cache(args.db)
     try:

@@ -170,6 +170,14 @@ class EmbeddingProvider(ABC):
         return bool(self.spec and self.spec.multimodal)
 
     @property
+    def accepts_image_urls(self) -> bool:
+        """Whether an image URL may be handed over as is (the provider fetches it).
+
+        When not, the SDK fetches it first and passes the image as a ``data:`` URI.
+        """
+        return True
+
+    @property
     def limits(self) -> BatchLimits:
         """Per-request limits, from the catalog when the model is known."""
         spec = self.spec

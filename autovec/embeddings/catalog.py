@@ -133,6 +133,27 @@ _HF_MODELS = [
         max_batch_size=32,
         query_prompt=QWEN3_QUERY_PROMPT,
     ),
+    # CLIP-family models: run locally only (the Hugging Face API does not embed images),
+    # text and images into one space; 77 tokens for CLIP's text tower, 64 for SigLIP's.
+    *(
+        ModelSpec(
+            "huggingface",
+            name,
+            dims,
+            max_input_tokens=tokens,
+            max_batch_size=32,
+            multimodal=True,
+            aliases=(name.rsplit("/", 1)[1],),
+        )
+        for name, dims, tokens in (
+            ("sentence-transformers/clip-ViT-B-32", 512, 77),
+            ("sentence-transformers/clip-ViT-B-16", 512, 77),
+            ("sentence-transformers/clip-ViT-L-14", 768, 77),
+            ("openai/clip-vit-base-patch32", 512, 77),
+            ("openai/clip-vit-large-patch14", 768, 77),
+            ("google/siglip-base-patch16-224", 768, 64),
+        )
+    ),
 ]
 
 

@@ -60,6 +60,8 @@ from autovec.embeddings.providers import provider_class, provider_names
 if TYPE_CHECKING:
     import numpy as np
 
+    from autovec.embeddings.image_fetch import ImageFetchPolicy
+
 __all__ = [
     "MODEL_ALIASES",
     "PROVIDER_POOL_SIZE",
@@ -151,7 +153,8 @@ class EmbeddingFunction:
     included). ``keys`` injects configured variables (else the process default, i.e. the
     environment); ``cache`` replaces the shared in-memory cache; ``http_settings`` (an
     :class:`autovec.embeddings.http.HttpSettings`) tunes retries and concurrency;
-    ``model_cache`` is where local models' ONNX exports are kept.
+    ``model_cache`` is where local models' ONNX exports are kept; ``image_fetch_policy``
+    how image URLs are fetched for a local model (which is given image data only).
     """
 
     def __init__(
@@ -170,6 +173,7 @@ class EmbeddingFunction:
         cache: EmbeddingCache | None = None,
         http_settings: Any = None,
         model_cache: Path | None = None,
+        image_fetch_policy: ImageFetchPolicy | None = None,
         **options: Any,
     ) -> None:
         self.model_name = normalize_model_name(model_name)
@@ -200,6 +204,9 @@ class EmbeddingFunction:
         #: Where local models' ONNX exports are cached (None: $AUTOVEC_MODEL_CACHE or
         #: ~/.cache/autovec/models-cache).
         self.model_cache = model_cache
+        #: How image URLs are fetched for a provider that takes only image data (a local
+        #: model); None: the safe defaults (public http(s) hosts only).
+        self.image_fetch_policy = image_fetch_policy
         self._provider: EmbeddingProvider | None = None
         self._lock = threading.Lock()
 
@@ -416,7 +423,23 @@ class EmbeddingFunction:
             and (kind == "query" or source_type is None)
         ):
             return value
-        return as_image(value)
+        image = as_image(value)
+        if image.is_url and not self.provider.accepts_image_urls:
+            return self._fetched(image)
+        return image
+
+    def _fetched(self, image: ImageInput) -> ImageInput:
+        """A URL image the provider cannot fetch (a local model), fetched here as data.
+
+        Fetched as the database fetches (public hosts only, size, time and redirect
+        limits, magic bytes) under ``image_fetch_policy``: an SDK may be handed URLs
+        by its own users.
+        """
+        # Lazy: httpx is loaded only by a function that fetches an image.
+        from autovec.embeddings.image_fetch import ImageFetchPolicy, load_image
+
+        policy = self.image_fetch_policy or ImageFetchPolicy()
+        return load_image(image.uri, policy).as_input()
 
     # --- pytidb's method names -------------------------------------------------------
 

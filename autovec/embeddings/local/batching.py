@@ -14,9 +14,10 @@ from contextlib import AbstractContextManager, nullcontext
 
 import numpy as np
 
-from autovec.embeddings.local.encoders import TextEncoder
+from autovec.embeddings.inputs import ImageInput
+from autovec.embeddings.local.encoders import ImageTextEncoder, TextEncoder
 
-__all__ = ["encode_sorted", "l2_normalize", "token_sorted_order"]
+__all__ = ["encode_images", "encode_sorted", "l2_normalize", "token_sorted_order"]
 
 #: torch.nn.functional.normalize's floor under a row's norm (an all-zero row stays zero).
 _NORM_EPSILON = 1e-12
@@ -56,6 +57,28 @@ def encode_sorted(
         batch = [texts[i] for i in rows]
         with turn():
             out[rows] = encoder.encode_batch(batch)
+    return l2_normalize(out) if normalize else out
+
+
+def encode_images(
+    encoder: ImageTextEncoder,
+    images: Sequence[ImageInput],
+    *,
+    batch_size: int,
+    normalize: bool,
+    turn: Callable[[], AbstractContextManager[object]] = nullcontext,
+) -> np.ndarray:
+    """``images`` embedded in batches of ``batch_size``, rows in input order.
+
+    Every image is resized to the model's one input shape, so batches need no sorting.
+    Each batch is decoded and preprocessed before its ``turn()``: only the forward pass
+    holds the model.
+    """
+    out = np.empty((len(images), encoder.dimensions), dtype=np.float32)
+    for start in range(0, len(images), batch_size):
+        pixels = encoder.pixel_values(images[start : start + batch_size])
+        with turn():
+            out[start : start + len(pixels)] = encoder.encode_pixels(pixels)
     return l2_normalize(out) if normalize else out
 
 

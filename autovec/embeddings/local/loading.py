@@ -21,9 +21,16 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from autovec.embeddings.errors import InvalidOptionsError, ModelNotAvailableError
-from autovec.embeddings.local.batching import encode_sorted, token_sorted_order
-from autovec.embeddings.local.encoders import TextEncoder
+from autovec.embeddings.errors import (
+    InvalidOptionsError,
+    ModelNotAvailableError,
+    UnsupportedInputError,
+)
+from autovec.embeddings.inputs import ImageInput
+from autovec.embeddings.local.batching import encode_images, encode_sorted, token_sorted_order
+from autovec.embeddings.local.clip_encoder import ClipEncoder
+from autovec.embeddings.local.encoders import ImageTextEncoder, TextEncoder
+from autovec.embeddings.local.image_models import image_text_model
 from autovec.embeddings.local.locate import INSTALL_HINT, model_name
 from autovec.embeddings.local.runtime import PendingExport, choose_encoder
 from autovec.embeddings.local.torch_encoder import TorchEncoder
@@ -81,6 +88,22 @@ class LoadedModel:
         encoder, texts = _prompted(self.encoder, texts, prompt)
         return encode_sorted(
             encoder, texts, batch_size=batch_size, normalize=normalize, turn=self._turn
+        )
+
+    @property
+    def embeds_images(self) -> bool:
+        """Whether the model embeds images as well as text (a CLIP-family model)."""
+        return isinstance(self.encoder, ImageTextEncoder)
+
+    def encode_images(
+        self, images: Sequence[ImageInput], *, normalize: bool, batch_size: int
+    ) -> np.ndarray:
+        """Embed ``data:`` URI images in batches, each pass under the model's lock."""
+        encoder = self.encoder
+        if not isinstance(encoder, ImageTextEncoder):
+            raise UnsupportedInputError(f"model {model_name(self.path)} embeds text only")
+        return encode_images(
+            encoder, images, batch_size=batch_size, normalize=normalize, turn=self._turn
         )
 
     @contextmanager
@@ -179,13 +202,42 @@ def load_model(
                     f"running local models needs sentence-transformers and torch: {INSTALL_HINT}"
                 ) from None
 
-        encoder, pending = choose_encoder(
-            path,
-            max_seq_length=max_seq_length,
-            model_cache=model_cache,
-            quantize=quantize,
-            torch_encoder=torch_encoder,
-        )
+        clip = image_text_model(path)
+        pending: PendingExport | None = None
+        if clip is not None:
+            # No ONNX export for the two towers: a CLIP-family model always runs on torch.
+            if quantize:
+                raise ModelNotAvailableError(
+                    f"quantize '{quantize}' is for text models run by ONNX Runtime; "
+                    f"image-and-text model {model_name(path)} runs on torch only"
+                )
+            _quiet_transformers()
+            try:
+                encoder: TextEncoder = ClipEncoder(path, clip, key[1], max_seq_length)
+            except ImportError as exc:  # SigLIP's SentencePiece tokenizer, say
+                raise ModelNotAvailableError(
+                    f"running local image model {model_name(path)} needs transformers, torch "
+                    f"and Pillow ({INSTALL_HINT}): {exc}"
+                ) from None
+            except (OSError, ValueError) as exc:  # a file missing or unreadable
+                raise ModelNotAvailableError(
+                    f"image model {model_name(path)} at {path} cannot be loaded: {exc}"
+                ) from None
+            log.info(
+                "embedding model %s loaded: torch runtime (text and images), %d dimensions, "
+                "max %s tokens",
+                model_name(path),
+                encoder.dimensions,
+                encoder.max_seq_length,
+            )
+        else:
+            encoder, pending = choose_encoder(
+                path,
+                max_seq_length=max_seq_length,
+                model_cache=model_cache,
+                quantize=quantize,
+                torch_encoder=torch_encoder,
+            )
         if not encoder.dimensions:
             raise ModelNotAvailableError(f"model at {path} does not declare its output size")
         loaded = LoadedModel(path, encoder, pending)

@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 
 from autovec.embeddings.catalog import ModelSpec, lookup
+from autovec.embeddings.local.image_models import image_text_model
 
 __all__ = [
     "INSTALL_HINT",
@@ -35,8 +36,16 @@ _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.onnx")
 
 def is_model_dir(path: Path) -> bool:
     """A directory holding a transformers/sentence-transformers model with weights."""
-    if not path.is_dir() or not (path / "config.json").is_file():
+    if not path.is_dir():
         return False
+    if not (path / "config.json").is_file():
+        # sentence-transformers' CLIP layout (clip-ViT-B-32) keeps the model in 0_CLIPModel/.
+        clip = image_text_model(path)
+        return clip is not None and clip.weights != path and _has_weights(clip.weights)
+    return _has_weights(path)
+
+
+def _has_weights(path: Path) -> bool:
     if any((path / name).is_file() for name in _WEIGHT_FILES):
         return True
     return any(path.glob("*.safetensors")) or any(path.glob("onnx/*.onnx"))

@@ -27,9 +27,10 @@ from autovec.embeddings.errors import (
     EmbeddingResponseError,
     ModelNotAvailableError,
     UnknownDimensionsError,
+    UnsupportedInputError,
 )
 from autovec.embeddings.http import HttpSettings, RemoteProvider
-from autovec.embeddings.inputs import EmbedInput
+from autovec.embeddings.inputs import EmbedInput, ImageInput
 from autovec.embeddings.keys import ProviderCredentials, RedactedHeaders, Secret
 from autovec.embeddings.local.locate import INSTALL_HINT, locate_model, runtime_available
 from autovec.embeddings.options import Kind
@@ -82,6 +83,26 @@ class HuggingFaceProvider(RemoteProvider):
     def runs_locally(self) -> bool:
         """True when embeddings are computed on this machine."""
         return self.local() is not None
+
+    @property
+    def multimodal(self) -> bool:
+        """Local CLIP-family weights take images; the Inference API route takes text only."""
+        local = self.local()
+        return local is not None and local.multimodal
+
+    def check_inputs(self, inputs: Sequence[EmbedInput]) -> None:
+        if self.local() is None and any(isinstance(item, ImageInput) for item in inputs):
+            raise UnsupportedInputError(
+                f"model {self.full_name} embeds images only from weights on this machine, "
+                "and none were found: download the model into the Hugging Face cache or "
+                "under $AUTOVEC_MODELS_DIR (the Hugging Face API embeds text only)"
+            )
+        super().check_inputs(inputs)
+
+    @property
+    def accepts_image_urls(self) -> bool:
+        local = self.local()
+        return local.accepts_image_urls if local is not None else super().accepts_image_urls
 
     def native_dimensions(self) -> int:
         """The model's own output size: catalog first, else the local model's."""

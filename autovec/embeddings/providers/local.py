@@ -5,11 +5,15 @@
 :mod:`autovec.embeddings.local`. Inputs are truncated to the model's maximum length.
 ``dimensions`` below the native size truncates and renormalises (Matryoshka) where the
 catalog says the model was trained for it, and is refused otherwise.
+
+A CLIP-family directory (:mod:`autovec.embeddings.local.image_models`) embeds images
+too, into the same space as its texts. Images arrive as ``data:`` URIs: this provider
+never fetches a URL (the database fetches under its own policy, the SDK before calling).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +31,11 @@ from autovec.embeddings.errors import (
     InvalidDimensionsError,
     InvalidOptionsError,
     ModelNotAvailableError,
+    UnsupportedInputError,
 )
-from autovec.embeddings.inputs import EmbedInput
+from autovec.embeddings.inputs import EmbedInput, ImageInput
 from autovec.embeddings.keys import ProviderCredentials
+from autovec.embeddings.local.image_models import image_text_model
 from autovec.embeddings.local.loading import LoadedModel, device_turn, load_model
 from autovec.embeddings.local.locate import INSTALL_HINT, locate_model, runtime_available
 from autovec.embeddings.local.onnx_export import QUANTIZE_MODES
@@ -111,10 +117,41 @@ class LocalProvider(EmbeddingProvider):
         )
 
     def native_dimensions(self) -> int:
-        """The model's own output size (catalog first, else by loading it)."""
+        """The model's own output size (catalog first, a CLIP config's, else by loading it)."""
         if self.spec is not None:
             return self.spec.dimensions
+        clip = image_text_model(self.path)
+        if clip is not None:
+            return clip.dimensions
         return self.loaded().dimensions
+
+    @property
+    def multimodal(self) -> bool:
+        """True for a CLIP-family directory (read from its files; nothing is loaded)."""
+        if super().multimodal:
+            return True
+        try:
+            path = self.path
+        except ModelNotAvailableError:
+            return False
+        return image_text_model(path) is not None
+
+    @property
+    def accepts_image_urls(self) -> bool:
+        """No: a local model is given image data; fetching a URL is its caller's job."""
+        return False
+
+    def check_inputs(self, inputs: Sequence[EmbedInput]) -> None:
+        if any(isinstance(item, ImageInput) for item in inputs):
+            _ = self.path  # a missing model says so, rather than "takes no images"
+        super().check_inputs(inputs)
+        for item in inputs:
+            if isinstance(item, ImageInput) and item.is_url:
+                raise UnsupportedInputError(
+                    f"local model {self.full_name} embeds images given as data, not URLs "
+                    f"({item.uri[:80]!r}): the database fetches an EMBED_IMAGE column's URLs "
+                    "itself, and the SDK fetches them before embedding"
+                )
 
     def resolve_options(self, kind: Kind, options: Mapping[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(options) - self.known_options - self.remote_only_options)
@@ -159,23 +196,56 @@ class LocalProvider(EmbeddingProvider):
             )
         if not inputs:
             return np.zeros((0, dims or model.dimensions), dtype=np.float32)
-        sink = batch_sink.get()
-        texts = [str(item) for item in inputs]
-        # Within a chunk the model sorts again; one chunk needs no order of its own.
-        order = model.longest_first(texts) if len(texts) > SINK_CHUNK else np.arange(len(texts))
         out = np.empty((len(inputs), dims or model.dimensions), dtype=np.float32)
-        # In chunks handed to the sink as each is done, as remote batches are: the work
-        # of a long call that fails or is killed later is cached, not lost.
-        for start in range(0, len(inputs), SINK_CHUNK):
+        is_image = [isinstance(item, ImageInput) for item in inputs]
+        texts_at = np.array([i for i, image in enumerate(is_image) if not image], dtype=np.intp)
+        images_at = np.array([i for i, image in enumerate(is_image) if image], dtype=np.intp)
+        normalize = resolved.get("normalize", True)
+        batch_size = min(self.limits.max_batch_size, LOCAL_BATCH)
+        if len(texts_at):
+            texts = [str(inputs[i]) for i in texts_at]
+            # Within a chunk the model sorts again; one chunk needs no order of its own.
+            if len(texts) > SINK_CHUNK:
+                texts_at = texts_at[model.longest_first(texts)]
+
+            def encode_texts(chunk: list[EmbedInput]) -> np.ndarray:
+                return model.encode(
+                    [str(item) for item in chunk],
+                    prompt=resolved.get("prompt"),
+                    prompt_name=resolved.get("prompt_name"),
+                    normalize=normalize,
+                    batch_size=batch_size,
+                )
+
+            self._in_chunks(model, inputs, texts_at, encode_texts, dims, out)
+        if len(images_at):
+
+            def encode_images(chunk: list[EmbedInput]) -> np.ndarray:
+                images = [item for item in chunk if isinstance(item, ImageInput)]
+                return model.encode_images(images, normalize=normalize, batch_size=batch_size)
+
+            self._in_chunks(model, inputs, images_at, encode_images, dims, out)
+        return out
+
+    def _in_chunks(
+        self,
+        model: LoadedModel,
+        inputs: Sequence[EmbedInput],
+        order: np.ndarray,
+        encode: Callable[[list[EmbedInput]], np.ndarray],
+        dims: int | None,
+        out: np.ndarray,
+    ) -> None:
+        """``inputs[order]`` embedded into ``out`` in chunks handed to the batch sink.
+
+        In chunks as remote batches are: the work of a long call that fails or is killed
+        later is cached, not lost.
+        """
+        sink = batch_sink.get()
+        for start in range(0, len(order), SINK_CHUNK):
             rows = order[start : start + SINK_CHUNK]
             chunk = [inputs[i] for i in rows]
-            matrix = model.encode(
-                [texts[i] for i in rows],
-                prompt=resolved.get("prompt"),
-                prompt_name=resolved.get("prompt_name"),
-                normalize=resolved.get("normalize", True),
-                batch_size=min(self.limits.max_batch_size, LOCAL_BATCH),
-            )
+            matrix = encode(chunk)
             if matrix.shape != (len(chunk), model.dimensions) or not np.isfinite(matrix).all():
                 raise EmbeddingResponseError(
                     f"{self.display_name}: model {self.path.name} returned an unusable "
@@ -186,4 +256,3 @@ class LocalProvider(EmbeddingProvider):
             if sink is not None:
                 sink(chunk, matrix)
             out[rows] = matrix
-        return out
