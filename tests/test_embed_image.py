@@ -22,6 +22,7 @@ import pytest
 from PIL import Image
 
 import autovec
+from autovec.sql import image_sources
 from tests.conftest import rows
 from tests.mock_providers.dashscope import DashScopeMock
 from tests.mock_providers.images import COLOURS, ImageServer, make_image
@@ -270,6 +271,34 @@ def test_images_are_loaded_before_the_write_lock(
     assert len(waits) == 2 and max(waits) < 0.5
     assert rows(cur, "SELECT count(*) FROM gallery WHERE v IS NOT NULL") == [(2,)]
     conn.close()
+
+
+def test_the_next_images_load_while_the_provider_embeds_the_first(
+    cur: autovec.Cursor, dashscope_mock: DashScopeMock, images: ImageServer
+) -> None:
+    """Two groups' worth of images: some of the second group are fetched while a request
+    for the first is at the provider (the downloads hide behind the provider's time)."""
+    configure(cur, dashscope_mock)
+    dashscope_mock.latency = 0.2
+    count = 2 * image_sources.EMBED_GROUP
+    for i in range(count):
+        images.images[f"{i}.png"] = make_image((i % 256, i // 256 * 90, 60))
+    fetched_during_embedding: list[str] = []
+
+    def note(name: str) -> None:
+        if dashscope_mock.in_flight > 0:
+            fetched_during_embedding.append(name)
+
+    images.on_request = note
+    gallery(cur, model="dashscope/tongyi-embedding-vision-plus", dims=1152)
+    cur.executemany(
+        "INSERT INTO gallery (id, src) VALUES (%s, %s)",
+        [(i, images.url(f"{i}.png")) for i in range(count)],
+    )
+    assert rows(cur, "SELECT count(*) FROM gallery WHERE v IS NOT NULL") == [(count,)]
+    assert len(dashscope_mock.requests) == count // 8
+    overlapped = {int(name.removesuffix(".png")) for name in fetched_during_embedding}
+    assert overlapped and min(overlapped) >= image_sources.EMBED_GROUP
 
 
 def test_text_and_image_queries_use_the_columns_model(

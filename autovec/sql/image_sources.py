@@ -10,14 +10,15 @@ the same rules hold for every provider, and the cache identity is the image's co
 
 Loading happens before the statement takes the write lock (``auto_embedding.embed_ahead``);
 images are loaded a few at a time and concurrently, and embedded in groups large enough
-for the provider to fill its batches.
+for the provider to fill its batches, each group while the next is loaded.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,9 +38,12 @@ __all__ = [
 
 #: Images loaded at once: URLs wait on the network, not on this process.
 FETCH_CONCURRENCY = 8
+#: Images loaded per round of the loaders (and between checks for KILL).
+LOAD_CHUNK = FETCH_CONCURRENCY * 4
 #: Images handed to the provider per call: enough for its concurrent batches to fill
-#: (8 requests of DashScope's 8), few enough to bound memory together with the byte budget.
-EMBED_GROUP = 256
+#: (8 requests of DashScope's 8, twice), few enough that the first group is embedding soon
+#: and the loading of the next hides behind it; with the byte budget, it bounds memory.
+EMBED_GROUP = 128
 #: Bytes of loaded images held before they are embedded and let go.
 EMBED_GROUP_BYTES = 64 * 1024 * 1024
 
@@ -91,25 +95,6 @@ def _policy(settings: Mapping[str, object]) -> ImageFetchPolicy:
     return ImageFetchPolicy.from_settings(settings)
 
 
-def _load_all(
-    sources: Sequence[str | bytes], policy: ImageFetchPolicy, max_bytes: int | None
-) -> list[FetchedImage]:
-    """Every source loaded, in order; the first refusal fails them all."""
-    from autovec.embeddings import EmbeddingError
-    from autovec.embeddings.image_fetch import load_image
-
-    def load(source: str | bytes) -> FetchedImage:
-        return load_image(source, policy, max_bytes=max_bytes)
-
-    try:
-        if len(sources) == 1:
-            return [load(sources[0])]
-        with ThreadPoolExecutor(min(FETCH_CONCURRENCY, len(sources))) as pool:
-            return list(pool.map(load, sources))
-    except EmbeddingError as exc:
-        raise embedding_error(exc) from None
-
-
 def embed_images(
     embedder: Embedder,
     database: str,
@@ -121,25 +106,66 @@ def embed_images(
     check_interrupted: Callable[[], None],
 ) -> list[np.ndarray]:
     """One vector per source: each image loaded under the directory's policy, then embedded
-    once per distinct content (the cache answers an image seen before)."""
+    once per distinct content (the cache answers an image seen before).
+
+    A pipeline: while one group of loaded images is being embedded (on a worker thread,
+    in this thread's context: the cache sink, the model cache), the next group is loaded,
+    so the time of the downloads hides behind the provider's and the other way round. At
+    most two groups are held at once.
+    """
     if not sources:
         return []
     policy = _policy(settings)
     max_bytes = embedder.function(database, model, kind).provider.max_image_bytes
+
+    def embed(group: list[FetchedImage]) -> list[np.ndarray]:
+        return _embed_group(embedder, database, model, options, group, kind)
+
     out: list[np.ndarray] = []
     group: list[FetchedImage] = []
     held = 0
-    for start in range(0, len(sources), FETCH_CONCURRENCY * 4):
-        check_interrupted()
-        loaded = _load_all(sources[start : start + FETCH_CONCURRENCY * 4], policy, max_bytes)
-        group.extend(loaded)
-        held += sum(len(image.data) for image in loaded)
-        if len(group) >= EMBED_GROUP or held >= EMBED_GROUP_BYTES:
-            out.extend(_embed_group(embedder, database, model, options, group, kind))
-            group, held = [], 0
+    workers = min(FETCH_CONCURRENCY, len(sources))
+    with (
+        ThreadPoolExecutor(workers, thread_name_prefix="image-load") as loading,
+        ThreadPoolExecutor(1, thread_name_prefix="image-embed") as embedding,
+    ):
+        pending: Future[list[np.ndarray]] | None = None
+        for start in range(0, len(sources), LOAD_CHUNK):
+            check_interrupted()
+            loaded = _load_all(loading, sources[start : start + LOAD_CHUNK], policy, max_bytes)
+            group.extend(loaded)
+            held += sum(len(image.data) for image in loaded)
+            if len(group) >= EMBED_GROUP or held >= EMBED_GROUP_BYTES:
+                if pending is not None:
+                    out.extend(pending.result())
+                pending = embedding.submit(contextvars.copy_context().run, embed, group)
+                group, held = [], 0
+        if pending is not None:
+            out.extend(pending.result())
     if group:
-        out.extend(_embed_group(embedder, database, model, options, group, kind))
+        out.extend(embed(group))
     return out
+
+
+def _load_all(
+    pool: ThreadPoolExecutor,
+    sources: Sequence[str | bytes],
+    policy: ImageFetchPolicy,
+    max_bytes: int | None,
+) -> list[FetchedImage]:
+    """Every source loaded, in order; the first refusal fails them all."""
+    from autovec.embeddings import EmbeddingError
+    from autovec.embeddings.image_fetch import load_image
+
+    def load(source: str | bytes) -> FetchedImage:
+        return load_image(source, policy, max_bytes=max_bytes)
+
+    try:
+        if len(sources) == 1:
+            return [load(sources[0])]
+        return list(pool.map(load, sources))
+    except EmbeddingError as exc:
+        raise embedding_error(exc) from None
 
 
 def _embed_group(

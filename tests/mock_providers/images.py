@@ -186,6 +186,13 @@ def make_image(
     return buf.getvalue()
 
 
+class _Server(ThreadingHTTPServer):
+    # Image fetches open a connection each (no keep-alive): with listen()'s default
+    # backlog of 5, eight concurrent loaders overflow it and a refused SYN waits a second.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class ImageServer:
     """A loopback HTTP server: ``GET /<name>`` answers ``images[name]`` (404 otherwise).
 
@@ -229,8 +236,7 @@ class ImageServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.02},

@@ -37,6 +37,7 @@ from typing import Any, ClassVar, Self
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
+import orjson
 
 __all__ = [
     "FAILURE_MODES",
@@ -117,7 +118,12 @@ class Reply:
     def encode(self) -> bytes:
         if self.raw is not None:
             return self.raw
-        return json.dumps(self.body).encode("utf-8")
+        # orjson writes the float arrays of an embedding answer ~15x faster than json: a
+        # mock's own CPU must stay small beside the latency it imitates (benches).
+        try:
+            return orjson.dumps(self.body, option=orjson.OPT_NON_STR_KEYS)
+        except TypeError:  # what only json takes (an int beyond 64 bits, ...)
+            return json.dumps(self.body).encode("utf-8")
 
 
 class MockServer:
