@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import json
+import logging
 import os
 import select
 import subprocess
@@ -26,7 +27,9 @@ import pytest
 
 from autovec.cli import formatting, scanner
 from autovec.cli.formatting import Column
+from autovec.cli.load_notices import LOADS_LOGGER, show_model_loads
 from autovec.cli.progress import ProgressBar, progress_printer
+from autovec.embeddings.local import runtime
 from autovec.version import __version__
 
 SCRIPT = Path(sys.executable).with_name("autovec")
@@ -42,7 +45,11 @@ def _env(home: Path) -> dict[str, str]:
 
 
 def autovec(
-    *args: str, home: Path, stdin: str | None = None, check: int | None = 0
+    *args: str,
+    home: Path,
+    stdin: str | None = None,
+    check: int | None = 0,
+    timeout: float = 60,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``autovec ARGS`` to completion; assert its exit status unless ``check`` is None."""
     proc = subprocess.run(
@@ -52,7 +59,7 @@ def autovec(
         text=True,
         env=_env(home),
         cwd=home,
-        timeout=60,
+        timeout=timeout,
     )
     if check is not None:
         assert proc.returncode == check, (
@@ -288,6 +295,53 @@ def test_shell_with_forced_interactive_mode(tmp_path: Path) -> None:
     assert "| shop |" in out
     assert "not run" not in out
     assert out.rstrip().endswith("Bye")
+
+
+MINILM = "huggingface/sentence-transformers/all-MiniLM-L6-v2"
+
+
+def test_shell_shows_each_model_load_once(tmp_path: Path) -> None:
+    """The embedding layer's one INFO line per model load reaches the user, once."""
+    typed = (
+        "CREATE TABLE docs (id INT PRIMARY KEY, body TEXT, e VECTOR(384) GENERATED ALWAYS AS"
+        f" (EMBED_TEXT('{MINILM}', body)) STORED);\n"
+        "INSERT INTO docs (id, body) VALUES (1, 'a first text');\n"
+        "INSERT INTO docs (id, body) VALUES (2, 'a second text');\n"
+        "SELECT id FROM docs ORDER BY VEC_EMBED_COSINE_DISTANCE(e, 'second') LIMIT 1;\n"
+    )
+    data = str(tmp_path / "data")
+    proc = autovec("sql", "--db", data, "-i", home=tmp_path, stdin=typed, timeout=240)
+    assert proc.stdout.count("Query OK, 1 row affected") == 2
+    assert "|  2 |" in proc.stdout  # the query embedded with the same, already loaded, model
+    # The tests keep local models on torch ($AUTOVEC_ONNX=off): no export, one runtime.
+    assert proc.stderr == (
+        "-- embedding model sentence-transformers/all-MiniLM-L6-v2 loaded: torch runtime,"
+        " 384 dimensions, max 256 tokens\n"
+    )
+    # Only the shell shows it: -e and scripts print their results alone.
+    insert = "INSERT INTO docs (id, body) VALUES (3, 'a third text')"
+    script = autovec("sql", "--db", data, "-e", insert, home=tmp_path, timeout=240)
+    assert script.stdout and script.stderr == ""
+
+
+def test_model_load_notices_pass_loads_and_warnings_only() -> None:
+    stream = io.StringIO()
+    level = logging.getLogger(LOADS_LOGGER).level
+    handler = show_model_loads(stream)
+    embeddings = logging.getLogger("autovec.embeddings")
+    try:
+        embeddings.info("exported m to ONNX")  # below WARNING, not a load: not shown
+        embeddings.debug("HTTP 200")
+        logging.getLogger(LOADS_LOGGER).info("embedding model %s loaded: onnx runtime", "m")
+        embeddings.warning("cached ONNX export of %s is unusable", "m")
+    finally:
+        embeddings.removeHandler(handler)
+        logging.getLogger(LOADS_LOGGER).setLevel(level)
+    assert stream.getvalue().splitlines() == [
+        "-- embedding model m loaded: onnx runtime",
+        "warning: cached ONNX export of m is unusable",
+    ]
+    assert LOADS_LOGGER == runtime.LOADS_LOGGER
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")

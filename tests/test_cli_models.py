@@ -87,3 +87,11 @@ def test_check_of_an_unknown_model_fails_with_a_message() -> None:
     done = autovec("models", "check", "no-such-model-anywhere")
     assert done.returncode == 1
     assert "model 'no-such-model-anywhere' not found" in done.stderr
+
+
+def test_models_without_an_action_prints_its_own_help_and_exits_2() -> None:
+    """As ``autovec`` without a command does: usage on stderr, status 2."""
+    done = autovec("models")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("usage: autovec models [-h] ACTION")
+    assert "  list " in done.stderr and "  check " in done.stderr

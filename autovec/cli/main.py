@@ -121,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Local embedding models: where they are, how they run, their int8 mode.",
     )
     actions = models.add_subparsers(dest="action", title="actions", metavar="ACTION")
+    models.set_defaults(help_parser=models)  # `autovec models` alone: its own help
     listing = actions.add_parser(
         "list", help="the local models found, their runtime and whether an export is cached"
     )
@@ -232,8 +233,10 @@ def run_sql(args: argparse.Namespace) -> int:
         if not interactive:
             script = sys.stdin.read() if sys.stdin is not None else ""
             return runner.run_script(split_script(script), args.force)
+        from autovec.cli.load_notices import show_model_loads
         from autovec.cli.shell import History, Shell
 
+        show_model_loads()  # the user sees when (and how) a model is first loaded
         shell = Shell(runner, History() if typing else None)
         shell.banner(os.path.abspath(args.db) if args.db != ":memory:" else "in memory")
         return shell.loop()
@@ -254,8 +257,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help(sys.stderr)
+    if handler is None:  # no command (or no action): usage, as argparse answers a bad one
+        helped: argparse.ArgumentParser = getattr(args, "help_parser", parser)
+        helped.print_help(sys.stderr)
         return 2
     try:
         return handler(args)

@@ -32,12 +32,13 @@ from autovec.embeddings.local.clip_encoder import ClipEncoder
 from autovec.embeddings.local.encoders import ImageTextEncoder, TextEncoder
 from autovec.embeddings.local.image_models import image_text_model
 from autovec.embeddings.local.locate import INSTALL_HINT, model_name
-from autovec.embeddings.local.runtime import PendingExport, choose_encoder
+from autovec.embeddings.local.runtime import LOADS_LOGGER, PendingExport, choose_encoder
 from autovec.embeddings.local.torch_encoder import TorchEncoder
 
 __all__ = ["LoadedModel", "device_turn", "load_model"]
 
 log = logging.getLogger("autovec.embeddings")
+_loads = logging.getLogger(LOADS_LOGGER)  # one record per model loaded
 
 
 @dataclass
@@ -180,12 +181,13 @@ def load_model(
     max_seq_length: int | None = None,
     model_cache: Path | None = None,
     quantize: str | None = None,
+    name: str | None = None,
 ) -> LoadedModel:
     """The process-wide instance of the model at ``path``, loading it on first use.
 
     A verified ONNX export cached under ``model_cache`` runs it without torch; else torch
     does (exporting it for next time). ``quantize="int8"`` loads its int8 form instead, a
-    separate instance.
+    separate instance. ``name`` is what the caller called the model, for the log line.
     """
     key = (str(path), _device(), quantize or "")
     with _models_lock:
@@ -223,10 +225,10 @@ def load_model(
                 raise ModelNotAvailableError(
                     f"image model {model_name(path)} at {path} cannot be loaded: {exc}"
                 ) from None
-            log.info(
+            _loads.info(
                 "embedding model %s loaded: torch runtime (text and images), %d dimensions, "
                 "max %s tokens",
-                model_name(path),
+                name or model_name(path),
                 encoder.dimensions,
                 encoder.max_seq_length,
             )
@@ -237,6 +239,7 @@ def load_model(
                 model_cache=model_cache,
                 quantize=quantize,
                 torch_encoder=torch_encoder,
+                name=name,
             )
         if not encoder.dimensions:
             raise ModelNotAvailableError(f"model at {path} does not declare its output size")

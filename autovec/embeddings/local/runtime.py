@@ -38,6 +38,7 @@ from autovec.embeddings.local.onnx_export import (
 )
 
 __all__ = [
+    "LOADS_LOGGER",
     "ONNX_ENV",
     "PendingExport",
     "cached_onnx_encoder",
@@ -49,6 +50,10 @@ __all__ = [
 ]
 
 log = logging.getLogger("autovec.embeddings")
+#: One INFO record per model loaded (name, runtime, size), on a logger of its own so that
+#: an application (the shell) can show these and no other INFO records.
+LOADS_LOGGER = "autovec.embeddings.loads"
+_loads = logging.getLogger(LOADS_LOGGER)
 
 ONNX_ENV = "AUTOVEC_ONNX"
 ONNX_INSTALL_HINT = "pip install 'autovec[local]' (onnxruntime, tokenizers)"
@@ -105,12 +110,14 @@ def choose_encoder(
     model_cache: Path | None,
     quantize: str | None,
     torch_encoder: Callable[[], TextEncoder],
+    name: str | None = None,
 ) -> tuple[TextEncoder, PendingExport | None]:
     """The runtime for ``path`` (its int8 form if asked, a cached export, else torch).
 
     ``torch_encoder`` builds the torch runtime (raising ImportError without torch); it is
     called only when no export can serve, and then an export is started in the background:
-    the second value, when there is one.
+    the second value, when there is one. The load is logged on :data:`LOADS_LOGGER` under
+    ``name`` (else the directory's name).
     """
     cache_dir = model_cache or default_model_cache()
     pending: PendingExport | None = None
@@ -131,9 +138,9 @@ def choose_encoder(
             child = export_in_background(path, cache_dir)
             if child is not None:
                 pending = PendingExport(path, cache_dir, max_seq_length, child)
-    log.info(
+    _loads.info(
         "embedding model %s loaded: %s runtime, %d dimensions, max %s tokens",
-        model_name(path),
+        name or model_name(path),
         encoder.runtime,
         encoder.dimensions,
         encoder.max_seq_length,

@@ -113,7 +113,11 @@ class LocalProvider(EmbeddingProvider):
         """The shared loaded model (loads it on first call); its int8 form if asked."""
         limit = self.spec.max_input_tokens if self.spec is not None else None
         return load_model(
-            self.path, max_seq_length=limit, model_cache=model_cache_dir.get(), quantize=quantize
+            self.path,
+            max_seq_length=limit,
+            model_cache=model_cache_dir.get(),
+            quantize=quantize,
+            name=self.requested_model,
         )
 
     def native_dimensions(self) -> int:
