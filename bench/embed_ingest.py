@@ -14,11 +14,8 @@ The last line printed is a JSON object with both ratios.
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import json
 import multiprocessing
-import pkgutil
 import sys
 import tempfile
 import time
@@ -28,31 +25,17 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.mock_providers
 
 import autovec
+from autovec.embeddings.local.corpus import stdlib_docstrings
 
 ROWS = 2000
 
 
 def real_texts(count: int) -> list[str]:
     """Distinct docstrings from the standard library: real English prose, offline."""
-    seen: set[str] = set()
-    texts: list[str] = []
-    skip = {"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo"}
-    for module_info in sorted(pkgutil.iter_modules(), key=lambda m: m.name):
-        name = module_info.name
-        if name.startswith("_") or name in skip or name not in sys.stdlib_module_names:
-            continue
-        try:
-            module = importlib.import_module(module_info.name)
-        except Exception:
-            continue
-        for _, member in inspect.getmembers(module):
-            doc = inspect.getdoc(member)
-            if doc and len(doc) > 40 and doc not in seen:
-                seen.add(doc)
-                texts.append(doc[:1000])
-                if len(texts) == count:
-                    return texts
-    raise RuntimeError(f"found only {len(texts)} docstrings")
+    texts = stdlib_docstrings(count, min_chars=40, max_chars=1000)
+    if len(texts) < count:
+        raise RuntimeError(f"found only {len(texts)} docstrings")
+    return texts
 
 
 def insert_rows_per_second(

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from autovec.embeddings.local.corpus import stdlib_docstrings
 from autovec.embeddings.local.onnx_encoder import OnnxEncoder, physical_cores
-from autovec.embeddings.local.onnx_export import export_model, report_corpus
+from autovec.embeddings.local.onnx_export import export_model
 
 pytest.importorskip("onnxruntime")
 SentenceTransformer = pytest.importorskip("sentence_transformers").SentenceTransformer
@@ -81,7 +82,7 @@ def test_minilm_export_matches_torch(tmp_path: Path) -> None:
         pytest.skip("the all-MiniLM-L6-v2 package is not installed")
     onnx_path = export_model(model, tmp_path)
     assert onnx_path is not None
-    texts = report_corpus(64)
+    texts = stdlib_docstrings(64)
     encoder = OnnxEncoder(model, onnx_path)
     order = np.argsort(encoder.token_counts(texts), kind="stable")
     got = np.zeros((len(texts), encoder.dimensions), dtype=np.float32)

