@@ -4,26 +4,33 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from autovec.cli import main
+from autovec.embeddings.local import onnx_export
 from autovec.embeddings.local.locate import locate_model
 
 REPO = Path(__file__).resolve().parent.parent
 MINILM = locate_model("all-MiniLM-L6-v2")
 
 
-def autovec(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def autovec(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "autovec", *args],
         capture_output=True,
         text=True,
         env=environment,
-        timeout=120,
+        timeout=timeout,
     )
 
 
@@ -95,3 +102,66 @@ def test_models_without_an_action_prints_its_own_help_and_exits_2() -> None:
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("usage: autovec models [-h] ACTION")
     assert "  list " in done.stderr and "  check " in done.stderr
+
+
+CHECK_TEXTS = "300"  # of the default 2,000: the figures mean the same, in a fraction of the time
+
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], str]:
+    """``models check`` of the real MiniLM on a fresh data directory, in both formats.
+
+    The first run exports and quantizes the model (tens of seconds); the second reuses both.
+    """
+    db = tmp_path_factory.mktemp("check") / "data"
+    env = {"AUTOVEC_ONNX": "auto", "HOME": str(db.parent)}
+    check = ("models", "check", "all-MiniLM-L6-v2", "--db", str(db), "--texts", CHECK_TEXTS)
+    as_json = autovec(*check, "--format", "json", env=env, timeout=600)
+    assert as_json.returncode == 0, as_json.stderr
+    as_table = autovec(*check, env=env, timeout=300)
+    assert as_table.returncode == 0, as_table.stderr
+    return db, json.loads(as_json.stdout), as_table.stdout
+
+
+@pytest.mark.slow
+def test_check_measures_the_int8_form_against_the_real_export(
+    checked: tuple[Path, dict[str, Any], str],
+) -> None:
+    db, figures, _ = checked
+    assert figures["model"] == "all-MiniLM-L6-v2" and Path(figures["path"]) == MINILM
+    assert figures["texts"] == int(CHECK_TEXTS) and figures["queries"] == 200
+    assert 0.95 < figures["cos_mean"] <= 1.0 and figures["cos_min"] <= figures["cos_mean"]
+    assert 0.0 < figures["top10_overlap"] <= 1.0
+    assert 0.0 < figures["speedup"] < 100.0  # a ratio of two timings on a shared machine
+    # Both forms were made into the data directory's own model cache, not the user's.
+    [entry] = (db / ".models" / "onnx").iterdir()
+    assert {"model.onnx", "model.int8.onnx"} <= {p.name for p in entry.iterdir()}
+    assert not (db.parent / ".cache" / "autovec").exists()
+
+
+@pytest.mark.slow
+def test_check_prints_the_same_figures_as_a_table(
+    checked: tuple[Path, dict[str, Any], str],
+) -> None:
+    _, figures, table = checked
+    lines = table.splitlines()
+    assert lines[0] == f"all-MiniLM-L6-v2 ({MINILM}), int8 against fp32 on {CHECK_TEXTS} texts:"
+    cosine = re.fullmatch(r"  cosine +mean (\d\.\d{4}), min (\d\.\d{4})", lines[1])
+    overlap = re.fullmatch(r"  top-10 overlap +(\d\.\d{3}) over 200 queries", lines[2])
+    speedup = re.fullmatch(r"  speedup +(\d+\.\d{2})x", lines[3])
+    assert cosine and overlap and speedup, table
+    # The same export, the same texts: the same vectors (the timing alone differs).
+    assert abs(float(cosine[1]) - figures["cos_mean"]) <= 1e-3
+    assert abs(float(overlap[1]) - figures["top10_overlap"]) <= 0.02
+    assert float(speedup[1]) > 0
+    assert "not interchangeable" in lines[4]
+
+
+def test_check_refuses_too_few_texts() -> None:
+    done = autovec("models", "check", "all-MiniLM-L6-v2", "--texts", "5")
+    assert done.returncode == 2
+    assert "--texts must be at least 20" in done.stderr
+
+
+def test_the_cli_default_text_count_is_the_reports() -> None:
+    assert main.CHECK_TEXTS == onnx_export.REPORT_TEXTS

@@ -15,6 +15,8 @@ from autovec.version import __version__
 
 #: ``formatting.FORMATS``, repeated so that ``--help`` need not import the formatters.
 FORMATS = ("table", "json", "csv")
+#: ``onnx_export.REPORT_TEXTS``, repeated for the same reason.
+CHECK_TEXTS = 2000
 
 SQL_EPILOG = """\
 examples:
@@ -129,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="measure the int8 mode of a model against its fp32 form (cosine, top-10)"
     )
     check.add_argument("model", help="a model name (all-MiniLM-L6-v2) or a model directory")
+    check.add_argument(
+        "--texts",
+        type=int,
+        default=CHECK_TEXTS,
+        metavar="N",
+        help=f"measure on N standard-library docstrings (default: {CHECK_TEXTS}; fewer is quicker)",
+    )
     for action in (listing, check):
         action.add_argument(
             "--db",

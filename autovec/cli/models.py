@@ -18,6 +18,7 @@ from pathlib import Path
 
 from autovec.cli.formatting import Column, table
 from autovec.embeddings.catalog import ModelSpec, known_models, lookup
+from autovec.embeddings.local.corpus import stdlib_docstrings
 from autovec.embeddings.local.image_models import image_text_model
 from autovec.embeddings.local.locate import (
     hf_cache_dirs,
@@ -155,6 +156,9 @@ def describe(name: str, source: str, package: str | None, path: Path, cache: Pat
     )
 
 
+#: Fewer texts than this leave a top-10 with too few candidates to mean anything.
+MIN_CHECK_TEXTS = 20
+
 LIST_COLUMNS = ("name", "source", "package", "runtime", "dimensions", "max_tokens", "export")
 
 
@@ -206,9 +210,12 @@ def run_check(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    if args.texts < MIN_CHECK_TEXTS:
+        print(f"autovec models check: --texts must be at least {MIN_CHECK_TEXTS}", file=sys.stderr)
+        return 2
     cache = model_cache(args.db)
     try:
-        report = quantization_report(path, cache)
+        report = quantization_report(path, cache, texts=stdlib_docstrings(args.texts))
     except (FileNotFoundError, ImportError) as exc:
         print(f"autovec models check: {exc}", file=sys.stderr)
         return 1
