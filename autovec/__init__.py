@@ -15,44 +15,19 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from autovec import errors
+from autovec.errors import *  # noqa: F403  (PEP 249's exceptions: a small module, no imports)
 from autovec.version import __version__
 
 if TYPE_CHECKING:
     from autovec.client.client import Client, TiDBClient
     from autovec.dbapi import Connection, Cursor, apilevel, connect, paramstyle, threadsafety
-    from autovec.errors import (
-        DatabaseError,
-        DataError,
-        Error,
-        IntegrityError,
-        InterfaceError,
-        InternalError,
-        NotSupportedError,
-        OperationalError,
-        ProgrammingError,
-        Warning,
-    )
     from autovec.vector import Vector
 
 _LAZY = {
     **dict.fromkeys(
         ["Connection", "Cursor", "apilevel", "connect", "paramstyle", "threadsafety"],
         "autovec.dbapi",
-    ),
-    **dict.fromkeys(
-        [
-            "DataError",
-            "DatabaseError",
-            "Error",
-            "IntegrityError",
-            "InterfaceError",
-            "InternalError",
-            "NotSupportedError",
-            "OperationalError",
-            "ProgrammingError",
-            "Warning",
-        ],
-        "autovec.errors",
     ),
     "Vector": "autovec.vector",
     "Client": "autovec.client.client",
@@ -63,23 +38,14 @@ __all__ = [
     "Client",
     "Connection",
     "Cursor",
-    "DataError",
-    "DatabaseError",
-    "Error",
-    "IntegrityError",
-    "InterfaceError",
-    "InternalError",
-    "NotSupportedError",
-    "OperationalError",
-    "ProgrammingError",
     "TiDBClient",
     "Vector",
-    "Warning",
     "__version__",
     "apilevel",
     "connect",
     "paramstyle",
     "threadsafety",
+    *errors.__all__,
 ]
 
 

@@ -16,18 +16,7 @@ from autovec import errors
 
 # PEP 249's exceptions at module level: this module is a whole DB-API module (the
 # SQLAlchemy dialect uses it as one); the ``autovec`` package re-exports the same names.
-from autovec.errors import (
-    DatabaseError,
-    DataError,
-    Error,
-    IntegrityError,
-    InterfaceError,
-    InternalError,
-    NotSupportedError,
-    OperationalError,
-    ProgrammingError,
-    Warning,
-)
+from autovec.errors import *  # noqa: F403
 from autovec.sql.instance import acquire, release
 from autovec.sql.result import Result
 from autovec.sql.session import DEFAULT_DATABASE, Session
@@ -42,26 +31,17 @@ __all__ = [
     "Connection",
     "Cursor",
     "DBAPISet",
-    "DataError",
-    "DatabaseError",
     "Date",
     "DateFromTicks",
-    "Error",
-    "IntegrityError",
-    "InterfaceError",
-    "InternalError",
-    "NotSupportedError",
-    "OperationalError",
-    "ProgrammingError",
     "Time",
     "TimeFromTicks",
     "Timestamp",
     "TimestampFromTicks",
-    "Warning",
     "apilevel",
     "connect",
     "paramstyle",
     "threadsafety",
+    *errors.__all__,
 ]
 
 apilevel = "2.0"

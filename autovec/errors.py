@@ -7,6 +7,22 @@ SQLAlchemy's MySQL dialect (which reads ``args[0]``) behave the same against aut
 
 from __future__ import annotations
 
+#: PEP 249's exceptions, which a DB-API module has at module level: ``autovec.dbapi`` and
+#: the ``autovec`` package take them with ``from autovec.errors import *``. (The error
+#: numbers below are imported by name.)
+__all__ = [
+    "DataError",
+    "DatabaseError",
+    "Error",
+    "IntegrityError",
+    "InterfaceError",
+    "InternalError",
+    "NotSupportedError",
+    "OperationalError",
+    "ProgrammingError",
+    "Warning",
+]
+
 
 class Warning(Exception):
     """PEP 249 ``Warning``."""

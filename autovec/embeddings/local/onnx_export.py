@@ -173,31 +173,72 @@ def _read_meta(entry: Path) -> dict[str, object]:
     return meta if isinstance(meta, dict) else {}
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+class _Staged:
+    """A temporary file beside ``target``; :meth:`commit` renames it onto ``target``."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        fd, name = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.stem}.", suffix=f"{target.suffix}.tmp"
+        )
+        os.close(fd)
+        self.path = Path(name)
+
+    def commit(self) -> Path:
+        os.replace(self.path, self.target)
+        return self.target
+
+
+@contextlib.contextmanager
+def _staged(target: Path) -> Iterator[_Staged]:
+    """Write ``target`` atomically: readers see the old file or the whole new one.
+
+    Whatever the block leaves uncommitted (it failed, or it discarded what it wrote) is
+    removed.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = _Staged(target)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+        yield staged
+    finally:
+        staged.path.unlink(missing_ok=True)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    with _staged(path) as staged:
+        staged.path.write_bytes(data)
+        staged.commit()
 
 
 def _write_meta(entry: Path, meta: dict[str, object]) -> None:
     _write_atomic(entry / _META_FILE, json.dumps(meta, indent=2, sort_keys=True).encode())
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """A model's cache entry, held under its lock, with the metadata read under it."""
+
+    path: Path
+    meta: dict[str, object]
+    ort_version: str
+
+
 @contextlib.contextmanager
-def _entry_lock(entry: Path) -> Iterator[None]:
-    """One exporter per cache entry across processes; the others wait, then reuse."""
+def _locked_entry(model_dir: Path, cache_dir: Path) -> Iterator[_Entry | None]:
+    """The entry of ``model_dir``, one writer at a time across processes; None without
+    onnxruntime. Its metadata is re-read once the lock is held: another process may have
+    just made what the caller came to make.
+    """
+    ort_version = _ort_version()
+    if ort_version is None:
+        yield None
+        return
+    entry = _entry_dir(model_dir, cache_dir, ort_version)
     entry.mkdir(parents=True, exist_ok=True)
     handle = os.open(entry / ".lock", os.O_RDWR | os.O_CREAT, 0o666)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
+        yield _Entry(entry, _read_meta(entry), ort_version)
     finally:
         os.close(handle)
 
@@ -346,54 +387,52 @@ def export_model(
     ``model_dir`` to trace; by default a fresh one, so a model in use is not traced while
     another thread runs it). A failure is recorded and not retried for the same model.
     """
-    ort_version = _ort_version()
-    if ort_version is None:
-        return None
-    entry = _entry_dir(model_dir, cache_dir, ort_version)
-    with _entry_lock(entry):
-        meta = _read_meta(entry)
-        if meta.get("status") == "verified":
-            found = _usable(entry, meta, _FP32_FILE)
+    with _locked_entry(model_dir, cache_dir) as entry:
+        if entry is None:
+            return None
+        status = entry.meta.get("status")
+        if status == "verified":
+            found = _usable(entry.path, entry.meta, _FP32_FILE)
             if found is not None:
                 return found
-        elif meta.get("status") == "failed":
+        elif status == "failed":
             return None
         reason = _unexportable(model_dir)
         if reason is not None:
-            _write_meta(entry, {"status": "failed", "reason": reason})
+            _write_meta(entry.path, {"status": "failed", "reason": reason})
             return None
         started = time.perf_counter()
-        fd, tmp_name = tempfile.mkstemp(dir=entry, prefix=".model.", suffix=".onnx.tmp")
-        os.close(fd)
-        tmp = Path(tmp_name)
-        try:
-            import torch
+        with _staged(entry.path / _FP32_FILE) as staged:
+            try:
+                import torch
 
-            torch_model = model if model is not None else _load_sentence_transformer(model_dir)
-            _export_graph(torch_model, tmp)
-            ok, lowest = verify_export(torch_model, model_dir, tmp)
-        except Exception as exc:  # any exporter or runtime failure discards the export
-            tmp.unlink(missing_ok=True)
-            log.warning("ONNX export of %s failed: %s", model_dir, exc)
-            _write_meta(entry, {"status": "failed", "reason": f"{type(exc).__name__}: {exc}"})
-            return None
-        if not ok:
-            tmp.unlink(missing_ok=True)
-            log.warning(
-                "ONNX export of %s discarded: cosine %.6f against torch < %s",
-                model_dir,
-                lowest,
-                MIN_COSINE,
-            )
-            _write_meta(
-                entry,
-                {"status": "failed", "reason": f"min cosine {lowest:.6f}", "min_cosine": lowest},
-            )
-            return None
-        target = entry / _FP32_FILE
-        os.replace(tmp, target)
+                torch_model = model if model is not None else _load_sentence_transformer(model_dir)
+                _export_graph(torch_model, staged.path)
+                ok, lowest = verify_export(torch_model, model_dir, staged.path)
+            except Exception as exc:  # any exporter or runtime failure discards the export
+                log.warning("ONNX export of %s failed: %s", model_dir, exc)
+                reason = f"{type(exc).__name__}: {exc}"
+                _write_meta(entry.path, {"status": "failed", "reason": reason})
+                return None
+            if not ok:
+                log.warning(
+                    "ONNX export of %s discarded: cosine %.6f against torch < %s",
+                    model_dir,
+                    lowest,
+                    MIN_COSINE,
+                )
+                _write_meta(
+                    entry.path,
+                    {
+                        "status": "failed",
+                        "reason": f"min cosine {lowest:.6f}",
+                        "min_cosine": lowest,
+                    },
+                )
+                return None
+            target = staged.commit()
         _write_meta(
-            entry,
+            entry.path,
             {
                 "status": "verified",
                 "model_dir": str(model_dir.resolve()),
@@ -401,7 +440,7 @@ def export_model(
                 "opset": OPSET,
                 "format": EXPORT_FORMAT,
                 "torch": str(torch.__version__),
-                "onnxruntime": ort_version,
+                "onnxruntime": entry.ort_version,
                 "python": sys.version.split()[0],
                 "seconds": round(time.perf_counter() - started, 2),
                 "files": {_FP32_FILE: target.stat().st_size},
@@ -416,26 +455,21 @@ def quantize_export(model_dir: Path, cache_dir: Path) -> Path | None:
 
     None when there is no verified fp32 export to quantize. Needs onnxruntime, not torch.
     """
-    ort_version = _ort_version()
-    if ort_version is None:
-        return None
-    entry = _entry_dir(model_dir, cache_dir, ort_version)
-    with _entry_lock(entry):
-        meta = _read_meta(entry)
-        if meta.get("status") != "verified" or _usable(entry, meta, _FP32_FILE) is None:
+    with _locked_entry(model_dir, cache_dir) as entry:
+        if entry is None:
             return None
-        found = _usable(entry, meta, _INT8_FILE)
+        meta = entry.meta
+        if meta.get("status") != "verified" or _usable(entry.path, meta, _FP32_FILE) is None:
+            return None
+        found = _usable(entry.path, meta, _INT8_FILE)
         if found is not None:
             return found
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        fd, tmp_name = tempfile.mkstemp(dir=entry, prefix=".model.int8.", suffix=".onnx.tmp")
-        os.close(fd)
-        tmp = Path(tmp_name)
-        try:
+        with _staged(entry.path / _INT8_FILE) as staged:
             quantize_dynamic(
-                str(entry / _FP32_FILE),
-                str(tmp),
+                str(entry.path / _FP32_FILE),
+                str(staged.path),
                 op_types_to_quantize=["MatMul"],
                 weight_type=QuantType.QInt8,
                 # Per-channel scales and 7-bit ranges: without them, u8s8 products saturate
@@ -443,14 +477,11 @@ def quantize_export(model_dir: Path, cache_dir: Path) -> Path | None:
                 per_channel=True,
                 reduce_range=True,
             )
-            target = entry / _INT8_FILE
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
+            target = staged.commit()
         recorded = meta.get("files")
         files: dict[str, object] = dict(recorded) if isinstance(recorded, dict) else {}
         files[_INT8_FILE] = target.stat().st_size
-        _write_meta(entry, {**meta, "files": files})
+        _write_meta(entry.path, {**meta, "files": files})
         return target
 
 
