@@ -517,3 +517,24 @@ def test_negative_rowids_are_indexed(cur: autovec.Cursor) -> None:
     assert rows(cur, "SELECT id FROM neg ORDER BY VEC_L2_DISTANCE(e, '[0,1,1]') LIMIT 1") == [
         (-(2**63),)
     ]
+
+
+AFTER_AN_INDEX = """
+import sys
+import autovec
+cur = autovec.connect(sys.argv[1], autocommit=True).cursor()
+cur.execute("CREATE TABLE t (id INT PRIMARY KEY, v VECTOR(2), VECTOR INDEX ((VEC_COSINE_DISTANCE(v))))")
+cur.execute("INSERT INTO t VALUES (1, '[1,0]'), (2, '[0,1]')")
+cur.execute("SELECT id FROM t ORDER BY VEC_COSINE_DISTANCE(v, '[1,0.1]') LIMIT 1")
+assert cur.fetchall() == [(1,)] and "usearch.compiled" in sys.modules
+import onnxruntime  # what the local model runtime does when it first loads a model
+print("both loaded", flush=True)
+"""
+
+
+def test_onnx_runtime_loads_in_a_process_that_opened_a_vector_index(datadir: Path) -> None:
+    """onnxruntime segfaulted on import once usearch's compiled module was loaded."""
+    pytest.importorskip("onnxruntime")
+    done = run_python(AFTER_AN_INDEX, str(datadir))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "both loaded\n"

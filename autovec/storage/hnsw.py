@@ -9,8 +9,10 @@ file is rebuilt from the table.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import sys
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -51,12 +53,26 @@ class IndexMeta:
     count: int
 
 
+def _usearch_index() -> Any:
+    """usearch's ``Index`` class, loaded after onnxruntime where that is installed.
+
+    onnxruntime (1.32) segfaults on import in a process that has already loaded usearch's
+    compiled module (2.26, Linux), and the local model runtime imports it only when a
+    model is first loaded, often after an index was opened. Imported first (0.1 s), both
+    work side by side.
+    """
+    if "onnxruntime" not in sys.modules and importlib.util.find_spec("onnxruntime") is not None:
+        import onnxruntime  # noqa: F401
+    from usearch.index import Index
+
+    return Index
+
+
 class HnswIndex:
     """One usearch graph keyed by rowid, with the table version it reflects."""
 
     def __init__(self, dims: int, metric: str, params: HnswParams, version: int = 0):
-        from usearch.index import Index
-
+        Index = _usearch_index()
         self.dims = dims
         self.metric = metric
         self.params = params
@@ -192,8 +208,7 @@ class HnswIndex:
     @classmethod
     def load(cls, path: Path, dims: int, metric: str, params: HnswParams) -> HnswIndex | None:
         """The saved index, or None when missing, unreadable or built differently."""
-        from usearch.index import Index
-
+        Index = _usearch_index()
         meta_path = path.with_suffix(".json")
         try:
             meta = IndexMeta(**json.loads(meta_path.read_text()))
