@@ -1,4 +1,9 @@
-"""EMBED_TEXT's opt-in int8 mode through SQL: its own vectors, its own cache entries, refusals."""
+"""EMBED_TEXT's opt-in int8 mode: its own vectors, its own cache entries, refusals.
+
+Through SQL (``EMBED_TEXT(model, col, '{"quantize": "int8"}')``, on a tiny model) and
+through the SDK's model-level setting (``EmbeddingFunction(model, quantize="int8")``, on
+the real all-MiniLM-L6-v2).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,12 @@ import numpy as np
 import pytest
 
 import autovec
+from autovec import TiDBClient
+from autovec.datatype import TEXT
+from autovec.embeddings import EmbeddingFunction, InvalidOptionsError
 from autovec.embeddings.local import loading
+from autovec.embeddings.local.locate import locate_model
+from autovec.schema import Field, TableModel
 
 pytest.importorskip("onnxruntime")
 pytest.importorskip("sentence_transformers")
@@ -107,3 +117,63 @@ def test_int8_without_onnx_exports_is_refused(
     )
     with pytest.raises(autovec.DatabaseError, match="needs an ONNX export"):
         cur.execute("INSERT INTO t (id, txt) VALUES (1, 'x')")
+
+
+MINILM = "huggingface/sentence-transformers/all-MiniLM-L6-v2"
+#: Not cached client-side: each embed_* call below runs the model.
+minilm_int8 = EmbeddingFunction(MINILM, quantize="int8", caching=False)
+
+
+class Passage(TableModel):
+    __tablename__ = "int8_passages"
+    id: int | None = Field(default=None, primary_key=True)
+    text: str | None = Field(default=None, sa_type=TEXT)
+    vec: list[float] | None = minilm_int8.VectorField(source_field="text")
+
+
+def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.einsum("ij,ij->i", a, b) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+
+
+@pytest.mark.slow
+def test_sdk_function_with_quantize_makes_and_queries_an_int8_column(
+    tmp_path: Path, onnx_on: None
+) -> None:
+    datadir = tmp_path / "data"
+    # Client-side calls use the data directory's export cache too: one export, one int8 form
+    # (and none in the user's home).
+    minilm_int8.model_cache = datadir / ".models"
+    fp32 = EmbeddingFunction(MINILM, caching=False, model_cache=datadir / ".models")
+    client = TiDBClient.connect(path=datadir)
+    try:
+        table = client.create_table(schema=Passage)
+        ddl = client.query("SHOW CREATE TABLE int8_passages").one()[1]
+        assert f"""EMBED_TEXT('{MINILM}', text, '{{"quantize": "int8"}}')""" in ddl
+        table.bulk_insert([Passage(text=text) for text in TEXTS])
+        stored = np.array([row.vec for row in table.query(order_by="id")], dtype=np.float32)
+        # The database embedded the rows with the int8 form: close to fp32, not equal.
+        reference = fp32.embed_documents(TEXTS)
+        assert np.abs(stored - reference).max() > 1e-3
+        assert _cosines(stored, reference).min() > 0.95
+        # The function's own calls run the same int8 form.
+        np.testing.assert_allclose(minilm_int8.embed_documents(TEXTS), stored, atol=1e-5)
+        query = "a small animal resting on a rug"  # a text no call has embedded yet
+        int8_query, fp32_query = minilm_int8.embed_query(query), fp32.embed_query(query)
+        assert not np.allclose(int8_query, fp32_query, atol=1e-4)
+        assert _cosines(int8_query[None], fp32_query[None])[0] > 0.95
+        path = str(locate_model(MINILM.removeprefix("huggingface/")))
+        forms = {key[2]: m.encoder.runtime for key, m in loading._models.items() if key[0] == path}
+        assert forms["int8"] == "onnx-int8"
+        # A text search on the column embeds the query with the int8 form, in the database.
+        hits = table.search("a lazy dog on a mat").limit(1).to_list()
+        assert hits[0]["text"] == "a lazy dog sat on the mat"
+    finally:
+        client.disconnect()
+        minilm_int8.model_cache = None
+
+
+@pytest.mark.parametrize("model", [MINILM, "local/all-MiniLM-L6-v2"])
+def test_sdk_function_with_an_unknown_quantize_mode_is_refused(model: str) -> None:
+    function = EmbeddingFunction(model, quantize="int4")
+    with pytest.raises(InvalidOptionsError, match="option 'quantize' must be one of: int8"):
+        function.embed_query("a text")
