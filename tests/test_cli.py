@@ -325,8 +325,10 @@ def test_shell_shows_each_model_load_once(tmp_path: Path) -> None:
 
 
 def test_model_load_notices_pass_loads_and_warnings_only() -> None:
-    stream = io.StringIO()
+    stream, elsewhere = io.StringIO(), io.StringIO()
     level = logging.getLogger(LOADS_LOGGER).level
+    root_handler = logging.StreamHandler(elsewhere)  # as a library's basicConfig() adds
+    logging.getLogger().addHandler(root_handler)
     handler = show_model_loads(stream)
     embeddings = logging.getLogger("autovec.embeddings")
     try:
@@ -336,11 +338,14 @@ def test_model_load_notices_pass_loads_and_warnings_only() -> None:
         embeddings.warning("cached ONNX export of %s is unusable", "m")
     finally:
         embeddings.removeHandler(handler)
+        embeddings.propagate = True
+        logging.getLogger().removeHandler(root_handler)
         logging.getLogger(LOADS_LOGGER).setLevel(level)
     assert stream.getvalue().splitlines() == [
         "-- embedding model m loaded: onnx runtime",
         "warning: cached ONNX export of m is unusable",
     ]
+    assert elsewhere.getvalue() == ""  # shown once, not again by the root's handler
     assert LOADS_LOGGER == runtime.LOADS_LOGGER
 
 

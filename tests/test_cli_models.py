@@ -118,6 +118,8 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, A
     check = ("models", "check", "all-MiniLM-L6-v2", "--db", str(db), "--texts", CHECK_TEXTS)
     as_json = autovec(*check, "--format", "json", env=env, timeout=600)
     assert as_json.returncode == 0, as_json.stderr
+    # Exporting and quantizing print nothing: no progress bars, no libraries' advice.
+    assert as_json.stderr == ""
     as_table = autovec(*check, env=env, timeout=300)
     assert as_table.returncode == 0, as_table.stderr
     return db, json.loads(as_json.stdout), as_table.stdout

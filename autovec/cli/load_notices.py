@@ -33,6 +33,9 @@ def show_model_loads(stream: TextIO | None = None) -> logging.Handler:
     handler = logging.StreamHandler(sys.stderr if stream is None else stream)
     handler.setFormatter(_NoticeFormatter())
     handler.addFilter(_load_or_warning)
-    logging.getLogger(EMBEDDINGS_LOGGER).addHandler(handler)
+    embeddings = logging.getLogger(EMBEDDINGS_LOGGER)
+    embeddings.addHandler(handler)
+    # Shown here, once: not again by a root handler some library may have configured.
+    embeddings.propagate = False
     logging.getLogger(LOADS_LOGGER).setLevel(logging.INFO)
     return handler

@@ -196,7 +196,6 @@ def load_model(
             return loaded
 
         def torch_encoder() -> TextEncoder:
-            _quiet_transformers()  # imports transformers: only on the torch route
             try:
                 return TorchEncoder(path, key[1], max_seq_length)
             except ImportError:
@@ -246,13 +245,3 @@ def load_model(
         loaded = LoadedModel(path, encoder, pending)
         _models[key] = loaded
         return loaded
-
-
-def _quiet_transformers() -> None:
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
-    except Exception:  # pragma: no cover - cosmetic only
-        pass

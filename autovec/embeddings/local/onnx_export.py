@@ -36,12 +36,13 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from autovec.embeddings.local.corpus import stdlib_docstrings
 from autovec.embeddings.local.onnx_encoder import OnnxEncoder
+from autovec.embeddings.local.torch_encoder import quiet_transformers
 
 if TYPE_CHECKING:
     import torch
@@ -296,7 +297,10 @@ def _sentence_embedding(model: torch.nn.Module, input_names: Sequence[str]) -> t
 def _export_graph(model: torch.nn.Module, target: Path) -> None:
     import torch
 
-    sample = model.tokenize(["a short text", "a somewhat longer text, to pad the other one"])  # type: ignore[operator]
+    # ``preprocess`` since sentence-transformers 5 (``tokenize`` warns there), before that
+    # only ``tokenize``.
+    preprocess: Any = getattr(model, "preprocess", None) or model.tokenize
+    sample = preprocess(["a short text", "a somewhat longer text, to pad the other one"])
     input_names = [
         name for name in ("input_ids", "attention_mask", "token_type_ids") if name in sample
     ]
@@ -374,6 +378,7 @@ def _unexportable(model_dir: Path) -> str | None:
 def _load_sentence_transformer(model_dir: Path) -> torch.nn.Module:
     from sentence_transformers import SentenceTransformer
 
+    quiet_transformers()
     model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
     return model.eval()
 
@@ -450,6 +455,27 @@ def export_model(
         return target
 
 
+@contextlib.contextmanager
+def _root_logger_left_alone() -> Iterator[None]:
+    """Keep onnxruntime's quantizer from configuring logging for the whole process.
+
+    It warns through ``logging.warning``, which gives a root logger without handlers a
+    stderr handler: its advice, and from then on every INFO record of the process that
+    propagates, would reach the user's terminal. Where the root has a handler of the
+    application's, the warning goes there.
+    """
+    root = logging.getLogger()
+    if root.handlers:
+        yield
+        return
+    placeholder = logging.NullHandler()
+    root.addHandler(placeholder)
+    try:
+        yield
+    finally:
+        root.removeHandler(placeholder)
+
+
 def quantize_export(model_dir: Path, cache_dir: Path) -> Path | None:
     """The int8 form of the verified export (dynamic, MatMul only), made once from it.
 
@@ -466,7 +492,7 @@ def quantize_export(model_dir: Path, cache_dir: Path) -> Path | None:
             return found
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        with _staged(entry.path / _INT8_FILE) as staged:
+        with _staged(entry.path / _INT8_FILE) as staged, _root_logger_left_alone():
             quantize_dynamic(
                 str(entry.path / _FP32_FILE),
                 str(staged.path),

@@ -15,7 +15,18 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["TorchEncoder"]
+__all__ = ["TorchEncoder", "quiet_transformers"]
+
+
+def quiet_transformers() -> None:
+    """No progress bars or advice from transformers on stderr while a model loads."""
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except Exception:  # pragma: no cover - cosmetic only
+        pass
 
 
 class TorchEncoder:
@@ -27,6 +38,7 @@ class TorchEncoder:
         import torch
         from sentence_transformers import SentenceTransformer
 
+        quiet_transformers()
         self._torch = torch
         self.model: Any = SentenceTransformer(str(path), device=device, local_files_only=True)
         self.model.eval()
