@@ -33,7 +33,7 @@ from autovec.embeddings.local.encoders import ImageTextEncoder, TextEncoder
 from autovec.embeddings.local.image_models import image_text_model
 from autovec.embeddings.local.locate import INSTALL_HINT, model_name
 from autovec.embeddings.local.runtime import LOADS_LOGGER, PendingExport, choose_encoder
-from autovec.embeddings.local.torch_encoder import TorchEncoder
+from autovec.embeddings.local.torch_encoder import TorchEncoder, quiet_transformers
 
 __all__ = ["LoadedModel", "device_turn", "load_model"]
 
@@ -212,7 +212,7 @@ def load_model(
                     f"quantize '{quantize}' is for text models run by ONNX Runtime; "
                     f"image-and-text model {model_name(path)} runs on torch only"
                 )
-            _quiet_transformers()
+            quiet_transformers()
             try:
                 encoder: TextEncoder = ClipEncoder(path, clip, key[1], max_seq_length)
             except ImportError as exc:  # SigLIP's SentencePiece tokenizer, say
