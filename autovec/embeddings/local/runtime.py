@@ -5,8 +5,8 @@ does not runs the model with torch and, when torch can export it, exports it in 
 process, so the next process starts on ONNX; the statement that loaded the model does not
 wait for the export (measured: the export and its verification take several seconds of
 CPU for MiniLM, more than the first INSERT's own work). Once the child is done, this
-process switches to the export too (:class:`PendingExport`): one text query embeds in
-a few milliseconds with ONNX Runtime against ~20 ms through sentence-transformers.
+process switches to the export too (:class:`PendingExport`): a text query then costs
+about a third of what it costs through sentence-transformers (bench/local_speed.py).
 
 ``$AUTOVEC_ONNX=off`` keeps every model on torch and exports nothing (the test suite
 sets it: each test's fresh data directory would otherwise export the model again).
