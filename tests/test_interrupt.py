@@ -17,6 +17,8 @@ import pytest
 
 import autovec
 from tests.conftest import rows
+from tests.embeddings.tiny_models import build_tiny_bert
+from tests.mock_providers.huggingface import HuggingFaceMock
 
 LONG_SELECT = (
     "WITH RECURSIVE r (x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r WHERE x < 200000000) "
@@ -69,6 +71,66 @@ def test_interrupt_of_a_write_leaves_nothing(datadir: Path, autocommit: bool) ->
     fresh = autovec.connect(datadir, autocommit=True)
     assert rows(fresh.cursor(), "SELECT id FROM t ORDER BY id") == [(0,), (1,)]
     fresh.close()
+
+
+def test_interrupt_stops_an_insert_while_a_local_model_embeds_it(
+    datadir: Path, tmp_path: Path
+) -> None:
+    """The statement's rows are one embedding call; the model checks for KILL between its
+    chunks (a few hundred texts), not only once the whole call is done."""
+    pytest.importorskip("sentence_transformers")
+    model = f"local/{build_tiny_bert(tmp_path / 'tiny')}"
+    conn = autovec.connect(datadir, autocommit=True)
+    cur = conn.cursor()
+    cur.execute(
+        "CREATE TABLE docs (id INT PRIMARY KEY, body TEXT, v VECTOR(32) GENERATED ALWAYS AS "
+        f"(EMBED_TEXT('{model}', body)) STORED)"
+    )
+    cur.execute("SELECT VEC_DIMS(EMBED_TEXT(%s, 'loaded before the timing'))", [model])
+    # One call (AHEAD_CHUNK texts): some 5 s of the tiny model, 0.35 s a chunk of 512.
+    texts = [(i, f"the quick brown fox {i} jumps over the lazy dog " * 3) for i in range(8192)]
+    called = interrupt_after(conn, 0.5)
+    started = time.monotonic()
+    with pytest.raises(autovec.OperationalError) as info:
+        cur.executemany("INSERT INTO docs (id, body) VALUES (%s, %s)", texts)
+    assert info.value.args[0] == 1317
+    assert time.monotonic() - called[0] < 2.0, f"stopped {time.monotonic() - started:.1f} s in"
+    assert rows(cur, "SELECT count(*) FROM docs") == [(0,)]
+    cur.execute("INSERT INTO docs (id, body) VALUES (1, 'after the kill')")
+    assert rows(cur, "SELECT count(*) FROM docs WHERE v IS NOT NULL") == [(1,)]
+    conn.close()
+
+
+def test_interrupt_stops_an_insert_between_a_providers_requests(datadir: Path) -> None:
+    """The requests in flight finish (their vectors are cached); no further one is sent."""
+    model = "huggingface/BAAI/bge-m3"  # served by the mock, 32 texts a request
+    with HuggingFaceMock(api_key="hf_test0123456789abcdef", latency=0.3) as mock:
+        conn = autovec.connect(datadir, autocommit=True)
+        cur = conn.cursor()
+        for name, value in mock.variables().items():
+            cur.execute(f"SET @@GLOBAL.{name} = %s", [value])
+        cur.execute(
+            "CREATE TABLE notes (id INT PRIMARY KEY, body TEXT, v VECTOR(1024) GENERATED "
+            f"ALWAYS AS (EMBED_TEXT('{model}', body)) STORED)"
+        )
+        # One embedding call of 64 requests: 8 rounds of 8 concurrent ones, 2.4 s.
+        notes = [(i, f"note {i}") for i in range(64 * 32)]
+        called: list[float] = []
+
+        def kill_in_the_second_round() -> None:
+            while len(mock.requests) <= 8:
+                time.sleep(0.005)
+            called.append(time.monotonic())
+            conn.session.interrupt()
+
+        threading.Thread(target=kill_in_the_second_round, daemon=True).start()
+        with pytest.raises(autovec.OperationalError) as info:
+            cur.executemany("INSERT INTO notes (id, body) VALUES (%s, %s)", notes)
+        assert info.value.args[0] == 1317
+        assert time.monotonic() - called[0] < 0.6  # the round in flight, no more
+        assert len(mock.requests) <= 16
+        assert rows(cur, "SELECT count(*) FROM notes") == [(0,)]
+        conn.close()
 
 
 def test_interrupt_between_statements_does_not_stop_the_next(

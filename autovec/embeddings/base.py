@@ -39,6 +39,7 @@ __all__ = [
     "ModelRef",
     "decode_base64_f32",
     "estimate_tokens",
+    "interrupt_check",
     "normalize_rows",
     "parse_model_name",
     "split_model_name",
@@ -110,6 +111,11 @@ batch_sink: ContextVar[Callable[[Sequence[Any], np.ndarray], None] | None] = Con
 #: means the user-wide default. Providers are shared between data directories, so the
 #: directory travels with the call, not with the provider.
 model_cache_dir: ContextVar[Path | None] = ContextVar("model_cache_dir", default=None)
+
+#: Set by the database around a statement's embedding call: raises (the statement's own
+#: error) once the statement is killed. A long call checks it between its chunks, so it
+#: can be given a whole statement's inputs and still stop within one chunk of a KILL.
+interrupt_check: ContextVar[Callable[[], None] | None] = ContextVar("interrupt_check", default=None)
 
 
 class EmbeddingProvider(ABC):

@@ -40,6 +40,7 @@ from autovec.embeddings.base import (
     batch_sink,
     decode_base64_f32,
     estimate_tokens,
+    interrupt_check,
     to_matrix,
 )
 from autovec.embeddings.catalog import ModelSpec
@@ -529,9 +530,12 @@ class RemoteProvider(RemoteService, EmbeddingProvider):
         key = self.api_key()
         items = list(inputs)
         dims = self.response_dimensions(resolved)
-        sink = batch_sink.get()  # captured here: worker threads do not see context vars
+        # Captured here: worker threads do not see context vars.
+        sink, check_interrupted = batch_sink.get(), interrupt_check.get()
 
         def run(batch: range) -> np.ndarray:
+            if check_interrupted is not None:  # a killed statement sends no more batches
+                check_interrupted()
             try:
                 rows = self.request_batch(
                     [items[i] for i in batch], kind=kind, options=resolved, api_key=key

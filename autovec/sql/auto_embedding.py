@@ -296,7 +296,11 @@ def _embed_images(
 
 # -- embedding before the write lock ------------------------------------------------------------
 
-AHEAD_CHUNK = 512  # texts per embedding call ahead of a write: bounds memory, not batching
+#: Texts per embedding call ahead of a write. A local model sorts one call's texts by
+#: token count (measured: 2,000 docstrings as 4 calls of 512 took 1.13x as long as one
+#: call) and checks for KILL between its own chunks; the bound is for memory: 8,192
+#: vectors of 1,536 floats, 48 MiB.
+AHEAD_CHUNK = 8192
 
 
 @dataclass(frozen=True)
@@ -413,7 +417,14 @@ def _embed_ahead(
     for start in range(0, len(items), chunk_size):
         session.check_interrupted()
         chunk = [str(item) for item in items[start : start + chunk_size]]
-        embedder.embed(database, spec.model, chunk, "document", spec.options)
+        embedder.embed(
+            database,
+            spec.model,
+            chunk,
+            "document",
+            spec.options,
+            check_interrupted=session.check_interrupted,
+        )
 
 
 # -- back-filling a new EMBED_TEXT column ------------------------------------------------------

@@ -8,7 +8,7 @@ providers behind the functions (HTTP clients, local models) are pooled process-w
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -99,14 +99,24 @@ class Embedder:
         inputs: Sequence[EmbedInput],
         kind: str,
         options: str | None,
+        *,
+        check_interrupted: Callable[[], None] | None = None,
     ) -> np.ndarray:
-        """Vectors for texts, or images (``data:`` URIs) for an EMBED_IMAGE column."""
-        from autovec.embeddings import EmbeddingError
+        """Vectors for texts, or images (``data:`` URIs) for an EMBED_IMAGE column.
 
+        ``check_interrupted`` (the statement's KILL check) is called between the chunks
+        of a long call, so a whole statement's inputs can be one call.
+        """
+        from autovec.embeddings import EmbeddingError
+        from autovec.embeddings.base import interrupt_check
+
+        token = interrupt_check.set(check_interrupted)
         try:
             return self.function(database, model, kind).embed(inputs, kind, options)  # type: ignore[arg-type]
         except EmbeddingError as exc:
             raise embedding_error(exc) from None
+        finally:
+            interrupt_check.reset(token)
 
     def close(self) -> None:
         """Close the caches' files; a later call opens them again."""

@@ -186,6 +186,8 @@ def test_batches_hold_texts_of_similar_token_length_and_rows_come_back_in_order(
 def test_an_insert_of_many_rows_embeds_in_token_sorted_batches(
     encoder: TorchEncoder, texts: list[str], spy: Spy, tmp_path: Path
 ) -> None:
+    # More rows than the model embeds per chunk (512): sorted as one call, not per chunk.
+    texts = [f"{i}: {text[:300]}" for i, text in enumerate(texts + texts)]
     conn = autovec.connect(str(tmp_path), autocommit=True)
     try:
         cur = conn.cursor()

@@ -186,6 +186,8 @@ def export_in_background(path: Path, cache_dir: Path) -> subprocess.Popen[bytes]
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 start_new_session=True,  # not killed with this process's terminal
+                # One core's idle time, not both: the statement that started it is running.
+                env={**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
             )
         except OSError as exc:  # no export, nothing worse: torch keeps serving the model
             log.warning("could not start the ONNX export of %s: %s", path, exc)

@@ -22,6 +22,7 @@ import numpy as np
 from autovec.embeddings.base import (
     EmbeddingProvider,
     batch_sink,
+    interrupt_check,
     model_cache_dir,
     truncate_dimensions,
 )
@@ -53,9 +54,9 @@ __all__ = [
 
 
 #: Inputs per model call. A call is cut into chunks in token order (longest first), so
-#: each chunk's batches hold texts of similar length however the call was ordered, and
-#: each finished chunk is cached before the next starts. 512: one chunk per INSERT's
-#: embedding call (AHEAD_CHUNK), a few seconds of CPU at most.
+#: each chunk's batches hold texts of similar length however the call was ordered; each
+#: finished chunk is cached, and a KILL checked, before the next starts. 512: a few
+#: seconds of CPU at most.
 SINK_CHUNK = 512
 #: Texts per forward pass. Token-sorted batches are nearly free of padding at 32; larger
 #: ones pad more and run no faster on CPU (sentence-transformers' default, too).
@@ -246,7 +247,10 @@ class LocalProvider(EmbeddingProvider):
         later is cached, not lost.
         """
         sink = batch_sink.get()
+        check_interrupted = interrupt_check.get()
         for start in range(0, len(order), SINK_CHUNK):
+            if check_interrupted is not None:
+                check_interrupted()
             rows = order[start : start + SINK_CHUNK]
             chunk = [inputs[i] for i in rows]
             matrix = encode(chunk)
