@@ -301,6 +301,39 @@ def test_the_next_images_load_while_the_provider_embeds_the_first(
     assert overlapped and min(overlapped) >= image_sources.EMBED_GROUP
 
 
+def test_the_next_groups_requests_start_before_the_last_group_is_answered(
+    cur: autovec.Cursor,
+    dashscope_mock: DashScopeMock,
+    images: ImageServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Groups of 3 requests, the provider's limit 8 at once: only groups embedding side by
+    side can have more than 3 requests at the provider."""
+    monkeypatch.setattr(image_sources, "EMBED_GROUP", 24)
+    configure(cur, dashscope_mock)
+    dashscope_mock.latency = 0.2
+    count = 8 * 24
+    for i in range(count):
+        images.images[f"{i}.png"] = make_image((i, 255 - i, 60))
+    gallery(cur, model="dashscope/tongyi-embedding-vision-plus", dims=1152)
+    started = time.monotonic()
+    cur.executemany(
+        "INSERT INTO gallery (id, src) VALUES (%s, %s)",
+        [(i, images.url(f"{i}.png")) for i in range(count)],
+    )
+    elapsed = time.monotonic() - started
+    assert len(dashscope_mock.requests) == count // 8
+    assert dashscope_mock.max_in_flight > 3
+    assert elapsed < 8 * 0.2  # one group after another would take 8 rounds of 0.2 s
+    # Each row has its own image's vector (the provider's, as the cache keeps it by content).
+    misplaced = (
+        "SELECT count(*) FROM gallery WHERE v IS NULL OR VEC_COSINE_DISTANCE(v, "
+        "EMBED_IMAGE('dashscope/tongyi-embedding-vision-plus', src)) > 1e-6"
+    )
+    assert rows(cur, misplaced) == [(0,)]
+    assert len(dashscope_mock.requests) == count // 8  # ...answered from the cache
+
+
 def test_text_and_image_queries_use_the_columns_model(
     cur: autovec.Cursor, jina_mock: JinaMock, images: ImageServer
 ) -> None:

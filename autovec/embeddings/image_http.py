@@ -15,7 +15,11 @@ import ssl
 import threading
 import time
 import urllib.parse
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
+import certifi
 import httpx
 
 from autovec.embeddings.image_policy import (
@@ -32,10 +36,11 @@ from autovec.embeddings.image_policy import (
 from autovec.version import __version__
 
 __all__ = [
+    "ClientPool",
     "IPAddress",
     "address_refusal",
+    "client_pool",
     "fetch_url",
-    "http_client",
     "make_http_client",
     "resolve_host",
 ]
@@ -125,24 +130,23 @@ def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
 
 # --- http(s) -------------------------------------------------------------------------------
 
-_client: httpx.Client | None = None
-_client_lock = threading.Lock()
-
 
 def make_http_client(verify: ssl.SSLContext | bool = True) -> httpx.Client:
     """A client configured for image fetches (``verify``: tests pass their own CA).
 
     ``trust_env=False``: a proxy from the environment would connect to hosts we did not
-    check. No kept-alive connections: a pooled connection is keyed by the IP address and
-    was verified for one TLS name, so it must not serve another host on the same address.
-    ``identity`` encoding: images are compressed already, and a compressed body could
-    expand far past the size limit within one read.
+    check. Connections are kept alive: each is to an address checked when it was opened
+    (the request names the address, so the pool is keyed by it), and :class:`ClientPool`
+    gives every TLS name a client of its own, so that a connection verified for one name
+    never serves another on the same address. ``identity`` encoding: images are
+    compressed already, and a compressed body could expand far past the size limit
+    within one read.
     """
     return httpx.Client(
         verify=verify,
         trust_env=False,
         follow_redirects=False,
-        limits=httpx.Limits(max_keepalive_connections=0),
+        limits=httpx.Limits(max_keepalive_connections=16, keepalive_expiry=5.0),
         headers={
             "User-Agent": f"autovec/{__version__}",
             "Accept": "image/*",
@@ -151,13 +155,83 @@ def make_http_client(verify: ssl.SSLContext | bool = True) -> httpx.Client:
     )
 
 
-def http_client() -> httpx.Client:
-    """The one client all fetches share, made on first use."""
-    global _client
-    with _client_lock:
-        if _client is None:
-            _client = make_http_client()
-        return _client
+class ClientPool:
+    """Kept-alive clients: one for ``http``, one per TLS name for ``https``.
+
+    The least recently used client beyond :attr:`size` is closed once no fetch is using
+    it. ``make`` builds a client (tests give one that trusts their own CA).
+    """
+
+    size = 32
+
+    def __init__(self, make: Callable[[], httpx.Client] | None = None) -> None:
+        self._make = make or self._verified_client
+        self._clients: OrderedDict[str, httpx.Client] = OrderedDict()
+        self._users: Counter[httpx.Client] = Counter()
+        self._evicted: set[httpx.Client] = set()
+        self._tls: ssl.SSLContext | None = None
+        self._lock = threading.Lock()
+
+    def _verified_client(self) -> httpx.Client:
+        # One CA bundle for every client: loading it costs milliseconds a time.
+        if self._tls is None:
+            self._tls = ssl.create_default_context(cafile=certifi.where())
+        return make_http_client(verify=self._tls)
+
+    @contextmanager
+    def client(self, tls_name: str | None) -> Iterator[httpx.Client]:
+        """The client for ``tls_name`` (None: plain http), lent for one exchange."""
+        key = "" if tls_name is None else tls_name.lower()
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self._clients[key] = self._make()
+            self._clients.move_to_end(key)
+            self._users[client] += 1
+            while len(self._clients) > self.size:
+                _, old = self._clients.popitem(last=False)
+                self._evicted.add(old)
+            idle = [c for c in self._evicted if not self._users[c]]
+            self._evicted.difference_update(idle)
+        for old in idle:
+            old.close()
+        try:
+            yield client
+        finally:
+            with self._lock:
+                self._users[client] -= 1
+                if not self._users[client]:
+                    del self._users[client]
+                    done = client in self._evicted
+                    if done:
+                        self._evicted.discard(client)
+                else:
+                    done = False
+            if done:
+                client.close()
+
+    def close(self) -> None:
+        """Close every client (the ones in use once their exchange ends)."""
+        with self._lock:
+            clients = list(self._clients.values())
+            self._clients.clear()
+            self._evicted.update(c for c in clients if self._users[c])
+            idle = [c for c in clients if not self._users[c]]
+        for client in idle:
+            client.close()
+
+
+_pool: ClientPool | None = None
+_pool_lock = threading.Lock()
+
+
+def client_pool() -> ClientPool:
+    """The pool all fetches share, made on first use. Tests replace this."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ClientPool()
+        return _pool
 
 
 class _HttpFetch:
@@ -300,13 +374,17 @@ class _HttpFetch:
         # check) stay the URL's, so virtual hosts and HTTPS work as for the name.
         pinned = parsed.copy_with(host=str(address), port=port)
         timeout = httpx.Timeout(self.remaining(url))
-        with http_client().stream(
-            "GET",
-            pinned,
-            headers={"Host": host_header},
-            timeout=timeout,
-            extensions={"sni_hostname": parsed.raw_host.decode("ascii")},
-        ) as response:
+        tls_name = parsed.raw_host.decode("ascii") if parsed.scheme == "https" else None
+        with (
+            client_pool().client(tls_name) as client,
+            client.stream(
+                "GET",
+                pinned,
+                headers={"Host": host_header},
+                timeout=timeout,
+                extensions={"sni_hostname": parsed.raw_host.decode("ascii")},
+            ) as response,
+        ):
             if response.status_code in _REDIRECT_STATUSES and "location" in response.headers:
                 return urllib.parse.urljoin(url, response.headers["location"])
             if response.status_code != 200:

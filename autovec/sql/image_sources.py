@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -38,14 +39,18 @@ __all__ = [
 
 #: Images loaded at once: URLs wait on the network, not on this process.
 FETCH_CONCURRENCY = 8
-#: Images loaded per round of the loaders (and between checks for KILL).
-LOAD_CHUNK = FETCH_CONCURRENCY * 4
-#: Images handed to the provider per call: enough for its concurrent batches to fill
-#: (8 requests of DashScope's 8, twice), few enough that the first group is embedding soon
-#: and the loading of the next hides behind it; with the byte budget, it bounds memory.
-EMBED_GROUP = 128
-#: Bytes of loaded images held before they are embedded and let go.
-EMBED_GROUP_BYTES = 64 * 1024 * 1024
+#: Images handed to the provider per call (KILL is checked between calls): a round of
+#: its concurrent requests (8 of DashScope's 8 images), few enough that the first group
+#: is embedding soon. With the byte budget, it bounds memory.
+EMBED_GROUP = 64
+#: Bytes of loaded images in one group, at most.
+EMBED_GROUP_BYTES = 32 * 1024 * 1024
+#: Groups embedding at once: the next group's requests wait for the provider's
+#: connections (its own limit) while the last ones of the group before are answered.
+EMBEDS_IN_FLIGHT = 3
+#: Images loaded (or being loaded) ahead of the group being filled: the loaders never
+#: idle, and few images are held before they are counted against the group's bytes.
+LOAD_AHEAD = 2 * FETCH_CONCURRENCY
 
 _IMAGE_QUERY_PREFIXES = ("http://", "https://", "data:image/", "file:")
 #: How bytes that name an image (rather than being one) start, and how long they may be.
@@ -108,64 +113,75 @@ def embed_images(
     """One vector per source: each image loaded under the directory's policy, then embedded
     once per distinct content (the cache answers an image seen before).
 
-    A pipeline: while one group of loaded images is being embedded (on a worker thread,
-    in this thread's context: the cache sink, the model cache), the next group is loaded,
-    so the time of the downloads hides behind the provider's and the other way round. At
-    most two groups are held at once.
+    A pipeline, in source order: loads run :data:`FETCH_CONCURRENCY` at a time and up to
+    :data:`LOAD_AHEAD` ahead; each group of :data:`EMBED_GROUP` loaded images is handed to
+    the provider at once, with up to :data:`EMBEDS_IN_FLIGHT` groups embedding together
+    (on worker threads, in this thread's context: the cache sink, the model cache). The
+    downloads hide behind the provider's answers, and the provider's connections never
+    wait for a group to be complete.
     """
     if not sources:
         return []
-    policy = _policy(settings)
-    max_bytes = embedder.function(database, model, kind).provider.max_image_bytes
-
-    def embed(group: list[FetchedImage]) -> list[np.ndarray]:
-        return _embed_group(embedder, database, model, options, group, kind)
-
-    out: list[np.ndarray] = []
-    group: list[FetchedImage] = []
-    held = 0
-    workers = min(FETCH_CONCURRENCY, len(sources))
-    with (
-        ThreadPoolExecutor(workers, thread_name_prefix="image-load") as loading,
-        ThreadPoolExecutor(1, thread_name_prefix="image-embed") as embedding,
-    ):
-        pending: Future[list[np.ndarray]] | None = None
-        for start in range(0, len(sources), LOAD_CHUNK):
-            check_interrupted()
-            loaded = _load_all(loading, sources[start : start + LOAD_CHUNK], policy, max_bytes)
-            group.extend(loaded)
-            held += sum(len(image.data) for image in loaded)
-            if len(group) >= EMBED_GROUP or held >= EMBED_GROUP_BYTES:
-                if pending is not None:
-                    out.extend(pending.result())
-                pending = embedding.submit(contextvars.copy_context().run, embed, group)
-                group, held = [], 0
-        if pending is not None:
-            out.extend(pending.result())
-    if group:
-        out.extend(embed(group))
-    return out
-
-
-def _load_all(
-    pool: ThreadPoolExecutor,
-    sources: Sequence[str | bytes],
-    policy: ImageFetchPolicy,
-    max_bytes: int | None,
-) -> list[FetchedImage]:
-    """Every source loaded, in order; the first refusal fails them all."""
     from autovec.embeddings import EmbeddingError
     from autovec.embeddings.image_fetch import load_image
+
+    policy = _policy(settings)
+    max_bytes = embedder.function(database, model, kind).provider.max_image_bytes
 
     def load(source: str | bytes) -> FetchedImage:
         return load_image(source, policy, max_bytes=max_bytes)
 
-    try:
-        if len(sources) == 1:
-            return [load(sources[0])]
-        return list(pool.map(load, sources))
-    except EmbeddingError as exc:
-        raise embedding_error(exc) from None
+    def embed(group: list[FetchedImage]) -> list[np.ndarray]:
+        return _embed_group(embedder, database, model, options, group, kind)
+
+    if len(sources) == 1:  # one image (a query, a one-row INSERT): no threads
+        try:
+            return embed([load(sources[0])])
+        except EmbeddingError as exc:
+            raise embedding_error(exc) from None
+
+    out: list[np.ndarray] = []
+    loads: deque[Future[FetchedImage]] = deque()
+    embeds: deque[Future[list[np.ndarray]]] = deque()
+    group: list[FetchedImage] = []
+    held = 0
+    queued = 0  # sources handed to the loaders so far
+    with (
+        ThreadPoolExecutor(min(FETCH_CONCURRENCY, len(sources)), "image-load") as loading,
+        ThreadPoolExecutor(EMBEDS_IN_FLIGHT, "image-embed") as embedding,
+    ):
+        try:
+            while queued < len(sources) or loads:
+                while queued < len(sources) and len(loads) < LOAD_AHEAD:
+                    loads.append(loading.submit(load, sources[queued]))
+                    queued += 1
+                image = loads.popleft().result()
+                group.append(image)
+                held += len(image.data)
+                last = queued == len(sources) and not loads
+                if len(group) >= EMBED_GROUP or held >= EMBED_GROUP_BYTES or last:
+                    check_interrupted()
+                    if len(embeds) >= EMBEDS_IN_FLIGHT:
+                        out.extend(embeds.popleft().result())
+                    context = contextvars.copy_context()
+                    embeds.append(embedding.submit(context.run, embed, group))
+                    group, held = [], 0
+            while embeds:
+                out.extend(embeds.popleft().result())
+        except EmbeddingError as exc:
+            _cancel(loads, embeds)
+            raise embedding_error(exc) from None
+        except BaseException:
+            _cancel(loads, embeds)
+            raise
+    return out
+
+
+def _cancel(*queues: deque[Future[Any]]) -> None:
+    """Cancel what has not started; the pools' exit waits for what has."""
+    for queue in queues:
+        for future in queue:
+            future.cancel()
 
 
 def _embed_group(

@@ -77,6 +77,9 @@ class ImageServer:
     tls: ssl.SSLContext | None = None
     sni_names: list[str | None] = field(default_factory=list)
     ipv6: bool = False
+    #: Speak HTTP/1.1 and keep connections open; the client ends seen are recorded.
+    keep_alive: bool = False
+    peers: set[tuple[str, int]] = field(default_factory=set)
 
     @property
     def port(self) -> int:
@@ -91,8 +94,12 @@ class ImageServer:
         server = self
 
         class Answer(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if self.keep_alive else "HTTP/1.0"
+            disable_nagle_algorithm = True  # a kept-alive answer's body is not held back
+
             def do_GET(self) -> None:
                 server.requests.append((self.path, self.headers.get("Host", "")))
+                server.peers.add(self.client_address[:2])
                 route = server.routes.get(self.path)
                 if route is None:
                     self.send_error(404)
@@ -491,9 +498,9 @@ def test_proxies_from_the_environment_are_not_used(
             monkeypatch.setenv(name, f"http://127.0.0.1:{proxy.port}")
         monkeypatch.delenv("NO_PROXY", raising=False)
         monkeypatch.delenv("no_proxy", raising=False)
-        # A client made now, with the proxies in the environment (the shared one may be older).
-        fresh = make_http_client()
-        monkeypatch.setattr(image_http, "http_client", lambda: fresh)
+        # Clients made now, with the proxies in the environment (the shared ones may be older).
+        fresh = image_http.ClientPool(make_http_client)
+        monkeypatch.setattr(image_http, "client_pool", lambda: fresh)
         server.routes["/img"] = body(PNG)
         assert load_image(server.url("/img"), LOCAL).data == PNG
         assert proxy.requests == []
@@ -734,7 +741,7 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> SelfSignedCert:
 
 @pytest.fixture
 def https_server(certificate: SelfSignedCert) -> Iterator[ImageServer]:
-    image_server = ImageServer(tls=certificate.server_context())
+    image_server = ImageServer(tls=certificate.server_context(), keep_alive=True)
     image_server.start()
     yield image_server
     image_server.stop()
@@ -750,18 +757,44 @@ def test_https_goes_to_the_checked_address_and_verifies_the_urls_name(
     # (SNI and the certificate check) is the URL's while the socket goes to 127.0.0.1.
     https_server.routes["/cat.png"] = body(PNG)
     fake_dns.names["images.invalid"] = ["127.0.0.1"]
-    trusting = make_http_client(verify=certificate.client_context())
-    monkeypatch.setattr(image_http, "http_client", lambda: trusting)
+    trusting = image_http.ClientPool(lambda: make_http_client(verify=certificate.client_context()))
+    monkeypatch.setattr(image_http, "client_pool", lambda: trusting)
     try:
         url = https_server.url("/cat.png", host="images.invalid")
         assert load_image(url, LOCAL).data == PNG
         assert https_server.sni_names == ["images.invalid"]
         assert https_server.requests == [("/cat.png", f"images.invalid:{https_server.port}")]
-        # The same server by its address: the certificate does not name 127.0.0.1.
+        # The same server by its address: the certificate does not name 127.0.0.1, and the
+        # connection kept alive for images.invalid (the same address) does not serve it.
         by_address = refused(https_server.url("/cat.png"), LOCAL)
         assert "certificate" in str(by_address).lower()
+        assert load_image(url, LOCAL).data == PNG
+        assert https_server.sni_names.count("images.invalid") == 1  # its connection, kept
     finally:
         trusting.close()
+
+
+def test_connections_are_kept_alive_per_checked_address(
+    fake_dns: FakeDNS, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keeping = ImageServer(keep_alive=True)
+    keeping.start()
+    pool = image_http.ClientPool(make_http_client)
+    monkeypatch.setattr(image_http, "client_pool", lambda: pool)
+    try:
+        keeping.routes["/cat.png"] = body(PNG)
+        fake_dns.names["images.invalid"] = ["127.0.0.1"]
+        for _ in range(5):
+            assert load_image(keeping.url("/cat.png"), LOCAL).data == PNG
+        assert len(keeping.requests) == 5 and len(keeping.peers) == 1
+        # Another name on the same address: plain HTTP, the Host header says which one.
+        by_name = keeping.url("/cat.png", host="images.invalid")
+        assert load_image(by_name, LOCAL).data == PNG
+        assert keeping.requests[-1] == ("/cat.png", f"images.invalid:{keeping.port}")
+        assert fake_dns.calls == ["images.invalid"]  # checked, though the socket was open
+    finally:
+        pool.close()
+        keeping.stop()
 
 
 def test_https_certificates_are_verified_by_default(

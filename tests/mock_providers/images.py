@@ -187,8 +187,8 @@ def make_image(
 
 
 class _Server(ThreadingHTTPServer):
-    # Image fetches open a connection each (no keep-alive): with listen()'s default
-    # backlog of 5, eight concurrent loaders overflow it and a refused SYN waits a second.
+    # With listen()'s default backlog of 5, eight loaders connecting at once overflow it
+    # and a refused SYN waits a second.
     request_queue_size = 128
     daemon_threads = True
 
@@ -217,6 +217,11 @@ class ImageServer:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # connections kept alive, as a web server's are
+            # Headers and body go out in separate writes: with Nagle's algorithm, the body
+            # of a kept-alive connection waits for the client's delayed ACK (40 ms).
+            disable_nagle_algorithm = True
+
             def log_message(self, format: str, *args: Any) -> None:
                 return None
 
