@@ -39,7 +39,6 @@ from autovec.embeddings.image_fetch import (
     ImageFetchPolicy,
     load_image,
 )
-from autovec.embeddings.image_http import make_http_client
 
 DEFAULT = ImageFetchPolicy()
 LOCAL = ImageFetchPolicy(allow_private_hosts=True)
@@ -80,6 +79,8 @@ class ImageServer:
     #: Speak HTTP/1.1 and keep connections open; the client ends seen are recorded.
     keep_alive: bool = False
     peers: set[tuple[str, int]] = field(default_factory=set)
+    #: Close a kept-alive connection idle this long (seconds), as web servers do.
+    idle_timeout: float | None = None
 
     @property
     def port(self) -> int:
@@ -96,6 +97,7 @@ class ImageServer:
         class Answer(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1" if self.keep_alive else "HTTP/1.0"
             disable_nagle_algorithm = True  # a kept-alive answer's body is not held back
+            timeout = self.idle_timeout
 
             def do_GET(self) -> None:
                 server.requests.append((self.path, self.headers.get("Host", "")))
@@ -498,9 +500,9 @@ def test_proxies_from_the_environment_are_not_used(
             monkeypatch.setenv(name, f"http://127.0.0.1:{proxy.port}")
         monkeypatch.delenv("NO_PROXY", raising=False)
         monkeypatch.delenv("no_proxy", raising=False)
-        # Clients made now, with the proxies in the environment (the shared ones may be older).
-        fresh = image_http.ClientPool(make_http_client)
-        monkeypatch.setattr(image_http, "client_pool", lambda: fresh)
+        # Connections made now, with the proxies in the environment.
+        fresh = image_http.ConnectionPool()
+        monkeypatch.setattr(image_http, "connection_pool", lambda: fresh)
         server.routes["/img"] = body(PNG)
         assert load_image(server.url("/img"), LOCAL).data == PNG
         assert proxy.requests == []
@@ -757,8 +759,8 @@ def test_https_goes_to_the_checked_address_and_verifies_the_urls_name(
     # (SNI and the certificate check) is the URL's while the socket goes to 127.0.0.1.
     https_server.routes["/cat.png"] = body(PNG)
     fake_dns.names["images.invalid"] = ["127.0.0.1"]
-    trusting = image_http.ClientPool(lambda: make_http_client(verify=certificate.client_context()))
-    monkeypatch.setattr(image_http, "client_pool", lambda: trusting)
+    trusting = image_http.ConnectionPool(tls=certificate.client_context())
+    monkeypatch.setattr(image_http, "connection_pool", lambda: trusting)
     try:
         url = https_server.url("/cat.png", host="images.invalid")
         assert load_image(url, LOCAL).data == PNG
@@ -774,13 +776,31 @@ def test_https_goes_to_the_checked_address_and_verifies_the_urls_name(
         trusting.close()
 
 
+def test_a_connection_the_server_closed_meanwhile_is_replaced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    closing = ImageServer(keep_alive=True, idle_timeout=0.1)
+    closing.start()
+    pool = image_http.ConnectionPool()
+    monkeypatch.setattr(image_http, "connection_pool", lambda: pool)
+    try:
+        closing.routes["/cat.png"] = body(PNG)
+        assert load_image(closing.url("/cat.png"), LOCAL).data == PNG
+        time.sleep(0.4)  # the server has closed the kept connection; the pool does not know
+        assert load_image(closing.url("/cat.png"), LOCAL).data == PNG
+        assert len(closing.requests) == 2 and len(closing.peers) == 2
+    finally:
+        pool.close()
+        closing.stop()
+
+
 def test_connections_are_kept_alive_per_checked_address(
     fake_dns: FakeDNS, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     keeping = ImageServer(keep_alive=True)
     keeping.start()
-    pool = image_http.ClientPool(make_http_client)
-    monkeypatch.setattr(image_http, "client_pool", lambda: pool)
+    pool = image_http.ConnectionPool()
+    monkeypatch.setattr(image_http, "connection_pool", lambda: pool)
     try:
         keeping.routes["/cat.png"] = body(PNG)
         fake_dns.names["images.invalid"] = ["127.0.0.1"]
@@ -792,6 +812,14 @@ def test_connections_are_kept_alive_per_checked_address(
         assert load_image(by_name, LOCAL).data == PNG
         assert keeping.requests[-1] == ("/cat.png", f"images.invalid:{keeping.port}")
         assert fake_dns.calls == ["images.invalid"]  # checked, though the socket was open
+        assert len(keeping.peers) == 1
+        pool.idle_seconds = 0.0  # an idle connection is not kept past this: a new one
+        assert load_image(keeping.url("/cat.png"), LOCAL).data == PNG
+        assert len(keeping.peers) == 2
+        pool.idle_seconds, pool.size = 5.0, 0  # nor when the pool is full: the one kept
+        for _ in range(2):  # serves one more fetch, and then a new one is needed
+            assert load_image(keeping.url("/cat.png"), LOCAL).data == PNG
+        assert len(keeping.peers) == 3
     finally:
         pool.close()
         keeping.stop()
