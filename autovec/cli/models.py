@@ -28,6 +28,7 @@ from autovec.embeddings.local.locate import (
     package_model_dir,
     runtime_available,
 )
+from autovec.embeddings.local.onnx_encoder import model_max_seq_length
 from autovec.embeddings.local.onnx_export import (
     cached_export,
     default_model_cache,
@@ -123,12 +124,11 @@ def model_dimensions(path: Path) -> int | None:
 
 
 def model_max_tokens(path: Path) -> int | None:
-    """Tokens an input is truncated to (sentence-transformers' setting, else the model's)."""
+    """Tokens an input is truncated to, read as the runtimes read it."""
     clip = image_text_model(path)
     if clip is not None:
         return clip.max_positions
-    declared = _int(_json_file(path / "sentence_bert_config.json").get("max_seq_length"))
-    return declared or _int(_json_file(path / "config.json").get("max_position_embeddings"))
+    return model_max_seq_length(path)
 
 
 def describe(name: str, source: str, package: str | None, path: Path, cache: Path) -> LocalModel:

@@ -10,7 +10,6 @@ the policy refuses them before any connection.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import io
 import ipaddress
 import os
@@ -26,10 +25,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from PIL import Image
 
 from autovec.embeddings import EmbeddingError, image_http
@@ -39,6 +34,7 @@ from autovec.embeddings.image_fetch import (
     ImageFetchPolicy,
     load_image,
 )
+from tests.certificates import SelfSignedCert, self_signed
 
 DEFAULT = ImageFetchPolicy()
 LOCAL = ImageFetchPolicy(allow_private_hosts=True)
@@ -693,52 +689,9 @@ def test_policy_from_settings() -> None:
 # --- https: the pinned address, the URL's name ---------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SelfSignedCert:
-    """A certificate for one DNS name (no IP address in it), self-signed, as PEM files."""
-
-    cert: Path
-    key: Path
-
-    def server_context(self) -> ssl.SSLContext:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(self.cert, self.key)
-        return context
-
-    def client_context(self) -> ssl.SSLContext:
-        return ssl.create_default_context(cafile=str(self.cert))
-
-
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> SelfSignedCert:
-    folder = tmp_path_factory.mktemp("tls")
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "images.invalid")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("images.invalid")]), critical=False
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    ca = SelfSignedCert(folder / "cert.pem", folder / "key.pem")
-    ca.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    ca.key.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return ca
+    return self_signed(tmp_path_factory.mktemp("tls"), "images.invalid", ["images.invalid"])
 
 
 @pytest.fixture
