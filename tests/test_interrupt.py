@@ -104,7 +104,7 @@ def test_interrupt_stops_an_insert_while_a_local_model_embeds_it(
 def test_interrupt_stops_an_insert_between_a_providers_requests(datadir: Path) -> None:
     """The requests in flight finish (their vectors are cached); no further one is sent."""
     model = "huggingface/BAAI/bge-m3"  # served by the mock, 32 texts a request
-    with HuggingFaceMock(api_key="hf_test0123456789abcdef", latency=0.3) as mock:
+    with HuggingFaceMock(api_key="hf_test0123456789abcdef", latency=0.5) as mock:
         conn = autovec.connect(datadir, autocommit=True)
         cur = conn.cursor()
         for name, value in mock.variables().items():
@@ -113,7 +113,7 @@ def test_interrupt_stops_an_insert_between_a_providers_requests(datadir: Path) -
             "CREATE TABLE notes (id INT PRIMARY KEY, body TEXT, v VECTOR(1024) GENERATED "
             f"ALWAYS AS (EMBED_TEXT('{model}', body)) STORED)"
         )
-        # One embedding call of 64 requests: 8 rounds of 8 concurrent ones, 2.4 s.
+        # One embedding call of 64 requests: 8 rounds of 8 concurrent ones, 4 s.
         notes = [(i, f"note {i}") for i in range(64 * 32)]
         called: list[float] = []
 
@@ -127,8 +127,8 @@ def test_interrupt_stops_an_insert_between_a_providers_requests(datadir: Path) -
         with pytest.raises(autovec.OperationalError) as info:
             cur.executemany("INSERT INTO notes (id, body) VALUES (%s, %s)", notes)
         assert info.value.args[0] == 1317
-        assert time.monotonic() - called[0] < 0.6  # the round in flight, no more
-        assert len(mock.requests) <= 16
+        assert len(mock.requests) <= 16  # the round in flight, no more
+        assert time.monotonic() - called[0] < 1.5  # not the 3 s of the other six rounds
         assert rows(cur, "SELECT count(*) FROM notes") == [(0,)]
         conn.close()
 
