@@ -335,6 +335,39 @@ def test_the_next_groups_requests_start_before_the_last_group_is_answered(
     assert len(dashscope_mock.requests) == count // 8  # ...answered from the cache
 
 
+def test_a_kill_stops_an_insert_while_its_images_load(
+    conn: autovec.Connection,
+    cur: autovec.Cursor,
+    dashscope_mock: DashScopeMock,
+    images: ImageServer,
+) -> None:
+    configure(cur, dashscope_mock)
+    count = 200  # 100 ms an image, 8 at a time: 2.5 s of loading, 0.8 s a group of 64
+    for i in range(count):
+        images.images[f"{i}.png"] = make_image((i % 256, 90, 60))
+    images.on_request = lambda name: time.sleep(0.1)
+    gallery(cur, model="dashscope/tongyi-embedding-vision-plus", dims=1152)
+    killed: list[float] = []
+
+    def kill() -> None:
+        killed.append(time.monotonic())
+        conn.session.interrupt()
+
+    threading.Timer(0.3, kill).start()
+    with pytest.raises(autovec.OperationalError) as info:
+        cur.executemany(
+            "INSERT INTO gallery (id, src) VALUES (%s, %s)",
+            [(i, images.url(f"{i}.png")) for i in range(count)],
+        )
+    assert info.value.args[0] == 1317
+    assert time.monotonic() - killed[0] < 0.4  # the loads in flight, not the group's
+    assert len(images.fetched) < count
+    images.on_request = None
+    assert rows(cur, "SELECT count(*) FROM gallery") == [(0,)]
+    cur.execute("INSERT INTO gallery (id, src) VALUES (1, %s)", [images.url("0.png")])
+    assert rows(cur, "SELECT count(*) FROM gallery WHERE v IS NOT NULL") == [(1,)]
+
+
 def test_text_and_image_queries_use_the_columns_model(
     cur: autovec.Cursor, jina_mock: JinaMock, images: ImageServer
 ) -> None:

@@ -39,7 +39,7 @@ __all__ = [
 
 #: Images loaded at once: URLs wait on the network, not on this process.
 FETCH_CONCURRENCY = 8
-#: Images handed to the provider per call (KILL is checked between calls): a round of
+#: Images handed to the provider per call: a round of
 #: its concurrent requests (8 of DashScope's 8 images), few enough that the first group
 #: is embedding soon. With the byte budget, it bounds memory.
 EMBED_GROUP = 64
@@ -132,7 +132,7 @@ def embed_images(
         return load_image(source, policy, max_bytes=max_bytes)
 
     def embed(group: list[FetchedImage]) -> list[np.ndarray]:
-        return _embed_group(embedder, database, model, options, group, kind)
+        return _embed_group(embedder, database, model, options, group, kind, check_interrupted)
 
     if len(sources) == 1:  # one image (a query, a one-row INSERT): no threads
         try:
@@ -152,6 +152,7 @@ def embed_images(
     ):
         try:
             while queued < len(sources) or loads:
+                check_interrupted()
                 while queued < len(sources) and len(loads) < LOAD_AHEAD:
                     loads.append(loading.submit(load, sources[queued]))
                     queued += 1
@@ -160,7 +161,6 @@ def embed_images(
                 held += len(image.data)
                 last = queued == len(sources) and not loads
                 if len(group) >= EMBED_GROUP or held >= EMBED_GROUP_BYTES or last:
-                    check_interrupted()
                     if len(embeds) >= EMBEDS_IN_FLIGHT:
                         out.extend(embeds.popleft().result())
                     context = contextvars.copy_context()
@@ -191,6 +191,7 @@ def _embed_group(
     options: str | None,
     images: list[FetchedImage],
     kind: str,
+    check_interrupted: Callable[[], None],
 ) -> list[np.ndarray]:
     slot_of: dict[str, int] = {}
     distinct: list[FetchedImage] = []
@@ -202,6 +203,11 @@ def _embed_group(
             distinct.append(image)
         slots.append(slot_of[key])
     vectors = embedder.embed(
-        database, model, [image.as_input() for image in distinct], kind, options
+        database,
+        model,
+        [image.as_input() for image in distinct],
+        kind,
+        options,
+        check_interrupted=check_interrupted,
     )
     return [vectors[slot] for slot in slots]
